@@ -1,0 +1,36 @@
+# Dataflow build entry points. Every target works on a fresh clone with only the .NET SDK installed.
+CONFIG ?= Release
+NATIVE_DIR := .native/linux-x64
+DOTNET ?= dotnet
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+
+.PHONY: all build restore native run test bench clean
+
+all: build
+
+restore:
+	$(DOTNET) restore Dataflow.sln
+
+# Native libraries for TorchSharp, gathered once (not copied into every output folder).
+native: restore
+	Kernels/Compute/Native/prepare.sh $(NATIVE_DIR)
+
+build: native
+	$(DOTNET) build Dataflow.sln -c $(CONFIG) --no-restore -v q -nologo
+	@printf '#!/usr/bin/env bash\nhere=$$(cd "$$(dirname "$$(readlink -f "$$0")")" \&\& pwd)\nexport DATAFLOW_NATIVE_DIR="$${DATAFLOW_NATIVE_DIR:-$$here/$(NATIVE_DIR)}"\nexec $(DOTNET) "$$here/Host/bin/$(CONFIG)/net10.0/Dataflow.Host.dll" "$$@"\n' > dataflow
+	@chmod +x dataflow
+	@echo "built ./dataflow"
+
+run: build
+	./dataflow run train
+
+test: build
+	$(DOTNET) test Tests/Tests.csproj -c $(CONFIG) --no-build --logger "console;verbosity=normal"
+
+bench: build
+	./dataflow bench
+
+clean:
+	$(DOTNET) clean Dataflow.sln -v q
+	rm -rf $(NATIVE_DIR) dataflow
