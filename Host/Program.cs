@@ -1,6 +1,89 @@
+using Dataflow.Actors.Runtime;
+
 namespace Dataflow.Host;
 
+/// <summary>The <c>dataflow</c> command line: <c>host</c>, <c>run</c>, <c>status</c>, <c>bench</c>.</summary>
 internal static class Program
 {
-    private static int Main(string[] args) => 0;
+    public const string Usage = """
+        usage: dataflow <verb> [options]
+
+          host     start a cluster host process     dataflow host --port 4053 [--seed 127.0.0.1:4053 ...]
+          run      run a job                        dataflow run train --steps 200 [--cluster 127.0.0.1:4053]
+          status   show a cluster's members, jobs and per-stage telemetry
+                                                    dataflow status --cluster 127.0.0.1:4053 [--json]
+          bench    run the benchmarks (what `make bench` runs)
+
+        'dataflow <verb> --help' describes a verb's options.
+        """;
+
+    private static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Out.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "host" => await HostCommand.RunAsync(args[1..]),
+                "run" => await RunCommand.RunAsync(args[1..]),
+                "status" => await StatusCommand.RunAsync(args[1..]),
+                "bench" => await BenchCommand.RunAsync(args[1..]),
+                _ => throw new UsageException($"unknown verb '{args[0]}'", Usage),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"dataflow: {e.Message}");
+            if (e.Usage is not null)
+            {
+                Console.Error.WriteLine();
+                Console.Error.WriteLine(e.Usage);
+            }
+            return 2;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException)
+        {
+            Console.Error.WriteLine($"dataflow: {e.Message}");
+            return 2;
+        }
+        catch (DataflowJobException e)
+        {
+            Console.Error.WriteLine($"dataflow: job {e.JobId} failed: {e.Message}");
+            return 1;
+        }
+        catch (TimeoutException e)
+        {
+            Console.Error.WriteLine($"dataflow: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Options shared by every verb that starts or joins a cluster.</summary>
+    public static readonly string[] ClusterOptions = ["cluster", "hocon"];
+
+    /// <summary>Connects to <c>--cluster</c> or starts an embedded cluster.</summary>
+    public static Task<DataflowCluster> OpenClusterAsync(ParsedOptions o, int computeThreads = 0)
+    {
+        var options = new DataflowClusterOptions { HoconFiles = o.All("hocon"), ComputeThreads = computeThreads };
+        return o.String("cluster") is { } seed
+            ? DataflowCluster.ConnectAsync(seed, options)
+            : DataflowCluster.StartEmbeddedAsync(options);
+    }
+
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically (temp file, then rename).</summary>
+    public static void WriteAtomically(string path, string text)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + ".tmp";
+        File.WriteAllText(temp, text);
+        File.Move(temp, full, overwrite: true);
+    }
+
+    /// <summary>Keeps the job id out of a workload's generic error text.</summary>
+    public static string Describe(DataflowNode node) => $"{node.Address} (roles: {string.Join(",", node.Options.Roles)})";
 }

@@ -1,0 +1,130 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+
+namespace Dataflow.Actors.Runtime;
+
+/// <summary>Starts the actor system of a host, an embedded cluster or a client, from HOCON plus options.</summary>
+public sealed class DataflowNode
+{
+    /// <summary>Path of the coordinator singleton proxy on every node.</summary>
+    public const string CoordinatorProxyName = "coordinator-proxy";
+
+    private DataflowNode(ActorSystem system, IActorRef coordinator, NodeOptions options)
+    {
+        System = system;
+        Coordinator = coordinator;
+        Options = options;
+    }
+
+    /// <summary>The node's actor system.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>Proxy to the coordinator singleton, wherever it runs.</summary>
+    public IActorRef Coordinator { get; }
+
+    /// <summary>The options the node started with.</summary>
+    public NodeOptions Options { get; }
+
+    /// <summary>This node's address as <c>host:port</c>.</summary>
+    public string Address => JobCoordinator.Key(Cluster.Get(System).SelfAddress);
+
+    /// <summary>Builds the configuration: the bundled HOCON, then <see cref="NodeOptions.HoconFiles"/>, then options.</summary>
+    public static Config LoadConfig(NodeOptions options)
+    {
+        var bundled = Path.Combine(AppContext.BaseDirectory, "hocon", "dataflow.conf");
+        if (!File.Exists(bundled))
+        {
+            throw new FileNotFoundException($"bundled configuration {bundled} is missing", bundled);
+        }
+        var config = ConfigurationFactory.ParseString(File.ReadAllText(bundled));
+        foreach (var file in options.HoconFiles)
+        {
+            if (!File.Exists(file))
+            {
+                throw new FileNotFoundException($"HOCON file {file} not found", file);
+            }
+            Config extra;
+            try
+            {
+                extra = ConfigurationFactory.ParseString(File.ReadAllText(file));
+            }
+            catch (Exception e) when (e is not IOException)
+            {
+                throw new FormatException($"{file}: not valid HOCON: {e.Message}", e);
+            }
+            config = extra.WithFallback(config);
+        }
+        var seeds = options.Seeds.Select(s => $"\"akka.tcp://{NodeOptions.SystemName}@{s}\"");
+        var roles = options.Roles.Select(r => $"\"{r}\"");
+        var overrides = $$"""
+            akka.remote.dot-netty.tcp.hostname = "{{options.Hostname}}"
+            akka.remote.dot-netty.tcp.port = {{options.Port}}
+            akka.cluster.roles = [{{string.Join(",", roles)}}]
+            akka.cluster.seed-nodes = [{{string.Join(",", seeds)}}]
+            """;
+        if (options.ComputeThreads > 0)
+        {
+            overrides += $"\ndataflow.compute-threads = {options.ComputeThreads}";
+        }
+        return ConfigurationFactory.ParseString(overrides).WithFallback(config);
+    }
+
+    /// <summary>Starts the node and, with no seeds, founds a cluster of one. Does not wait for membership.</summary>
+    public static DataflowNode Start(NodeOptions options)
+    {
+        foreach (var seed in options.Seeds)
+        {
+            ParseEndpoint(seed, "--seed");
+        }
+        var system = ActorSystem.Create(NodeOptions.SystemName, LoadConfig(options));
+        var cluster = Cluster.Get(system);
+        if (options.Seeds.Count == 0)
+        {
+            cluster.Join(cluster.SelfAddress);
+        }
+        var coordinator = system.ActorOf(
+            ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system)),
+            CoordinatorProxyName);
+        if (options.IsCompute)
+        {
+            system.ActorOf(
+                ClusterSingletonManager.Props(JobCoordinator.Props(), PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system)),
+                "coordinator");
+            var interval = system.Settings.Config.GetTimeSpan("dataflow.telemetry-interval", TimeSpan.FromSeconds(1));
+            system.ActorOf(NodeAgent.Props(coordinator, interval), JobCoordinator.AgentName);
+        }
+        return new DataflowNode(system, coordinator, options);
+    }
+
+    /// <summary>Completes when this node is an Up member; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public async Task WaitUntilUpAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Cluster.Get(System).RegisterOnMemberUp(() => up.TrySetResult());
+        var finished = await Task.WhenAny(up.Task, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (finished != up.Task)
+        {
+            var seeds = Options.Seeds.Count == 0 ? "itself" : string.Join(", ", Options.Seeds);
+            throw new TimeoutException(
+                $"could not join a Dataflow cluster via {seeds} within {timeout.TotalSeconds:0} s (is a host running there?)");
+        }
+    }
+
+    /// <summary>Leaves the cluster gracefully and terminates the actor system.</summary>
+    public Task ShutdownAsync() => CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+
+    /// <summary>Parses <c>host:port</c>; throws <see cref="FormatException"/> naming <paramref name="option"/>.</summary>
+    public static (string Host, int Port) ParseEndpoint(string value, string option)
+    {
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+        {
+            throw new FormatException($"{option} {value}: expected host:port, e.g. 127.0.0.1:4053");
+        }
+        return (value[..colon], port);
+    }
+}

@@ -1,0 +1,32 @@
+using Akka.Actor;
+using Dataflow.Actors.Runtime;
+
+namespace Dataflow.Actors.Train;
+
+/// <summary>The <c>train</c> verb: elastic, deterministic data-parallel training (EasyScale).</summary>
+public sealed class TrainWorkload : Workload
+{
+    /// <summary>The verb.</summary>
+    public const string Verb = "train";
+
+    /// <inheritdoc />
+    public override string Name => Verb;
+
+    /// <inheritdoc />
+    public override void Validate(JobSpec spec) => Decode<TrainJobSpec>(spec).Validate();
+
+    /// <inheritdoc />
+    public override Props DriverProps(JobSpec spec, IActorRef client, byte[]? recovered) =>
+        Props.Create(() => new TrainDriver(spec, client, new CheckpointHolder(recovered)));
+
+    /// <inheritdoc />
+    public override Props StageProps(JobSpec spec, string node) =>
+        Props.Create(() => new TrainStage(spec, node)).WithDispatcher("akka.actor.compute-dispatcher");
+}
+
+/// <summary>The latest checkpoint of one job, kept across restarts of its driver (one holder per driver).</summary>
+public sealed class CheckpointHolder(byte[]? initial)
+{
+    /// <summary>Serialised <c>TrainCheckpoint</c>, or null before the first.</summary>
+    public byte[]? Bytes { get; set; } = initial;
+}

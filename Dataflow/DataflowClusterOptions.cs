@@ -1,0 +1,15 @@
+namespace Dataflow;
+
+/// <summary>Options of an embedded cluster or a client connection.</summary>
+public sealed record DataflowClusterOptions
+{
+    /// <summary>Extra HOCON files layered over the bundled configuration.</summary>
+    public IReadOnlyList<string> HoconFiles { get; init; } = [];
+
+    /// <summary>How long to wait to join the cluster before giving up.</summary>
+    /// <remarks>Default 10 s, so an unreachable seed is reported well within 15 s.</remarks>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Concurrent logical-worker computations of an embedded node (0: cores / intra-op threads).</summary>
+    public int ComputeThreads { get; init; }
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Actor;
+using Akka.Serialization;
+using Dataflow.Actors.Runtime;
+using Dataflow.Actors.Train;
+using Dataflow.Kernels.Compute;
+using Dataflow.Kernels.Train;
+using Dataflow.Train;
+
+namespace Dataflow.Host;
+
+/// <summary><c>dataflow bench</c>: measurements printed side by side, each against a baseline from the same run.</summary>
+internal static class BenchCommand
+{
+    private const string Usage = """
+        usage: dataflow bench [--only reduction|hosts|serialization|kernels] [--steps S]
+
+        Prints, measured in one run:
+          reduction      train steps/s with the deterministic logical-order reduction vs arrival order
+          hosts          train steps/s on one host process vs two
+          serialization  MessagePack vs Akka's default serializer on a 1M-float gradient message
+          kernels        an ILGPU kernel by direct CPU dispatch and on ILGPU's CPU accelerator vs a plain loop
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var o = new ParsedOptions(args, ["only", "steps"], [], Usage);
+        if (o.Help)
+        {
+            Console.Out.WriteLine(Usage);
+            return 0;
+        }
+        var only = o.String("only");
+        var steps = o.Int("steps", 150);
+        var w = Console.Out;
+        if (only is null or "reduction")
+        {
+            await Reduction(w, steps);
+        }
+        if (only is null or "hosts")
+        {
+            await Hosts(w, steps);
+        }
+        if (only is null or "serialization")
+        {
+            Serialization(w);
+        }
+        if (only is null or "kernels")
+        {
+            w.WriteLine("== ILGPU kernel backends");
+            ComputeBenchmark.Run(w);
+            w.WriteLine();
+        }
+        return 0;
+    }
+
+    private static TrainJob BenchJob(int steps, TrainReduction reduction) =>
+        Job.Train().Model(TrainModelKind.Mlp).LogicalWorkers(8).Steps(steps).Seed(3).BatchPerWorker(64)
+            .CheckpointEvery(steps).Reduction(reduction).Build();
+
+    private static async Task Reduction(TextWriter w, int steps)
+    {
+        w.WriteLine("== gradient reduction (embedded cluster, MLP, 8 logical workers, batch 64)");
+        await using var cluster = await DataflowCluster.StartEmbeddedAsync();
+        // Warm-up, then alternate the two modes so drift of the machine hits both alike.
+        await cluster.RunAsync(BenchJob(20, TrainReduction.LogicalOrder));
+        var logical = new List<double>();
+        var arrival = new List<double>();
+        for (var round = 0; round < 3; round++)
+        {
+            logical.Add(await StepsPerSecond(cluster, BenchJob(steps, TrainReduction.LogicalOrder)));
+            arrival.Add(await StepsPerSecond(cluster, BenchJob(steps, TrainReduction.ArrivalOrder)));
+        }
+        var l = Median(logical);
+        var a = Median(arrival);
+        w.WriteLine(Invariant($"  logical order (deterministic)  {l,8:F1} steps/s   (median of {logical.Count})"));
+        w.WriteLine(Invariant($"  arrival order (baseline)       {a,8:F1} steps/s"));
+        w.WriteLine(Invariant($"  overhead of logical order      {(a / l - 1) * 100,8:F1} %   (goal < 5 %)"));
+        w.WriteLine();
+    }
+
+    private static async Task Hosts(TextWriter w, int steps)
+    {
+        w.WriteLine("== host processes (MLP, 8 logical workers, batch 64, one compute thread per host)");
+        var rates = new List<double>();
+        foreach (var count in new[] { 1, 2 })
+        {
+            using var hosts = new LocalHosts();
+            for (var i = 0; i < count; i++)
+            {
+                await hosts.StartAsync(["--compute-threads", "1"]);
+            }
+            await using var client = await DataflowCluster.ConnectAsync(hosts.Seed);
+            await client.RunAsync(BenchJob(20, TrainReduction.LogicalOrder));
+            var rate = await StepsPerSecond(client, BenchJob(steps, TrainReduction.LogicalOrder));
+            rates.Add(rate);
+            w.WriteLine(Invariant($"  {count} host process(es)            {rate,8:F1} steps/s"));
+        }
+        w.WriteLine(Invariant($"  speed-up two vs one             {rates[1] / rates[0],8:F2} x"));
+        w.WriteLine();
+    }
+
+    private static void Serialization(TextWriter w)
+    {
+        w.WriteLine("== serialization of a 1M-float gradient message");
+        using var system = ActorSystem.Create("bench", DataflowNode.LoadConfig(new NodeOptions()));
+        var state = LogicalWorkerState.Initial(new TrainSettings(TrainModelKind.Mlp, 4, 1), 0);
+        var gradient = Enumerable.Range(0, 1_000_000).Select(i => (float)Math.Sin(i)).ToArray();
+        var message = new TrainGradients("job", 1, 7, "127.0.0.1:4053", [new WorkerGradient(0, gradient, 0.5, 64, state)], 0.01);
+        var msgpack = (SerializerWithStringManifest)system.Serialization.FindSerializerFor(message);
+        var manifest = msgpack.Manifest(message);
+        var akkaDefault = system.Serialization.FindSerializerForType(typeof(object));
+
+        var (mpBytes, mpRate) = RoundTrips(() => msgpack.ToBinary(message), b => msgpack.FromBinary(b, manifest));
+        var (defBytes, defRate) = RoundTrips(() => akkaDefault.ToBinary(message), b => akkaDefault.FromBinary(b, typeof(TrainGradients)));
+        w.WriteLine(Invariant($"  MessagePack (id {msgpack.Identifier})        {mpBytes,12:N0} bytes  {mpRate,8:F1} round trips/s"));
+        w.WriteLine(Invariant($"  Akka default ({akkaDefault.GetType().Name}) {defBytes,12:N0} bytes  {defRate,8:F2} round trips/s"));
+        w.WriteLine(Invariant($"  ratio                          {(double)defBytes / mpBytes,12:F2} x smaller  {mpRate / defRate,8:F1} x faster"));
+        w.WriteLine();
+    }
+
+    private static (long Bytes, double PerSecond) RoundTrips(Func<byte[]> serialize, Func<byte[], object> deserialize)
+    {
+        var bytes = serialize();
+        deserialize(bytes);
+        var n = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(2) || n < 3)
+        {
+            deserialize(serialize());
+            n++;
+        }
+        return (bytes.Length, n / sw.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<double> StepsPerSecond(DataflowCluster cluster, TrainJob job)
+    {
+        var sw = Stopwatch.StartNew();
+        await cluster.RunAsync(job);
+        return job.Spec.Steps / sw.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Dataflow.Host;
+
+/// <summary>Starts <c>dataflow host</c> processes on free loopback ports and kills all of them on dispose,
+/// also when the caller failed. Used by the process-level tests and by <c>dataflow bench</c>.</summary>
+public sealed class LocalHosts : IDisposable
+{
+    private readonly List<Process> _processes = [];
+    private readonly List<int> _ports = [];
+    private readonly string _hostDll;
+
+    /// <summary>Creates an empty set; <paramref name="hostDll"/> defaults to this program's own assembly.</summary>
+    public LocalHosts(string? hostDll = null)
+    {
+        _hostDll = hostDll ?? typeof(LocalHosts).Assembly.Location;
+    }
+
+    /// <summary>Remoting ports of the started hosts, in start order.</summary>
+    public IReadOnlyList<int> Ports => _ports;
+
+    /// <summary><c>127.0.0.1:port</c> of the first host, the seed of the others.</summary>
+    public string Seed => $"127.0.0.1:{_ports[0]}";
+
+    /// <summary>Output lines of every host, prefixed with its port (for diagnostics of a failed run).</summary>
+    public List<string> Log { get; } = [];
+
+    /// <summary>Starts one host (the first founds the cluster, the rest join it) and waits until it is up.</summary>
+    public async Task<int> StartAsync(IEnumerable<string>? extraArgs = null, TimeSpan? timeout = null)
+    {
+        var port = FreePort();
+        var args = new List<string> { _hostDll, "host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (_ports.Count > 0)
+        {
+            args.AddRange(["--seed", Seed]);
+        }
+        args.AddRange(extraArgs ?? []);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = Start(args, line =>
+        {
+            lock (Log)
+            {
+                Log.Add($"[{port}] {line}");
+            }
+            if (line.Contains("member up", StringComparison.Ordinal))
+            {
+                up.TrySetResult();
+            }
+        });
+        _processes.Add(process);
+        _ports.Add(port);
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        if (await Task.WhenAny(up.Task, Task.Delay(limit)) != up.Task)
+        {
+            throw new TimeoutException($"host on port {port} did not come up within {limit.TotalSeconds:0} s:\n{string.Join("\n", Log)}");
+        }
+        return port;
+    }
+
+    /// <summary>Kills host <paramref name="index"/> with SIGKILL, as a crash would.</summary>
+    public void Kill(int index)
+    {
+        var p = _processes[index];
+        if (!p.HasExited)
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit(10_000);
+        }
+    }
+
+    /// <summary>Runs <c>dataflow</c> with <paramref name="args"/> to completion; returns exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(IEnumerable<string> args,
+        TimeSpan timeout, Action<string>? onStderrLine = null, string? hostDll = null)
+    {
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        var psi = StartInfo([hostDll ?? typeof(LocalHosts).Assembly.Location, .. args]);
+        using var p = new Process { StartInfo = psi };
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+            onStderrLine?.Invoke(e.Data);
+        };
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dataflow {string.Join(' ', args)} ran over {timeout.TotalSeconds:0} s\n{stderr}");
+        }
+        p.WaitForExit();
+        return (p.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var p in _processes)
+        {
+            try
+            {
+                if (!p.HasExited)
+                {
+                    p.Kill(entireProcessTree: true);
+                    p.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            p.Dispose();
+        }
+        _processes.Clear();
+    }
+
+    /// <summary>A loopback port nobody listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static Process Start(List<string> args, Action<string> onLine)
+    {
+        var p = new Process { StartInfo = StartInfo(args), EnableRaisingEvents = true };
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data); };
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        return psi;
+    }
+}

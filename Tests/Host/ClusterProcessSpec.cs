@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Dataflow.Host;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Dataflow.Tests.Host;
+
+/// <summary>Real <c>dataflow host</c> processes on loopback ports; every process is killed at the end.</summary>
+public sealed class ClusterProcessSpec(ITestOutputHelper output)
+{
+    private static readonly TimeSpan s_runLimit = TimeSpan.FromMinutes(4);
+
+    private static readonly string[] s_job =
+        ["run", "train", "--model", "mlp", "--logical-workers", "6", "--steps", "120", "--seed", "11",
+         "--checkpoint-every", "10", "--batch", "64"];
+
+    [Fact]
+    public async Task Job_survives_a_SIGKILLed_host_with_the_weights_of_the_embedded_run()
+    {
+        var dir = Directory.CreateTempSubdirectory("dataflow-kill-");
+        try
+        {
+            var embeddedJson = Path.Combine(dir.FullName, "embedded.json");
+            var embedded = await LocalHosts.RunCliAsync([.. s_job, "--json", embeddedJson], s_runLimit);
+            Assert.True(embedded.ExitCode == 0, embedded.Stderr);
+
+            using var hosts = new LocalHosts();
+            for (var i = 0; i < 3; i++)
+            {
+                await hosts.StartAsync(["--compute-threads", "1"]);
+            }
+            var clusterJson = Path.Combine(dir.FullName, "cluster.json");
+            var killed = 0;
+            var run = await LocalHosts.RunCliAsync([.. s_job, "--cluster", hosts.Seed, "--json", clusterJson], s_runLimit,
+                line =>
+                {
+                    output.WriteLine(line);
+                    // Non-interactive progress prints "done/total ..." every tenth; kill the youngest host at 30 %.
+                    var slash = line.IndexOf('/');
+                    if (slash > 0 && long.TryParse(line[..slash], out var done) && done >= 36 &&
+                        Interlocked.Exchange(ref killed, 1) == 0)
+                    {
+                        hosts.Kill(2);
+                    }
+                });
+            foreach (var line in hosts.Log)
+            {
+                output.WriteLine(line);
+            }
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.Equal(1, killed);
+
+            var a = JsonDocument.Parse(File.ReadAllText(embeddedJson)).RootElement;
+            var b = JsonDocument.Parse(File.ReadAllText(clusterJson)).RootElement;
+            Assert.Equal("train", b.GetProperty("workload").GetString());
+            Assert.Equal(120, b.GetProperty("steps").GetInt64());
+            Assert.Equal(a.GetProperty("weightsSha256").GetString(), b.GetProperty("weightsSha256").GetString());
+            Assert.Equal(a.GetProperty("finalLoss").GetDouble(), b.GetProperty("finalLoss").GetDouble());
+            Assert.True(b.GetProperty("placementChanges").GetInt32() >= 1, "the kill must have moved logical workers");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Unreachable_cluster_fails_clearly_within_15_seconds()
+    {
+        var port = LocalHosts.FreePort();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = await LocalHosts.RunCliAsync(["run", "train", "--steps", "5", "--cluster", $"127.0.0.1:{port}"],
+            TimeSpan.FromSeconds(30));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains($"127.0.0.1:{port}", run.Stderr);
+        Assert.Contains("could not join", run.Stderr);
+    }
+
+    [Theory]
+    [InlineData(new[] { "frobnicate" }, "unknown verb 'frobnicate'")]
+    [InlineData(new[] { "run", "train", "--stepz", "5" }, "unknown option --stepz")]
+    [InlineData(new[] { "run", "train", "--logical-workers", "0" }, "logicalWorkers")]
+    [InlineData(new[] { "run", "train", "--steps", "-3" }, "steps")]
+    [InlineData(new[] { "run", "train", "--model", "rnn" }, "--model rnn")]
+    [InlineData(new[] { "host", "--seed", "nowhere" }, "--seed nowhere")]
+    public async Task Bad_input_exits_2_naming_what_was_wrong(string[] args, string expected)
+    {
+        var run = await LocalHosts.RunCliAsync(args, TimeSpan.FromSeconds(60));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr);
+    }
+}
