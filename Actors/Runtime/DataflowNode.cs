@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Dataflow.Actors.Runtime.Telemetry;
 
 namespace Dataflow.Actors.Runtime;
 
@@ -11,12 +12,16 @@ public sealed class DataflowNode
     /// <summary>Path of the coordinator singleton proxy on every node.</summary>
     public const string CoordinatorProxyName = "coordinator-proxy";
 
-    private DataflowNode(ActorSystem system, IActorRef coordinator, NodeOptions options)
+    private DataflowNode(ActorSystem system, IActorRef coordinator, NodeOptions options, TelemetryCollector telemetry)
     {
         System = system;
         Coordinator = coordinator;
         Options = options;
+        Telemetry = telemetry;
     }
+
+    /// <summary>This node's per-stage telemetry (what its agent publishes and its Prometheus endpoint serves).</summary>
+    public TelemetryCollector Telemetry { get; }
 
     /// <summary>The node's actor system.</summary>
     public ActorSystem System { get; }
@@ -84,6 +89,8 @@ public sealed class DataflowNode
         {
             cluster.Join(cluster.SelfAddress);
         }
+        var telemetry = new TelemetryCollector(JobCoordinator.Key(cluster.SelfAddress));
+        system.RegisterOnTermination(telemetry.Dispose);
         var coordinator = system.ActorOf(
             ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system)),
             CoordinatorProxyName);
@@ -94,9 +101,9 @@ public sealed class DataflowNode
                     ClusterSingletonManagerSettings.Create(system)),
                 "coordinator");
             var interval = system.Settings.Config.GetTimeSpan("dataflow.telemetry-interval", TimeSpan.FromSeconds(1));
-            system.ActorOf(NodeAgent.Props(coordinator, interval), JobCoordinator.AgentName);
+            system.ActorOf(NodeAgent.Props(coordinator, interval, telemetry), JobCoordinator.AgentName);
         }
-        return new DataflowNode(system, coordinator, options);
+        return new DataflowNode(system, coordinator, options, telemetry);
     }
 
     /// <summary>Completes when this node is an Up member; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>

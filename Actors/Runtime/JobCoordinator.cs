@@ -209,7 +209,8 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
             Key(_cluster.SelfAddress),
             members,
             _jobs.Values.Select(j => j.Info).ToArray(),
-            _reports.Values.Select(r => r.Telemetry).ToArray());
+            _reports.Values.Select(r => r.Telemetry).ToArray(),
+            TelemetryAggregate.Merge(_reports.Values.Select(r => r.Telemetry)));
     }
 
     /// <summary><c>host:port</c> of an address.</summary>

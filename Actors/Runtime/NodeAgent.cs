@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.Event;
 using Dataflow.Actors.Runtime.Telemetry;
 
@@ -17,16 +16,18 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     private readonly IActorRef _coordinator;
     private readonly string _node;
     private readonly TimeSpan _interval;
+    private readonly TelemetryCollector _telemetry;
     private readonly Dictionary<string, IActorRef> _stages = [];
     private readonly Dictionary<string, ReplicateCheckpoint> _checkpoints = [];
     private double _throughput;
 
     /// <summary>Creates the agent; <paramref name="coordinator"/> is the singleton proxy.</summary>
-    public NodeAgent(IActorRef coordinator, TimeSpan telemetryInterval)
+    public NodeAgent(IActorRef coordinator, TimeSpan telemetryInterval, TelemetryCollector telemetry)
     {
         _coordinator = coordinator;
+        _telemetry = telemetry;
         _interval = telemetryInterval;
-        _node = JobCoordinator.Key(Cluster.Get(Context.System).SelfAddress);
+        _node = telemetry.Node;
         _throughput = Calibrate();
 
         Receive<EnsureStage>(e =>
@@ -59,6 +60,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         Receive<StopStage>(s =>
         {
             _checkpoints.Remove(s.JobId);
+            _telemetry.RemoveJob(s.JobId);
             if (_stages.Remove(s.JobId, out var stage))
             {
                 Context.Unwatch(stage);
@@ -96,8 +98,8 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for the agent.</summary>
-    public static Props Props(IActorRef coordinator, TimeSpan telemetryInterval) =>
-        Akka.Actor.Props.Create(() => new NodeAgent(coordinator, telemetryInterval));
+    public static Props Props(IActorRef coordinator, TimeSpan telemetryInterval, TelemetryCollector telemetry) =>
+        Akka.Actor.Props.Create(() => new NodeAgent(coordinator, telemetryInterval, telemetry));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -112,7 +114,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
             localOnlyDecider: _ => Directive.Restart);
 
     private void Report() =>
-        _coordinator.Tell(new NodeReport(_node, _throughput, Environment.ProcessorCount, TelemetrySnapshot.Node(_node)));
+        _coordinator.Tell(new NodeReport(_node, _throughput, Environment.ProcessorCount, _telemetry.Snapshot()));
 
     /// <summary>A short fixed arithmetic loop: its rate is the node's initial placement weight.</summary>
     private static double Calibrate()

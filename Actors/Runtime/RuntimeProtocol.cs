@@ -39,7 +39,7 @@ public sealed record JobInfo(string JobId, string Workload, string State, long D
 
 /// <summary>Coordinator to asker: reply to <see cref="GetClusterStatus"/>.</summary>
 public sealed record ClusterStatus(string Coordinator, MemberInfo[] Members, JobInfo[] Jobs,
-    Telemetry.NodeTelemetry[] Nodes) : IDataflowMessage;
+    Telemetry.NodeTelemetry[] Nodes, Telemetry.ClusterTelemetry Cluster) : IDataflowMessage;
 
 /// <summary>Job driver to node agent: host this job's stage actor (idempotent; sent before any work).</summary>
 public sealed record EnsureStage(JobSpec Spec) : IDataflowMessage;

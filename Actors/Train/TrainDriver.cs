@@ -3,6 +3,7 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
 using Dataflow.Actors.Runtime;
+using Dataflow.Actors.Runtime.Telemetry;
 using Dataflow.Kernels.Scheduling;
 using Dataflow.Kernels.Train;
 
@@ -26,6 +27,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Dictionary<int, WorkerGradient> _pending = [];
     private readonly TimeSpan _stepTimeout;
+    private readonly StageTelemetry _telemetry;
     private IActorRef _client;
     private TrainCheckpoint _state;
     private ComputeNode[] _nodes = [];
@@ -45,6 +47,9 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         _state = holder.Bytes is { } bytes ? TrainCheckpoint.FromBytes(bytes) : TrainLoop.Initial(_job.Settings);
         _stepTimeout = Context.System.Settings.Config.GetTimeSpan("dataflow.step-timeout", TimeSpan.FromSeconds(60));
 
+        _telemetry = new StageTelemetry(spec.JobId, "driver", "driver",
+            JobCoordinator.Key(Akka.Cluster.Cluster.Get(Context.System).SelfAddress));
+        _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         Receive<NodesChanged>(OnNodesChanged);
         Receive<TrainGradients>(OnGradients);
         Receive<TrainStageFailed>(f =>
@@ -88,6 +93,9 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
             _log.Info("job {0}: resuming from the step-{1} checkpoint", _spec.JobId, _state.Step);
         }
     }
+
+    /// <inheritdoc />
+    protected override void PostStop() => _telemetry.Dispose();
 
     private int LogicalWorkers => _job.Settings.LogicalWorkers;
 
@@ -139,12 +147,15 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
             }
             Context.ActorSelection(_nodes[n].AgentPath)
                 .Tell(new TrainWork(_spec.JobId, _generation, _state.Step, _state.Parameters, workers));
+            _telemetry.AddBytesOut(sizeof(float) * (long)_state.Parameters.Length);
         }
         Timers.StartSingleTimer("step-timeout", new StepTimeout(_generation), _stepTimeout);
     }
 
     private void OnGradients(TrainGradients message)
     {
+        using var busy = _telemetry.MeasureMessage();
+        _telemetry.AddBytesIn(message.Gradients.Sum(g => sizeof(float) * (long)g.Gradient.Length));
         if (message.Generation != _generation || message.Step != _state.Step)
         {
             return;
@@ -161,6 +172,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         var ordered = Enumerable.Range(0, LogicalWorkers).Select(w => _pending[w]).ToArray();
         _pending.Clear();
         _state = TrainLoop.Step(_state, ordered, _job.Settings);
+        _telemetry.AddItems(1);
         _stageFailures = 0;
         var loss = 0.0;
         foreach (var g in ordered)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Dataflow.Actors.Runtime;
+using Dataflow.Actors.Runtime.Telemetry;
 using Dataflow.Kernels.Compute;
 using Dataflow.Kernels.Train;
 
@@ -18,6 +19,7 @@ public sealed class TrainStage : ReceiveActor
     private readonly TrainSettings _settings;
     private readonly int _parallelism;
     private readonly List<GradientWorker> _workers = [];
+    private readonly StageTelemetry _telemetry;
 
     /// <summary>Creates the stage for <paramref name="spec"/> on node <paramref name="node"/>.</summary>
     public TrainStage(JobSpec spec, string node)
@@ -28,12 +30,15 @@ public sealed class TrainStage : ReceiveActor
         _parallelism = configured > 0
             ? configured
             : Math.Max(1, Environment.ProcessorCount / Math.Max(1, _settings.IntraOpThreads));
+        _telemetry = new StageTelemetry(spec.JobId, "train", Self.Path.Name, node);
+        _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         Receive<TrainWork>(Compute);
     }
 
     /// <inheritdoc />
     protected override void PostStop()
     {
+        _telemetry.Dispose();
         foreach (var w in _workers)
         {
             w.Dispose();
@@ -43,6 +48,9 @@ public sealed class TrainStage : ReceiveActor
 
     private void Compute(TrainWork work)
     {
+        using var busy = _telemetry.MeasureMessage();
+        _telemetry.AddBytesIn(sizeof(float) * (long)work.Parameters.Length * work.Workers.Length
+            + work.Workers.Sum(w => (long)w.RngState.Length));
         var sw = Stopwatch.StartNew();
         try
         {
@@ -72,6 +80,8 @@ public sealed class TrainStage : ReceiveActor
                 });
             }
             var seconds = sw.Elapsed.TotalSeconds;
+            _telemetry.AddItems(results.Length);
+            _telemetry.AddBytesOut(results.Sum(r => sizeof(float) * (long)r.Gradient.Length));
             Sender.Tell(new TrainGradients(work.JobId, work.Generation, work.Step, _node, results, seconds));
             Context.Parent.Tell(new StageThroughput(results.Length, seconds));
         }
