@@ -15,6 +15,7 @@ public sealed record LogicalWorkerState(int WorkerId, int Epoch, int Cursor, byt
 
     /// <summary>State of worker <paramref name="workerId"/> before the first step: epoch 0, cursor 0, and a
     /// generator seeded from a hash of (seed, workerId). Loads libtorch.</summary>
+    /// <remarks>libtorch's CPU generator is an mt19937 seeded from the low 32 bits of the hash.</remarks>
     public static LogicalWorkerState Initial(TrainSettings settings, int workerId)
     {
         ArgumentNullException.ThrowIfNull(settings);
