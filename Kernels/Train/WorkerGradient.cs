@@ -1,0 +1,10 @@
+namespace Dataflow.Kernels.Train;
+
+/// <summary>What one logical worker returns for one step: its mean-over-batch gradient (flat, in
+/// parameter-vector order), its batch loss and its state for the next step.</summary>
+/// <param name="WorkerId">Logical worker that computed it.</param>
+/// <param name="Gradient">Gradient of the mean cross-entropy over the worker's batch.</param>
+/// <param name="Loss">Mean cross-entropy over the batch, in nats (computed in single precision).</param>
+/// <param name="Samples">Samples in the batch.</param>
+/// <param name="Next">The worker's state after this step.</param>
+public sealed record WorkerGradient(int WorkerId, float[] Gradient, double Loss, int Samples, LogicalWorkerState Next);
