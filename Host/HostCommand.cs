@@ -77,14 +77,11 @@ internal static class HostCommand
         Console.Out.WriteLine($"dataflow host {Program.Describe(node)} started; seeds: {seeds}" +
             (metrics is null ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics"));
         Console.Out.Flush();
-        _ = node.WaitUntilUpAsync(TimeSpan.FromDays(365)).ContinueWith(t =>
+        Akka.Cluster.Cluster.Get(node.System).RegisterOnMemberUp(() =>
         {
-            if (t.IsCompletedSuccessfully)
-            {
-                Console.Out.WriteLine($"dataflow host {node.Address}: member up");
-                Console.Out.Flush();
-            }
-        }, TaskScheduler.Default);
+            Console.Out.WriteLine($"dataflow host {node.Address}: member up");
+            Console.Out.Flush();
+        });
         await node.System.WhenTerminated;
         Console.Out.WriteLine($"dataflow host {node.Address}: stopped");
         return 0;

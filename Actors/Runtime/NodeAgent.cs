@@ -19,6 +19,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     private readonly TelemetryCollector _telemetry;
     private readonly Dictionary<string, IActorRef> _stages = [];
     private readonly Dictionary<string, ReplicateCheckpoint> _checkpoints = [];
+    private readonly Dictionary<string, string> _stageErrors = [];
     private double _throughput;
 
     /// <summary>Creates the agent; <paramref name="coordinator"/> is the singleton proxy.</summary>
@@ -36,21 +37,32 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
             {
                 return;
             }
-            var workload = Workloads.Find(e.Spec.Workload);
-            if (workload is null)
+            try
             {
-                _log.Error("job {0}: unknown workload {1}", e.Spec.JobId, e.Spec.Workload);
-                return;
+                var workload = Workloads.Find(e.Spec.Workload)
+                    ?? throw new InvalidOperationException($"unknown workload '{e.Spec.Workload}'");
+                var stage = Context.ActorOf(workload.StageProps(e.Spec, _node), "stage-" + Uri.EscapeDataString(e.Spec.JobId));
+                Context.Watch(stage);
+                _stages[e.Spec.JobId] = stage;
+                _stageErrors.Remove(e.Spec.JobId);
             }
-            var stage = Context.ActorOf(workload.StageProps(e.Spec, _node), "stage-" + Uri.EscapeDataString(e.Spec.JobId));
-            Context.Watch(stage);
-            _stages[e.Spec.JobId] = stage;
+            catch (Exception ex)
+            {
+                var error = ex.InnerException?.Message ?? ex.Message;
+                _log.Error(ex, "job {0}: cannot start its stage on {1}", e.Spec.JobId, _node);
+                _stageErrors[e.Spec.JobId] = error;
+                Sender.Tell(new StageUnavailable(e.Spec.JobId, _node, error));
+            }
         });
         Receive<IStageMessage>(m =>
         {
             if (_stages.TryGetValue(m.JobId, out var stage))
             {
                 stage.Forward(m);
+            }
+            else if (_stageErrors.TryGetValue(m.JobId, out var error))
+            {
+                Sender.Tell(new StageUnavailable(m.JobId, _node, error));
             }
             else
             {
@@ -60,6 +72,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         Receive<StopStage>(s =>
         {
             _checkpoints.Remove(s.JobId);
+            _stageErrors.Remove(s.JobId);
             _telemetry.RemoveJob(s.JobId);
             if (_stages.Remove(s.JobId, out var stage))
             {

@@ -44,6 +44,9 @@ public sealed record ClusterStatus(string Coordinator, MemberInfo[] Members, Job
 /// <summary>Job driver to node agent: host this job's stage actor (idempotent; sent before any work).</summary>
 public sealed record EnsureStage(JobSpec Spec) : IDataflowMessage;
 
+/// <summary>Node agent to job driver: the job's stage cannot run on this node (it could not be created).</summary>
+public sealed record StageUnavailable(string JobId, string Node, string Error) : IDataflowMessage;
+
 /// <summary>Job driver to node agents: the job ended; stop its stage actor and drop its checkpoint.</summary>
 public sealed record StopStage(string JobId) : IDataflowMessage;
 

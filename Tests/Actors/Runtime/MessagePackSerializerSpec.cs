@@ -11,13 +11,16 @@ namespace Dataflow.Tests.Actors.Runtime;
 
 public sealed class MessagePackSerializerSpec() : TestKit(DataflowNode.LoadConfig(new NodeOptions()), "serializer-spec")
 {
+    private static IEnumerable<Type> AllMessageTypes() =>
+        typeof(IDataflowMessage).Assembly.GetTypes()
+            .Concat(typeof(DataflowCluster).Assembly.GetTypes())
+            .Where(t => typeof(IDataflowMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .OrderBy(t => t.FullName, StringComparer.Ordinal);
+
     public static TheoryData<Type> MessageTypes()
     {
         var data = new TheoryData<Type>();
-        foreach (var type in typeof(IDataflowMessage).Assembly.GetTypes()
-                     .Concat(typeof(DataflowCluster).Assembly.GetTypes())
-                     .Where(t => typeof(IDataflowMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
-                     .OrderBy(t => t.FullName, StringComparer.Ordinal))
+        foreach (var type in AllMessageTypes())
         {
             data.Add(type);
         }
@@ -27,7 +30,7 @@ public sealed class MessagePackSerializerSpec() : TestKit(DataflowNode.LoadConfi
     [Fact]
     public void Finds_the_messages_of_every_protocol()
     {
-        var names = MessageTypes().Select(row => ((Type)row[0]).Name).ToHashSet();
+        var names = AllMessageTypes().Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         Assert.Contains(nameof(SubmitJob), names);
         Assert.Contains(nameof(TrainGradients), names);
         Assert.Contains(nameof(ClusterStatus), names);
