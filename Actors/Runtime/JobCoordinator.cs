@@ -99,7 +99,8 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
                     continue;
                 }
                 _log.Warning("resuming job {0} from its step-{1} checkpoint", job.Spec.JobId, job.Step);
-                StartDriver(job.Spec, job.Client, job.Checkpoint);
+                // Losing the coordinator's node is a membership change that moved the job's logical workers.
+                StartDriver(job.Spec, job.Client, job with { PlacementChanges = job.PlacementChanges + 1 });
             }
         });
     }
@@ -122,8 +123,11 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         // A coordinator that starts on a running cluster may be a successor: look for jobs to resume once
-        // the agents had a chance to report in.
-        Timers.StartSingleTimer("recover", new RecoverTick(), TimeSpan.FromSeconds(2));
+        // the agents had a chance to report in, and again while membership settles after the failure.
+        foreach (var seconds in new[] { 2, 5, 10, 20 })
+        {
+            Timers.StartSingleTimer("recover-" + seconds, new RecoverTick(), TimeSpan.FromSeconds(seconds));
+        }
     }
 
     /// <inheritdoc />
@@ -157,7 +161,7 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
         StartDriver(spec, submit.Client, recovered: null);
     }
 
-    private void StartDriver(JobSpec spec, IActorRef client, byte[]? recovered)
+    private void StartDriver(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered)
     {
         var workload = Workloads.Find(spec.Workload)!;
         var driver = Context.ActorOf(workload.DriverProps(spec, client, recovered), "job-" + Uri.EscapeDataString(spec.JobId));

@@ -58,8 +58,11 @@ public interface IStageMessage : IDataflowMessage
 }
 
 /// <summary>Job driver to every node agent: keep the job's latest checkpoint so a new coordinator can resume it.</summary>
-public sealed record ReplicateCheckpoint(JobSpec Spec, IActorRef Client, long Step, byte[] Checkpoint)
-    : IDataflowMessage;
+/// <param name="Checkpoint">The workload's checkpoint bytes.</param>
+/// <param name="PlacementChanges">Re-placements so far, carried into the result of a resumed job.</param>
+/// <param name="Seconds">Driver wall time up to the checkpoint.</param>
+public sealed record ReplicateCheckpoint(JobSpec Spec, IActorRef Client, long Step, byte[] Checkpoint,
+    int PlacementChanges, double Seconds) : IDataflowMessage;
 
 /// <summary>Coordinator to node agents after taking over: which jobs can you resume?</summary>
 public sealed record ListRecoverableJobs : IDataflowMessage;

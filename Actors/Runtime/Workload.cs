@@ -14,8 +14,8 @@ public abstract class Workload
     public abstract void Validate(JobSpec spec);
 
     /// <summary>The driver: runs on the coordinator's node, owns the job's state and checkpoints.</summary>
-    /// <param name="recovered">Checkpoint bytes to resume from, or null for a fresh start.</param>
-    public abstract Props DriverProps(JobSpec spec, IActorRef client, byte[]? recovered);
+    /// <param name="recovered">The replicated checkpoint to resume from, or null for a fresh start.</param>
+    public abstract Props DriverProps(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered);
 
     /// <summary>The stage actor one node hosts for the job; it computes the work of the logical workers placed there.</summary>
     public abstract Props StageProps(JobSpec spec, string node);

@@ -34,6 +34,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
     private int[] _placement = [];
     private int _generation;
     private int _placementChanges;
+    private readonly double _secondsBefore;
     private int _stageFailures;
     private double _lastLoss = double.NaN;
 
@@ -45,6 +46,8 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         _client = client;
         _holder = holder;
         _state = holder.Bytes is { } bytes ? TrainCheckpoint.FromBytes(bytes) : TrainLoop.Initial(_job.Settings);
+        _placementChanges = holder.PlacementChanges;
+        _secondsBefore = holder.Seconds;
         _stepTimeout = Context.System.Settings.Config.GetTimeSpan("dataflow.step-timeout", TimeSpan.FromSeconds(60));
 
         _telemetry = new StageTelemetry(spec.JobId, "driver", "driver",
@@ -85,11 +88,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        if (_holder.Bytes is null)
-        {
-            Checkpoint();
-        }
-        else
+        if (_holder.Bytes is not null)
         {
             _log.Info("job {0}: resuming from the step-{1} checkpoint", _spec.JobId, _state.Step);
         }
@@ -99,6 +98,8 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
     protected override void PostStop() => _telemetry.Dispose();
 
     private int LogicalWorkers => _job.Settings.LogicalWorkers;
+
+    private double Seconds => _secondsBefore + _clock.Elapsed.TotalSeconds;
 
     private void OnNodesChanged(NodesChanged changed)
     {
@@ -111,8 +112,6 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         if (_placement.Length > 0)
         {
             _placementChanges++;
-            // Membership changed: checkpoint the last completed step, then resume from it on the new placement.
-            Checkpoint();
         }
         _nodes = changed.Nodes;
         _pending.Clear();
@@ -129,6 +128,9 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         {
             Context.ActorSelection(node.AgentPath).Tell(new EnsureStage(_spec));
         }
+        // Membership changed (or the first placement): checkpoint the last completed step, replicated to the
+        // nodes now in use, then resume from it on the new placement.
+        Checkpoint();
         ReportStatus("running");
         IssueStep();
     }
@@ -196,7 +198,10 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
 
     private void ResumeFromCheckpoint()
     {
-        _state = TrainCheckpoint.FromBytes(_holder.Bytes!);
+        if (_holder.Bytes is not null)
+        {
+            _state = TrainCheckpoint.FromBytes(_holder.Bytes);
+        }
         _pending.Clear();
         _generation++;
         IssueStep();
@@ -206,6 +211,8 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
     {
         var bytes = _state.ToBytes();
         _holder.Bytes = bytes;
+        _holder.PlacementChanges = _placementChanges;
+        _holder.Seconds = Seconds;
         if (_job.CheckpointDirectory is { } dir)
         {
             var path = Path.Combine(dir, _spec.JobId, $"step-{_state.Step:D8}.ckpt");
@@ -213,7 +220,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
             _state.Save(path);
         }
         // Replicas on every node let a successor coordinator resume the job if this node dies.
-        var replica = new ReplicateCheckpoint(_spec, _client, _state.Step, bytes);
+        var replica = new ReplicateCheckpoint(_spec, _client, _state.Step, bytes, _placementChanges, Seconds);
         foreach (var node in _nodes)
         {
             Context.ActorSelection(node.AgentPath).Tell(replica);
@@ -231,7 +238,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
             ["weightsSha256"] = TrainCheckpoint.WeightsSha256(_state.Parameters),
             ["logicalWorkers"] = LogicalWorkers,
             ["placementChanges"] = _placementChanges,
-            ["seconds"] = Math.Round(_clock.Elapsed.TotalSeconds, 3),
+            ["seconds"] = Math.Round(Seconds, 3),
         };
         _client.Tell(new JobCompleted(_spec.JobId, JsonSerializer.Serialize(result)));
         End("completed");
