@@ -204,6 +204,11 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         }
         _pending.Clear();
         _generation++;
+        // A stage that failed may have been stopped by its agent: ask for it again (idempotent).
+        foreach (var node in _nodes)
+        {
+            Context.ActorSelection(node.AgentPath).Tell(new EnsureStage(_spec));
+        }
         IssueStep();
     }
 

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Dataflow.Host;
+using Xunit;
+
+namespace Dataflow.Tests.Host;
+
+/// <summary><c>dataflow status</c> and a host's Prometheus endpoint, read while a job runs on host processes.</summary>
+public sealed class TelemetryProcessSpec
+{
+    [Fact]
+    public async Task Status_and_metrics_show_every_stage_while_a_job_runs()
+    {
+        using var hosts = new LocalHosts();
+        var metricsPort = LocalHosts.FreePort();
+        await hosts.StartAsync(["--metrics-port", metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await hosts.StartAsync();
+        var run = LocalHosts.RunCliAsync(
+            ["run", "train", "--model", "cnn", "--logical-workers", "8", "--batch", "32", "--steps", "400",
+             "--cluster", hosts.Seed], TimeSpan.FromMinutes(4));
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var metricsUrl = $"http://127.0.0.1:{metricsPort}/metrics";
+        string scrape = "";
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline && !run.IsCompleted)
+        {
+            scrape = await http.GetStringAsync(metricsUrl);
+            if (scrape.Contains("dataflow_cluster_stage_items_total{job=\"train-", StringComparison.Ordinal) &&
+                SampleValue(scrape, "dataflow_stage_items_total{", "stage=\"train\"") > 0)
+            {
+                break;
+            }
+            await Task.Delay(500);
+        }
+        Assert.False(run.IsCompleted, "the job ended before telemetry was seen; make it longer");
+        Assert.Contains("# TYPE dataflow_stage_busy_seconds_total counter", scrape);
+        Assert.Contains("dataflow_stage_mailbox_depth{", scrape);
+        Assert.Contains($"node=\"127.0.0.1:{hosts.Ports[0]}\"", scrape);
+        Assert.True(SampleValue(scrape, "dataflow_node_managed_memory_bytes{", "") > 0);
+        Assert.True(SampleValue(scrape, "dataflow_stage_bytes_in_total{", "stage=\"train\"") > 0);
+
+        var status = await LocalHosts.RunCliAsync(["status", "--cluster", hosts.Seed, "--json"], TimeSpan.FromSeconds(60));
+        Assert.True(status.ExitCode == 0, status.Stderr);
+        var root = JsonDocument.Parse(status.Stdout).RootElement;
+        var compute = root.GetProperty("members").EnumerateArray()
+            .Where(m => m.GetProperty("roles").EnumerateArray().Any(r => r.GetString() == "compute")).ToArray();
+        Assert.Equal(2, compute.Length);
+        var job = Assert.Single(root.GetProperty("jobs").EnumerateArray());
+        Assert.Equal("running", job.GetProperty("state").GetString());
+        Assert.Equal(2, job.GetProperty("workersPerNode").EnumerateObject().Count());
+        var stages = root.GetProperty("nodes").EnumerateArray().SelectMany(n => n.GetProperty("stages").EnumerateArray()).ToArray();
+        Assert.Contains(stages, s => s.GetProperty("stage").GetString() == "driver");
+        Assert.Equal(2, stages.Count(s => s.GetProperty("stage").GetString() == "train"));
+
+        var text = await LocalHosts.RunCliAsync(["status", "--cluster", hosts.Seed], TimeSpan.FromSeconds(60));
+        Assert.Contains("MEMBER", text.Stdout);
+        Assert.Contains("ITEMS/s", text.Stdout);
+
+        var finished = await run;
+        Assert.True(finished.ExitCode == 0, finished.Stderr);
+    }
+
+    /// <summary>Sum of the samples of one metric whose label set contains <paramref name="label"/>.</summary>
+    private static double SampleValue(string scrape, string prefix, string label) =>
+        scrape.Split('\n')
+            .Where(l => l.StartsWith(prefix, StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+}
