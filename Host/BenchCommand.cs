@@ -55,8 +55,8 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static TrainJob BenchJob(int steps, TrainReduction reduction) =>
-        Job.Train().Model(TrainModelKind.Mlp).LogicalWorkers(8).Steps(steps).Seed(3).BatchPerWorker(64)
+    private static TrainJob BenchJob(int steps, TrainReduction reduction, TrainModelKind model = TrainModelKind.Mlp) =>
+        Job.Train().Model(model).LogicalWorkers(8).Steps(steps).Seed(3).BatchPerWorker(64)
             .CheckpointEvery(steps).Reduction(reduction).Build();
 
     private static async Task Reduction(TextWriter w, int steps)
@@ -67,7 +67,7 @@ internal static class BenchCommand
         await cluster.RunAsync(BenchJob(20, TrainReduction.LogicalOrder));
         var logical = new List<double>();
         var arrival = new List<double>();
-        for (var round = 0; round < 3; round++)
+        for (var round = 0; round < 5; round++)
         {
             logical.Add(await StepsPerSecond(cluster, BenchJob(steps, TrainReduction.LogicalOrder)));
             arrival.Add(await StepsPerSecond(cluster, BenchJob(steps, TrainReduction.ArrivalOrder)));
@@ -82,7 +82,8 @@ internal static class BenchCommand
 
     private static async Task Hosts(TextWriter w, int steps)
     {
-        w.WriteLine("== host processes (MLP, 8 logical workers, batch 64, one compute thread per host)");
+        // A CNN step (8 workers x 64 images) is enough work per step for a second process to pay for its messages.
+        w.WriteLine("== host processes (CNN, 8 logical workers, batch 64, one compute thread per host)");
         var rates = new List<double>();
         foreach (var count in new[] { 1, 2 })
         {
@@ -92,13 +93,51 @@ internal static class BenchCommand
                 await hosts.StartAsync(["--compute-threads", "1"]);
             }
             await using var client = await DataflowCluster.ConnectAsync(hosts.Seed);
-            await client.RunAsync(BenchJob(20, TrainReduction.LogicalOrder));
-            var rate = await StepsPerSecond(client, BenchJob(steps, TrainReduction.LogicalOrder));
+            await client.RunAsync(BenchJob(5, TrainReduction.LogicalOrder, TrainModelKind.Cnn));
+            var rate = await StepsPerSecond(client, BenchJob(steps / 3, TrainReduction.LogicalOrder, TrainModelKind.Cnn));
             rates.Add(rate);
             w.WriteLine(Invariant($"  {count} host process(es)            {rate,8:F1} steps/s"));
         }
         w.WriteLine(Invariant($"  speed-up two vs one             {rates[1] / rates[0],8:F2} x"));
+        w.WriteLine(Invariant($"  ceiling on this machine         {ParallelCeiling(),8:F2} x   (two gradient loops on two threads vs one, no messaging)"));
         w.WriteLine();
+    }
+
+    /// <summary>How much faster two concurrent gradient loops run than one: the best two hosts can do here.</summary>
+    private static double ParallelCeiling()
+    {
+        var settings = BenchJob(1, TrainReduction.LogicalOrder, TrainModelKind.Cnn).Spec.Settings;
+        TorchRuntime.EnsureLoaded(settings.IntraOpThreads);
+        var state = TrainLoop.Initial(settings);
+        double Rate(int threads)
+        {
+            const int perThread = 60;
+            var workers = Enumerable.Range(0, threads).Select(_ => new GradientWorker(settings)).ToArray();
+            try
+            {
+                foreach (var gw in workers)
+                {
+                    gw.Compute(state.Parameters, state.Workers[0]);
+                }
+                var sw = Stopwatch.StartNew();
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                {
+                    for (var i = 0; i < perThread; i++)
+                    {
+                        workers[t].Compute(state.Parameters, state.Workers[i % state.Workers.Length]);
+                    }
+                });
+                return threads * perThread / sw.Elapsed.TotalSeconds;
+            }
+            finally
+            {
+                foreach (var gw in workers)
+                {
+                    gw.Dispose();
+                }
+            }
+        }
+        return Rate(2) / Rate(1);
     }
 
     private static void Serialization(TextWriter w)

@@ -182,12 +182,20 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
 
     private void PublishNodes()
     {
-        var nodes = _members.Values
+        var usable = _members.Values
             .Where(m => m.HasRole("compute") && !_unreachable.Contains(Key(m.Address)))
+            .ToArray();
+        // A node that has not run anything yet is assumed as fast as the mean of those that have.
+        var measured = usable
+            .Select(m => _reports.TryGetValue(Key(m.Address), out var r) ? r.Throughput : 0)
+            .Where(t => t > 0)
+            .ToArray();
+        var prior = measured.Length > 0 ? measured.Average() : 1.0;
+        var nodes = usable
             .Select(m => new ComputeNode(
                 Key(m.Address),
                 new RootActorPath(m.Address).ToString() + "user/" + AgentName,
-                _reports.TryGetValue(Key(m.Address), out var r) && r.Throughput > 0 ? r.Throughput : 1.0))
+                _reports.TryGetValue(Key(m.Address), out var r) && r.Throughput > 0 ? r.Throughput : prior))
             .ToArray();
         if (nodes.Select(n => n.Address).SequenceEqual(_nodes.Select(n => n.Address)))
         {

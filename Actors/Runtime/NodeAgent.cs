@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Dataflow.Actors.Runtime.Telemetry;
@@ -29,7 +28,6 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         _telemetry = telemetry;
         _interval = telemetryInterval;
         _node = telemetry.Node;
-        _throughput = Calibrate();
 
         Receive<EnsureStage>(e =>
         {
@@ -101,7 +99,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
             {
                 // Exponentially weighted: placement follows sustained speed, not one noisy step.
                 var measured = t.Items / t.Seconds;
-                _throughput = 0.7 * _throughput + 0.3 * measured;
+                _throughput = _throughput == 0 ? measured : 0.7 * _throughput + 0.3 * measured;
             }
         });
         Receive<ReportTick>(_ => Report());
@@ -128,21 +126,6 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
 
     private void Report() =>
         _coordinator.Tell(new NodeReport(_node, _throughput, Environment.ProcessorCount, _telemetry.Snapshot()));
-
-    /// <summary>A short fixed arithmetic loop: its rate is the node's initial placement weight.</summary>
-    private static double Calibrate()
-    {
-        const int n = 2_000_000;
-        var sw = Stopwatch.StartNew();
-        var x = 1.0;
-        for (var i = 0; i < n; i++)
-        {
-            x = x * 1.0000001 + 1e-9;
-        }
-        var seconds = Math.Max(sw.Elapsed.TotalSeconds, 1e-6);
-        // Scaled so that a typical core reports a throughput of order 1-10 items per second.
-        return double.IsFinite(x) ? 0.01 / seconds : 1.0;
-    }
 
     private sealed record ReportTick;
 }

@@ -23,7 +23,7 @@ public sealed record JobCompleted(string JobId, string ResultJson) : IDataflowMe
 public sealed record JobFailed(string JobId, string Error) : IDataflowMessage;
 
 /// <summary>Node agent to coordinator, every telemetry interval: liveness, measured throughput and telemetry.</summary>
-/// <param name="Throughput">Logical-worker work items per second this node sustains (calibrated, then measured).</param>
+/// <param name="Throughput">Logical-worker work items per second this node sustained (0 until it has run any).</param>
 public sealed record NodeReport(string Node, double Throughput, int Cores, Telemetry.NodeTelemetry Telemetry)
     : IDataflowMessage;
 

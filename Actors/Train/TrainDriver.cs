@@ -26,6 +26,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
     private readonly CheckpointHolder _holder;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Dictionary<int, WorkerGradient> _pending = [];
+    private ArrivalOrderAccumulator? _arrival;
     private readonly TimeSpan _stepTimeout;
     private readonly StageTelemetry _telemetry;
     private IActorRef _client;
@@ -115,6 +116,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         }
         _nodes = changed.Nodes;
         _pending.Clear();
+        _arrival = null;
         _generation++;
         if (_nodes.Length == 0)
         {
@@ -165,6 +167,10 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         }
         foreach (var g in message.Gradients)
         {
+            if (_job.Reduction == TrainReduction.ArrivalOrder && _pending.TryAdd(g.WorkerId, g))
+            {
+                (_arrival ??= new ArrivalOrderAccumulator(g.Gradient.Length)).Add(g);
+            }
             _pending[g.WorkerId] = g;
         }
         if (_pending.Count < LogicalWorkers)
@@ -174,7 +180,10 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         Timers.Cancel("step-timeout");
         var ordered = Enumerable.Range(0, LogicalWorkers).Select(w => _pending[w]).ToArray();
         _pending.Clear();
-        _state = TrainLoop.Step(_state, ordered, _job.Settings);
+        _state = _arrival is null
+            ? TrainLoop.Step(_state, ordered, _job.Settings)
+            : TrainLoop.Apply(_state, _arrival.Mean(), ordered, _job.Settings);
+        _arrival = null;
         _telemetry.AddItems(1);
         _stageFailures = 0;
         var loss = 0.0;
@@ -198,6 +207,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
 
     private void ResumeFromCheckpoint()
     {
+        _arrival = null;
         if (_holder.Bytes is not null)
         {
             _state = TrainCheckpoint.FromBytes(_holder.Bytes);

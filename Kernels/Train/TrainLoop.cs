@@ -43,7 +43,16 @@ public static class TrainLoop
             throw new ArgumentException(
                 $"gradients have {ordered[0].Gradient.Length} values, the parameters {current.Parameters.Length}", nameof(gradients));
         }
-        var mean = GradientReduction.MeanInLogicalOrder(ordered);
+        return Apply(current, GradientReduction.MeanInLogicalOrder(ordered), ordered, settings);
+    }
+
+    /// <summary>One AdamW step with an already reduced <paramref name="meanGradient"/>; worker states advance as in
+    /// <see cref="Step"/>. Only the arrival-order benchmark baseline reduces elsewhere.</summary>
+    public static TrainCheckpoint Apply(TrainCheckpoint current, float[] meanGradient, IReadOnlyList<WorkerGradient> gradients,
+        TrainSettings settings)
+    {
+        var ordered = GradientReduction.InLogicalOrder(gradients);
+        var mean = meanGradient;
         var parameters = (float[])current.Parameters.Clone();
         var optimizer = new AdamWOptimizer(settings, (float[])current.AdamM.Clone(), (float[])current.AdamV.Clone(), current.AdamStep);
         optimizer.Step(parameters, mean);
