@@ -70,6 +70,30 @@ public sealed class LocalHosts : IDisposable
         }
     }
 
+    /// <summary>Sends SIGTERM to host <paramref name="index"/> (a graceful leave) and waits for it to exit.</summary>
+    /// <returns>The host's exit code, or null if it did not exit within <paramref name="timeout"/>.</returns>
+    public async Task<int?> TerminateAsync(int index, TimeSpan timeout)
+    {
+        var p = _processes[index];
+        if (kill(p.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {p.Id} failed");
+        }
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+            return p.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
     /// <summary>Runs <c>dataflow</c> with <paramref name="args"/> to completion; returns exit code and output.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(IEnumerable<string> args,
         TimeSpan timeout, Action<string>? onStderrLine = null, string? hostDll = null)
