@@ -19,4 +19,78 @@ public sealed class TorchRuntimeSpec
         // The shim is loaded exactly when the native folder was prepared for an old libstdc++.
         Assert.Equal(File.Exists(Path.Combine(TorchRuntime.NativeDirectory!, "libglibcxx_shim.so")), TorchRuntime.ShimLoaded);
     }
+
+    /// <summary>Runs prepare.sh against a stand-in libstdc++ that has, or lacks, GLIBCXX_3.4.32.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Prepare_applies_the_compatibility_fix_only_where_libstdcxx_needs_it(bool newLibstdcxx)
+    {
+        var root = FindRepositoryRoot();
+        var temp = Directory.CreateTempSubdirectory("dataflow-native-");
+        try
+        {
+            var fakeLib = Path.Combine(temp.FullName, "libstdc++.so.6");
+            File.WriteAllText(fakeLib, newLibstdcxx ? "GLIBCXX_3.4.30\0GLIBCXX_3.4.32\0" : "GLIBCXX_3.4.30\0");
+            var output = Path.Combine(temp.FullName, "native");
+            var psi = new System.Diagnostics.ProcessStartInfo("bash")
+            {
+                ArgumentList = { Path.Combine(root, "Kernels", "Compute", "Native", "prepare.sh"), output },
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            psi.Environment["LIBSTDCXX"] = fakeLib;
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var log = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.True(p.ExitCode == 0, log);
+
+            var original = File.ReadAllBytes(Path.Combine(TorchRuntime.NativeDirectory ?? LoadedDirectory(), "libLibTorchSharp.so"));
+            var prepared = File.ReadAllBytes(Path.Combine(output, "libLibTorchSharp.so"));
+            var shim = File.Exists(Path.Combine(output, "libglibcxx_shim.so"));
+            var packageCopy = ReadPackageCopy();
+            Assert.Equal(!newLibstdcxx, shim);
+            if (newLibstdcxx)
+            {
+                Assert.Equal(packageCopy, prepared);
+            }
+            else
+            {
+                // Only the vna_flags half-word of one version requirement changes (VER_FLG_WEAK = 0x2 set).
+                var changed = Enumerable.Range(0, prepared.Length).Where(i => prepared[i] != packageCopy[i]).ToArray();
+                var index = Assert.Single(changed);
+                Assert.Equal(packageCopy[index] | 0x2, prepared[index]);
+                Assert.Equal(original.Length, prepared.Length);
+            }
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
+    private static string LoadedDirectory()
+    {
+        TorchRuntime.EnsureLoaded();
+        return TorchRuntime.NativeDirectory!;
+    }
+
+    private static byte[] ReadPackageCopy()
+    {
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        return File.ReadAllBytes(Path.Combine(packages, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "Dataflow.sln")))
+            {
+                return d.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException("repository root not found above " + AppContext.BaseDirectory);
+    }
 }
