@@ -71,40 +71,22 @@ internal sealed class ParsedOptions
     public IReadOnlyList<string> All(string name) =>
         _values.TryGetValue(name, out var v) ? v.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray() : [];
 
-    public int Int(string name, int fallback)
-    {
-        var s = String(name);
-        if (s is null)
-        {
-            return fallback;
-        }
-        return int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw new UsageException($"--{name} {s}: expected an integer", _usage);
-    }
+    public int Int(string name, int fallback) => Number(name, fallback, "an integer");
 
-    public long Long(string name, long fallback)
-    {
-        var s = String(name);
-        if (s is null)
-        {
-            return fallback;
-        }
-        return long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw new UsageException($"--{name} {s}: expected an integer", _usage);
-    }
+    public long Long(string name, long fallback) => Number(name, fallback, "an integer");
 
-    public double Double(string name, double fallback)
+    public double Double(string name, double fallback) => Number(name, fallback, "a number");
+
+    private T Number<T>(string name, T fallback, string expected) where T : IParsable<T>
     {
         var s = String(name);
         if (s is null)
         {
             return fallback;
         }
-        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+        return T.TryParse(s, CultureInfo.InvariantCulture, out var v)
             ? v
-            : throw new UsageException($"--{name} {s}: expected a number", _usage);
+            : throw new UsageException($"--{name} {s}: expected {expected}", _usage);
     }
 
     public T Choice<T>(string name, IReadOnlyDictionary<string, T> choices, T fallback)
