@@ -18,6 +18,7 @@ internal sealed class JobClientActor : ReceiveActor, IWithTimers
     private readonly TaskCompletionSource<JobResult> _done;
     private readonly IProgress<JobProgress>? _progress;
     private bool _accepted;
+    private bool _finished;
     private int _unknown;
     private DateTime _lastHeard = DateTime.UtcNow;
 
@@ -32,11 +33,13 @@ internal sealed class JobClientActor : ReceiveActor, IWithTimers
         Receive<JobProgress>(p => { _accepted = true; Heard(); _progress?.Report(p); });
         Receive<JobCompleted>(c =>
         {
+            _finished = true;
             _done.TrySetResult(new JobResult(c.JobId, c.ResultJson));
             Context.Stop(Self);
         });
         Receive<JobFailed>(f =>
         {
+            _finished = true;
             _done.TrySetException(new DataflowJobException(f.JobId, f.Error));
             Context.Stop(Self);
         });
@@ -75,6 +78,15 @@ internal sealed class JobClientActor : ReceiveActor, IWithTimers
     {
         _coordinator.Tell(new SubmitJob(_spec, Self));
         Timers.StartPeriodicTimer("tick", new Tick(), TimeSpan.FromSeconds(1));
+    }
+
+    protected override void PostStop()
+    {
+        // Stopped before the job ended (the caller cancelled): do not leave the job running on the cluster.
+        if (!_finished)
+        {
+            _coordinator.Tell(new CancelJob(_spec.JobId, "the submitting client went away"));
+        }
     }
 
     private void Heard()

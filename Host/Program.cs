@@ -60,6 +60,11 @@ internal static class Program
             Console.Error.WriteLine($"dataflow: {e.Message}");
             return 1;
         }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("dataflow: interrupted; the job was cancelled");
+            return 130;
+        }
     }
 
     /// <summary>Options shared by every verb that starts or joins a cluster.</summary>

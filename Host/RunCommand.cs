@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Dataflow.Actors.Runtime;
 
 namespace Dataflow.Host;
@@ -38,7 +39,17 @@ internal static class RunCommand
         }
         await using var cluster = await Program.OpenClusterAsync(o);
         using var bar = new ProgressBar(Console.Error, enabled: !quiet);
-        var result = await cluster.RunAsync(job, new SynchronousProgress<JobProgress>(p => bar.Update(p.Done, p.Total, line(p))));
+        // Ctrl-C or SIGTERM cancels the job on the cluster too, then leaves the cluster.
+        using var cancel = new CancellationTokenSource();
+        void Interrupt(PosixSignalContext ctx)
+        {
+            ctx.Cancel = true;
+            cancel.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        var result = await cluster.RunAsync(job, new SynchronousProgress<JobProgress>(p => bar.Update(p.Done, p.Total, line(p))),
+            cancel.Token);
         bar.Complete();
         if (o.String("json") is { } path)
         {

@@ -70,6 +70,13 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
                 w.Client.Tell(new JobUnknown(w.JobId));
             }
         });
+        Receive<CancelJob>(c =>
+        {
+            if (_jobs.TryGetValue(c.JobId, out var job))
+            {
+                job.Driver.Forward(c);
+            }
+        });
         Receive<DriverStatus>(s =>
         {
             if (_jobs.TryGetValue(s.Info.JobId, out var job))

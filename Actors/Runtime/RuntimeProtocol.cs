@@ -73,5 +73,8 @@ public sealed record RecoverableJobs(ReplicateCheckpoint[] Jobs) : IDataflowMess
 /// <summary>Client to coordinator: (re-)attach to a running job's progress stream.</summary>
 public sealed record WatchJob(string JobId, IActorRef Client) : IDataflowMessage;
 
+/// <summary>Client to coordinator (forwarded to the driver): stop the job; it ends with <see cref="JobFailed"/>.</summary>
+public sealed record CancelJob(string JobId, string Reason) : IDataflowMessage;
+
 /// <summary>Coordinator to client: no job with that id is running (it may have been lost with its checkpoints).</summary>
 public sealed record JobUnknown(string JobId) : IDataflowMessage;

@@ -81,6 +81,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         });
         Receive<WatchJob>(w => _client = w.Client);
         Receive<StageUnavailable>(u => Fail($"its stage cannot run on {u.Node}: {u.Error}"));
+        Receive<CancelJob>(c => Fail($"cancelled: {c.Reason}"));
     }
 
     /// <inheritdoc />
