@@ -69,4 +69,17 @@ public sealed class NodeAgentSpec : TestKit
         Agent.Tell(new ListRecoverableJobs(), probe.Ref);
         Assert.Empty(probe.ExpectMsg<RecoverableJobs>().Jobs);
     }
+
+    [Fact]
+    public async Task A_four_megabyte_gradient_crosses_the_wire_in_one_message()
+    {
+        await _node.WaitUntilUpAsync(TimeSpan.FromSeconds(20));
+        var gradient = Enumerable.Range(0, 1_000_000).Select(i => (float)Math.Cos(i)).ToArray();
+        var state = LogicalWorkerState.Initial(new TrainSettings(TrainModelKind.Mlp, 1, 1), 0);
+        var message = new TrainGradients("big", 1, 1, _node.Address, [new WorkerGradient(0, gradient, 1.5, 8, state)], 0.1);
+        var address = ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
+        _node.System.ActorSelection(TestActor.Path.ToStringWithAddress(address)).Tell(message);
+        var received = ExpectMsg<TrainGradients>(TimeSpan.FromSeconds(30));
+        Assert.Equal(gradient, received.Gradients[0].Gradient);
+    }
 }
