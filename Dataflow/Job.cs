@@ -14,4 +14,7 @@ public static class Job
 {
     /// <summary>Elastic, deterministic data-parallel training (EasyScale).</summary>
     public static TrainJobBuilder Train() => new();
+
+    /// <summary>The exact ground-state energy of an FCIDUMP Hamiltonian (full configuration interaction).</summary>
+    public static Fci.FciJobBuilder Fci() => new();
 }

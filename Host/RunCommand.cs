@@ -24,6 +24,7 @@ internal static class RunCommand
         return args[0] switch
         {
             "train" => TrainCommand.RunAsync(args[1..]),
+            "fci" => FciCommand.RunAsync(args[1..]),
             _ => throw new UsageException($"unknown workload '{args[0]}'", s_usage),
         };
     }

@@ -48,6 +48,7 @@ public static class Workloads
     static Workloads()
     {
         Register(new Train.TrainWorkload());
+        Register(new Fci.FciWorkload());
     }
 
     /// <summary>Adds a workload (later registrations replace earlier ones of the same name).</summary>
