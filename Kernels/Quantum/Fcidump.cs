@@ -1,0 +1,57 @@
+namespace Dataflow.Kernels.Quantum;
+
+/// <summary>The contents of an FCIDUMP file: a restricted molecular Hamiltonian in an orthonormal orbital basis.</summary>
+/// <remarks>
+/// <para>Format: Knowles and Handy, Comput. Phys. Commun. 54, 75 (1989). Orbital indices here are 0-based; the
+/// file's are 1-based.</para>
+/// <para>Integrals are stored densely with every permutational partner filled in: <see cref="OneElectronHartree"/>
+/// is the symmetric <c>n x n</c> matrix h_pq at <c>p * n + q</c>, and <see cref="TwoElectronHartree"/> holds the
+/// chemists'-notation integrals (pq|rs) at <c>((p * n + q) * n + r) * n + s</c> with the 8-fold symmetry of real
+/// orbitals, (pq|rs) = (qp|rs) = (pq|sr) = (rs|pq) = ... (Szabo and Ostlund, eq. 2.92 and below).</para>
+/// </remarks>
+public sealed record Fcidump
+{
+    /// <summary>Where the file came from (its path or a caller-chosen name); used in messages.</summary>
+    public required string SourceName { get; init; }
+
+    /// <summary>Number of spatial orbitals, <c>NORB</c>.</summary>
+    public required int OrbitalCount { get; init; }
+
+    /// <summary>Number of electrons, <c>NELEC</c>.</summary>
+    public required int ElectronCount { get; init; }
+
+    /// <summary>Twice the spin projection, N_alpha - N_beta, <c>MS2</c> (0 when the header omits it).</summary>
+    public required int Ms2 { get; init; }
+
+    /// <summary>Irreducible representation of each orbital, <c>ORBSYM</c> (1-based labels as written); empty when
+    /// the header has none.</summary>
+    public required IReadOnlyList<int> OrbitalSymmetries { get; init; }
+
+    /// <summary>Irreducible representation of the target state, <c>ISYM</c> (1 when the header omits it).</summary>
+    public required int StateSymmetry { get; init; }
+
+    /// <summary>Core energy: nuclear repulsion plus any frozen-core energy, from the <c>0 0 0 0</c> line.</summary>
+    public required double CoreEnergyHartree { get; init; }
+
+    /// <summary>One-electron integrals h_pq, row-major <c>n x n</c>, symmetric.</summary>
+    public required double[] OneElectronHartree { get; init; }
+
+    /// <summary>Two-electron integrals (pq|rs), row-major <c>n^4</c>, with 8-fold permutational symmetry.</summary>
+    public required double[] TwoElectronHartree { get; init; }
+
+    /// <summary>Orbital energies from <c>value i 0 0 0</c> lines, or null when the file has none.</summary>
+    public double[]? OrbitalEnergiesHartree { get; init; }
+
+    /// <summary>Number of alpha electrons, (NELEC + MS2) / 2.</summary>
+    public int AlphaCount => (ElectronCount + Ms2) / 2;
+
+    /// <summary>Number of beta electrons, (NELEC - MS2) / 2.</summary>
+    public int BetaCount => (ElectronCount - Ms2) / 2;
+
+    /// <summary>h_pq for 0-based spatial orbitals.</summary>
+    public double OneElectron(int p, int q) => OneElectronHartree[p * OrbitalCount + q];
+
+    /// <summary>(pq|rs) in chemists' notation for 0-based spatial orbitals.</summary>
+    public double TwoElectron(int p, int q, int r, int s) =>
+        TwoElectronHartree[((p * OrbitalCount + q) * OrbitalCount + r) * OrbitalCount + s];
+}
