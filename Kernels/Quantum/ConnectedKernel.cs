@@ -221,6 +221,8 @@ public static class ConnectedKernel
         return y;
     }
 
+    // ILGPU compiles System.Numerics.BitOperations for its accelerators (the PTX spec compiles this kernel); on the
+    // CPU it is the hardware population count.
     private static int PopCountBelow(ulong det, int bit) =>
-        IntrinsicMath.BitOperations.PopCount(det & ((1UL << bit) - 1UL));
+        System.Numerics.BitOperations.PopCount(det & ((1UL << bit) - 1UL));
 }

@@ -7,7 +7,7 @@ namespace Dataflow.Kernels.Quantum;
 /// <para>Integrals are stored densely with every permutational partner filled in: <see cref="OneElectronHartree"/>
 /// is the symmetric <c>n x n</c> matrix h_pq at <c>p * n + q</c>, and <see cref="TwoElectronHartree"/> holds the
 /// chemists'-notation integrals (pq|rs) at <c>((p * n + q) * n + r) * n + s</c> with the 8-fold symmetry of real
-/// orbitals, (pq|rs) = (qp|rs) = (pq|sr) = (rs|pq) = ... (Szabo and Ostlund, eq. 2.92 and below).</para>
+/// orbitals, (pq|rs) = (qp|rs) = (pq|sr) = (rs|pq) = ... (Szabo and Ostlund, section 2.3.2).</para>
 /// </remarks>
 public sealed record Fcidump
 {

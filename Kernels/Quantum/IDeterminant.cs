@@ -5,7 +5,7 @@ namespace Dataflow.Kernels.Quantum;
 /// <remarks>
 /// <para>Bit k set means spin orbital k is occupied. The determinant is the ordered product
 /// a†_{k1} a†_{k2} ... |vac> with k1 &lt; k2 &lt; ..., so the fermionic sign of an operator on spin orbital k is
-/// (-1)^(occupied spin orbitals below k) (Szabo and Ostlund, section 2.2.5 and Table 2.4).</para>
+/// (-1)^(occupied spin orbitals below k) (Szabo and Ostlund, section 2.4).</para>
 /// <para>Interleaving alpha and beta puts the two spin orbitals of one spatial orbital next to each other: the
 /// two bits of spatial orbital p are the NNQS-Transformer's 4-state token for p
 /// (see <see cref="Determinants.ToTokens{T}"/>).</para>

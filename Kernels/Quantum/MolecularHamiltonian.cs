@@ -4,8 +4,8 @@ namespace Dataflow.Kernels.Quantum;
 /// acting on Slater determinants of spin orbitals.</summary>
 /// <remarks>
 /// <para>H = E_core + sum_pq h_pq a†_p a_q + 1/2 sum_pqrs &lt;pq|rs&gt; a†_p a†_q a_s a_r over spin orbitals, with
-/// &lt;pq|rs&gt; = (pr|qs) when the spins of p, r and of q, s match and 0 otherwise (Szabo and Ostlund, eq. 3.136 and
-/// 2.8). Spin orbital 2p is alpha and 2p + 1 beta of spatial orbital p (see <see cref="IDeterminant{TSelf}"/>).</para>
+/// &lt;pq|rs&gt; = (pr|qs) when the spins of p, r and of q, s match and 0 otherwise (Szabo and Ostlund,
+/// section 2.4). Spin orbital 2p is alpha and 2p + 1 beta of spatial orbital p (see <see cref="IDeterminant{TSelf}"/>).</para>
 /// <para>Matrix elements follow the Slater-Condon rules (Szabo and Ostlund, Tables 2.3 and 2.4) with the
 /// fermionic sign of the excitation operator worked out by counting occupied spin orbitals below each operator:
 /// for |D'&gt; = a†_a a†_b a_j a_i |D&gt;, the sign of a_i is (-1)^(occupied in D below i), that of a_j is taken in

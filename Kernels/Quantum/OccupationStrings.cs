@@ -5,7 +5,7 @@ namespace Dataflow.Kernels.Quantum;
 /// <summary>Strings of k electrons of one spin in n spatial orbitals (bit p = orbital p), enumerated and ranked in
 /// colexicographic order, the order of increasing value.</summary>
 /// <remarks>The rank of a string with occupied orbitals p_0 &lt; p_1 &lt; ... is sum_m C(p_m, m + 1), the
-/// combinatorial number system (Knuth, TAOCP vol. 4A, section 7.2.1.3, eq. (3)); it numbers the strings
+/// combinatorial number system (Knuth, TAOCP vol. 4A, section 7.2.1.3); it numbers the strings
 /// 0 .. C(n, k) - 1 with no gaps and no table.</remarks>
 public static class OccupationStrings
 {

@@ -10,7 +10,7 @@ internal static class SpinBits
     /// <summary>Gathers the even bits of <paramref name="interleaved"/> into the low 32 bits (bit 2p to bit p).</summary>
     public static ulong CompactEven(ulong interleaved)
     {
-        // Standard bit compression by halving shifts (Warren, Hacker's Delight, 2nd ed., section 7-4).
+        // The even half of an inverse perfect shuffle, by halving shifts (Warren, Hacker's Delight, 2nd ed., section 7-2).
         var x = interleaved & EvenMask;
         x = (x | (x >> 1)) & 0x3333_3333_3333_3333UL;
         x = (x | (x >> 2)) & 0x0F0F_0F0F_0F0F_0F0FUL;

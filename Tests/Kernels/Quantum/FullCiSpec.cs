@@ -33,7 +33,7 @@ public sealed class FullCiSpec(ITestOutputHelper output)
     [Fact]
     public void H2_equals_the_lowest_root_of_its_two_by_two_CI_matrix()
     {
-        // Szabo and Ostlund section 4.1: in minimal-basis H2 only |1s_g^2> and |1s_u^2> mix, through K_12.
+        // Szabo and Ostlund, chapter 4: in minimal-basis H2 only |1s_g^2> and |1s_u^2> mix, through K_12.
         var dump = BundledMolecules.Load("h2");
         var e1 = 2 * dump.OneElectron(0, 0) + dump.TwoElectron(0, 0, 0, 0);
         var e2 = 2 * dump.OneElectron(1, 1) + dump.TwoElectron(1, 1, 1, 1);

@@ -12,7 +12,7 @@ public sealed class MolecularHamiltonianSpec
     [InlineData(5)]
     public void Slater_Condon_elements_equal_brute_force_second_quantisation_on_every_pair(int electrons)
     {
-        // Reference: SecondQuantization applies H operator by operator to bit strings (Szabo and Ostlund eq. 3.136).
+        // Reference: SecondQuantization applies H operator by operator to bit strings (Szabo and Ostlund, section 2.4).
         var hamiltonian = RandomIntegrals.Hamiltonian(orbitalCount: 4, seed: 100 + electrons);
         var determinants = Enumerable.Range(0, 256)
             .Where(bits => System.Numerics.BitOperations.PopCount((uint)bits) == electrons)
@@ -105,7 +105,7 @@ public sealed class MolecularHamiltonianSpec
     [Fact]
     public void H2_couples_its_two_closed_shells_by_the_exchange_integral_K12()
     {
-        // Szabo and Ostlund section 4.1 (minimal-basis H2): <1s_g^2|H|1s_u^2> = K_12 = (12|21) = (12|12);
+        // Szabo and Ostlund, chapter 4 (minimal-basis H2): <1s_g^2|H|1s_u^2> = K_12 = (12|21) = (12|12);
         // <1s_g^2|H|1s_g^2> = 2 h_11 + J_11; the open-shell determinants do not couple by symmetry.
         var dump = BundledMolecules.Load("h2");
         var hamiltonian = MolecularHamiltonian.FromFcidump(dump);

@@ -3,7 +3,7 @@ using Dataflow.Kernels.Quantum;
 namespace Dataflow.Tests.Kernels.Quantum;
 
 /// <summary>A deliberately naive reference: applies H = E_core + sum_pq h_pq a†_p a_q
-/// + 1/2 sum_pqrs &lt;pq|rs&gt; a†_p a†_q a_s a_r (Szabo and Ostlund eq. 3.136) to a determinant operator by
+/// + 1/2 sum_pqrs &lt;pq|rs&gt; a†_p a†_q a_s a_r (Szabo and Ostlund, section 2.4) to a determinant operator by
 /// operator, each creation or annihilation acting on a <see cref="UInt128"/> bit string with the Jordan-Wigner sign
 /// (-1)^(occupied spin orbitals below). Shares no code with <see cref="MolecularHamiltonian"/> beyond its integrals.</summary>
 internal static class SecondQuantization
