@@ -42,7 +42,8 @@ public sealed class FciStage : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop() => _telemetry.Dispose();
 
-    private static (double, long, long, int, double, double, double) Summarise<T>(FullCiResult<T> r) =>
+    private static (double, long, long, int, double, double, double) Summarise<T>(FullCiResult<T> r)
+        where T : unmanaged, IDeterminant<T> =>
         (r.EnergyHartree, r.Coefficients.Length, r.NonZeroCount, r.Iterations, r.ResidualNorm,
             r.BuildTime.TotalSeconds, r.SolveTime.TotalSeconds);
 }
