@@ -12,8 +12,11 @@ namespace Dataflow.Kernels.Nqs;
 /// divided among samplers: the union of <see cref="SampleSubtrees"/> over any partition of
 /// <see cref="SplitPrefixes"/> equals <see cref="Sample"/>.</para>
 /// <para>Traversal is breadth-first while a level's prefixes fit one chunk of M (<see cref="SamplerOptions.ChunkPrefixes"/>),
-/// then depth-first over chunks of at most M prefixes, so at most about 4 K M prefixes (and their key/value
-/// caches) are alive at once, whatever N.</para>
+/// then depth-first over chunks of at most M prefixes, so at most about (3 K + 5) M prefixes (and their key/value
+/// caches) are alive at once, whatever N (<see cref="PeakLivePrefixes"/>).</para>
+/// <para>Multi-sampler use (QChem-Trainer's sampling parallelism): every sampler, or one coordinator, runs the cheap
+/// shallow <see cref="SplitPrefixes"/>; sampler j finishes part j with <see cref="SampleSubtrees"/>; the local-energy
+/// stage takes the <see cref="SampleResult.Merge"/> of the parts. One instance serves one thread at a time.</para>
 /// <para>Bitwise invariance assumes each row's conditional probabilities do not depend on the other rows of its
 /// batch; libtorch's CPU kernels give that in the tests here. Were a kernel to round a row differently by one
 /// ulp in another batch, a count would change only if a uniform fell within ~1e-16 of a threshold.</para>
@@ -35,6 +38,10 @@ public sealed class AutoregressiveSampler
         _options = options;
         _orbitals = model.Space.Orbitals;
     }
+
+    /// <summary>Most prefixes (with their caches) alive at once during the last <see cref="Sample"/>,
+    /// <see cref="SampleSubtrees"/> or <see cref="SplitPrefixes"/>: at most about (3 K + 5) M, whatever N.</summary>
+    public long PeakLivePrefixes { get; private set; }
 
     /// <summary>All <see cref="SamplerOptions.Samples"/> logical samples from the root.</summary>
     public SampleResult Sample() => SampleSubtrees(PrefixSet.Root(_options.Samples));
@@ -103,6 +110,8 @@ public sealed class AutoregressiveSampler
         }
         var output = new Level(stopDepth);
         var stack = new Stack<Chunk>();
+        long live = 0;
+        PeakLivePrefixes = 0;
         try
         {
             var initial = new List<Chunk>();
@@ -125,18 +134,25 @@ public sealed class AutoregressiveSampler
                 using var chunk = stack.Pop();
                 if (chunk.LogProbabilities is null)
                 {
+                    // A starting chunk: its caches exist from here on (the other starting prefixes are the caller's).
                     Replay(chunk);
+                    live += chunk.Rows;
+                    PeakLivePrefixes = Math.Max(PeakLivePrefixes, live);
                 }
                 if (chunk.Depth == stopDepth)
                 {
                     output.Add(chunk, stopDepth == _orbitals ? Phases(chunk) : null);
+                    live -= chunk.Rows;
                     continue;
                 }
                 var children = Expand(chunk);
                 for (var i = children.Count - 1; i >= 0; i--)
                 {
                     stack.Push(children[i]);
+                    live += children[i].Rows;
                 }
+                PeakLivePrefixes = Math.Max(PeakLivePrefixes, live);
+                live -= chunk.Rows;
             }
         }
         finally

@@ -44,31 +44,42 @@ internal sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
         return c_proj.forward(merged);
     }
 
-    /// <summary>One new position: <paramref name="x"/> [B, 1, d] at <paramref name="position"/>; its key and value
-    /// are written into the caches [B, H, T_max, d/H] and the query attends to positions 0..position.</summary>
+    /// <summary>One new position: <paramref name="x"/> [B, d] at <paramref name="position"/>; its key and value are
+    /// written into the position-major caches [T_max, B, H, d/H] and the query attends to positions 0..position.</summary>
+    /// <remarks>Position-major caches make the slice 0..position contiguous, so the score and weighted-sum
+    /// reductions below read memory in order; one query per row makes them broadcast multiply-and-sums
+    /// rather than B * H tiny matrix products.</remarks>
     public Tensor Step(Tensor x, Tensor keyCache, Tensor valueCache, int position)
     {
         var batch = x.shape[0];
-        var (q, k, v) = Heads(x);
-        using var _q = q;
-        using var _k = k;
-        using var _v = v;
-        using (var keySlot = keyCache.narrow(2, position, 1))
+        var dModel = _heads * _headDim;
+        using var qkv = c_attn.forward(x);
+        var parts = qkv.split(dModel, 1);
+        using var q = parts[0].view(batch, _heads, _headDim);
+        using var k = parts[1].view(batch, _heads, _headDim);
+        using var v = parts[2].view(batch, _heads, _headDim);
+        foreach (var p in parts)
+        {
+            p.Dispose();
+        }
+        using (var keySlot = keyCache.select(0, position))
         {
             keySlot.copy_(k);
         }
-        using (var valueSlot = valueCache.narrow(2, position, 1))
+        using (var valueSlot = valueCache.select(0, position))
         {
             valueSlot.copy_(v);
         }
-        using var keys = keyCache.narrow(2, 0, position + 1);
-        using var values = valueCache.narrow(2, 0, position + 1);
-        using var kt = keys.transpose(2, 3);
-        using var raw = q.matmul(kt);
+        using var keys = keyCache.narrow(0, 0, position + 1);
+        using var values = valueCache.narrow(0, 0, position + 1);
+        using var products = keys.mul(q);
+        using var raw = products.sum(-1);
         using var scores = raw.mul(_scale);
-        using var weights = scores.softmax(-1);
-        using var y = weights.matmul(values);
-        using var merged = y.transpose(1, 2).reshape(batch, 1, -1);
+        using var weights = scores.softmax(0L);
+        using var weights4 = weights.unsqueeze(-1);
+        using var weighted = values.mul(weights4);
+        using var y = weighted.sum(dim: 0L);
+        using var merged = y.reshape(batch, dModel);
         return c_proj.forward(merged);
     }
 

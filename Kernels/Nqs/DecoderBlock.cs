@@ -30,7 +30,7 @@ internal sealed class DecoderBlock : nn.Module<Tensor, Tensor>
         return Feed(x1);
     }
 
-    /// <summary>The block for one new position <paramref name="x"/> [B, 1, d], reading and extending the layer's caches.</summary>
+    /// <summary>The block for one new position <paramref name="x"/> [B, d], reading and extending the layer's caches.</summary>
     public Tensor Step(Tensor x, Tensor keyCache, Tensor valueCache, int position)
     {
         using var n1 = ln_1.forward(x);

@@ -5,7 +5,8 @@ namespace Dataflow.Kernels.Nqs;
 /// <summary>Key/value caches and electron counts of a batch of prefixes being decoded one orbital at a time by
 /// <see cref="TransformerWavefunction.Step"/>; rows can be dropped or duplicated with <see cref="Select(long[])"/>.</summary>
 /// <remarks>Owns its tensors (they belong to no dispose scope): dispose it when done. Caches are preallocated for
-/// all K + 1 positions, [B, heads, K + 1, d/heads] per layer, so a step writes in place instead of concatenating.</remarks>
+/// all K + 1 positions, position-major [K + 1, B, heads, d/heads] per layer, so a step writes in place instead of
+/// concatenating and the filled positions 0..i form one contiguous block.</remarks>
 public sealed class IncrementalState : IDisposable
 {
     private readonly Tensor[] _keys;
@@ -60,8 +61,8 @@ public sealed class IncrementalState : IDisposable
     public IncrementalState Select(Tensor rows)
     {
         using var noGrad = no_grad();
-        var keys = _keys.Select(k => k.index_select(0, rows).DetachFromDisposeScope()).ToArray();
-        var values = _values.Select(v => v.index_select(0, rows).DetachFromDisposeScope()).ToArray();
+        var keys = _keys.Select(k => k.index_select(1, rows).DetachFromDisposeScope()).ToArray();
+        var values = _values.Select(v => v.index_select(1, rows).DetachFromDisposeScope()).ToArray();
         return new IncrementalState(
             keys,
             values,

@@ -25,6 +25,6 @@ public sealed record NqsBenchmarkSettings
     /// <summary>libtorch intra-op threads; default 1.</summary>
     public int Threads { get; init; } = 1;
 
-    /// <summary>Timed runs per variant after one untimed warm-up; the fastest is reported. Default 2.</summary>
-    public int Repetitions { get; init; } = 2;
+    /// <summary>Timed runs per variant after one untimed warm-up; the fastest is reported. Default 3.</summary>
+    public int Repetitions { get; init; } = 3;
 }

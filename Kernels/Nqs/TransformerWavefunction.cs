@@ -156,7 +156,7 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         var headDim = Options.DModel / Options.Heads;
-        long[] shape = [batch, Options.Heads, Space.Orbitals + 1, headDim];
+        long[] shape = [Space.Orbitals + 1, batch, Options.Heads, headDim];
         var keys = new Tensor[Options.Layers];
         var values = new Tensor[Options.Layers];
         for (var l = 0; l < Options.Layers; l++)
@@ -232,9 +232,11 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream);
-        if (reader.ReadString() != FileMagic || reader.ReadInt32() is var version && version != FileVersion)
+        var magic = reader.ReadString();
+        var version = reader.ReadInt32();
+        if (magic != FileMagic || version != FileVersion)
         {
-            throw new InvalidDataException($"{path}: not an NQS transformer file (version {FileVersion})");
+            throw new InvalidDataException($"{path}: not an NQS transformer file of version {FileVersion}");
         }
         var space = new ConfigurationSpace(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
         var options = new NqsModelOptions
@@ -296,7 +298,7 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         Tensor input;
         if (position == 0)
         {
-            input = full(batch, 1, StartToken, ScalarType.Int64);
+            input = full([batch], StartToken, ScalarType.Int64);
         }
         else
         {
@@ -304,9 +306,8 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
             {
                 throw new ArgumentException($"need {batch} last tokens at position {position}", nameof(lastTokens));
             }
-            input = tensor(lastTokens, [batch, 1]);
-            var last = input.squeeze(1);
-            state.SetCounts(state.AlphaUsed.add(last.bitwise_and(1)), state.BetaUsed.add(last.bitwise_right_shift(1)));
+            input = tensor(lastTokens);
+            state.SetCounts(state.AlphaUsed.add(input.bitwise_and(1)), state.BetaUsed.add(input.bitwise_right_shift(1)));
         }
         using var positionIndex = full(1, position, ScalarType.Int64);
         var x = wte.forward(input).add(wpe.forward(positionIndex));
@@ -315,7 +316,7 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
             x = h[l].Step(x, state.KeyCache(l), state.ValueCache(l), position);
         }
         state.Position = position + 1;
-        return ln_f.forward(x).squeeze(1);
+        return ln_f.forward(x);
     }
 
     /// <summary>Inputs [B, n + 1] = start token followed by <paramref name="tokens"/> [B, n].</summary>

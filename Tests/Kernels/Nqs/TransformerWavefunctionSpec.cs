@@ -41,7 +41,7 @@ public sealed class TransformerWavefunctionSpec
     [Fact]
     public void Cached_steps_equal_the_full_forward_to_1e_minus_12_in_float64()
     {
-        using var model = NqsTestModels.Create(7, 3, 2);
+        using var model = NqsTestModels.Create(6, 3, 2);
         AssertCachedEqualsFull(model, 1e-12);
     }
 
@@ -50,7 +50,7 @@ public sealed class TransformerWavefunctionSpec
     [Fact]
     public void Cached_steps_equal_the_full_forward_to_1e_minus_6_in_float32()
     {
-        using var model = NqsTestModels.Create(7, 3, 2, options: new NqsModelOptions { Float64 = false });
+        using var model = NqsTestModels.Create(6, 3, 2, options: new NqsModelOptions { Float64 = false });
         Assert.Equal(ScalarType.Float32, model.DType);
         AssertCachedEqualsFull(model, 1e-6);
     }
