@@ -1,0 +1,48 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dataflow.Kernels.Nqs;
+
+/// <summary>Pre-LayerNorm decoder block (GPT-2): x + attn(ln_1(x)), then x + mlp(ln_2(x)).</summary>
+internal sealed class DecoderBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly LayerNorm ln_1;
+    private readonly CausalSelfAttention attn;
+    private readonly LayerNorm ln_2;
+    private readonly FeedForward mlp;
+
+    public DecoderBlock(int dModel, int heads, int feedForward, ScalarType dtype) : base("block")
+    {
+        ln_1 = nn.LayerNorm(dModel, dtype: dtype);
+        attn = new CausalSelfAttention(dModel, heads, dtype);
+        ln_2 = nn.LayerNorm(dModel, dtype: dtype);
+        mlp = new FeedForward(dModel, feedForward, dtype);
+        RegisterComponents();
+    }
+
+    /// <summary>The block over all positions of <paramref name="x"/> [B, T, d] with a causal mask.</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var n1 = ln_1.forward(x);
+        using var a = attn.forward(n1);
+        using var x1 = x.add(a);
+        return Feed(x1);
+    }
+
+    /// <summary>The block for one new position <paramref name="x"/> [B, d], reading and extending the layer's caches.</summary>
+    public Tensor Step(Tensor x, Tensor keyCache, Tensor valueCache, int position)
+    {
+        using var n1 = ln_1.forward(x);
+        using var a = attn.Step(n1, keyCache, valueCache, position);
+        using var x1 = x.add(a);
+        return Feed(x1);
+    }
+
+    private Tensor Feed(Tensor x1)
+    {
+        using var n2 = ln_2.forward(x1);
+        using var f = mlp.forward(n2);
+        return x1.add(f);
+    }
+}

@@ -1,0 +1,27 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dataflow.Kernels.Nqs;
+
+/// <summary>Position-wise feed-forward block: linear, GELU (erf form), linear.</summary>
+internal sealed class FeedForward : nn.Module<Tensor, Tensor>
+{
+    // State-dict keys mlp.c_fc.*, mlp.c_proj.* as in GPT-2.
+    private readonly Linear c_fc;
+    private readonly Linear c_proj;
+
+    public FeedForward(int dModel, int hidden, ScalarType dtype) : base("mlp")
+    {
+        c_fc = nn.Linear(dModel, hidden, dtype: dtype);
+        c_proj = nn.Linear(hidden, dModel, dtype: dtype);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var a = c_fc.forward(x);
+        using var g = nn.functional.gelu(a);
+        return c_proj.forward(g);
+    }
+}

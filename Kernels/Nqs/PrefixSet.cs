@@ -1,0 +1,21 @@
+namespace Dataflow.Kernels.Nqs;
+
+/// <summary>Unique prefixes of <see cref="Depth"/> orbitals with how many logical samples pass through each:
+/// the unit of work handed to a sampler by <see cref="AutoregressiveSampler.SplitPrefixes"/>.</summary>
+/// <param name="Depth">Orbitals fixed in each prefix.</param>
+/// <param name="Tokens">Flat tokens, <paramref name="Depth"/> per prefix, prefixes in lexicographic order.</param>
+/// <param name="Counts">Logical samples below each prefix.</param>
+public sealed record PrefixSet(int Depth, byte[] Tokens, long[] Counts)
+{
+    /// <summary>The root: the empty prefix carrying all <paramref name="samples"/>.</summary>
+    public static PrefixSet Root(long samples) => new(0, [], [samples]);
+
+    /// <summary>Number of prefixes.</summary>
+    public int Count => Counts.Length;
+
+    /// <summary>Logical samples below all prefixes.</summary>
+    public long Samples => Counts.Sum();
+
+    /// <summary>The tokens of prefix <paramref name="i"/>.</summary>
+    public ReadOnlySpan<byte> Prefix(int i) => Tokens.AsSpan(i * Depth, Depth);
+}
