@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Dataflow.Kernels.Compute;
 
 namespace Dataflow.Kernels.Md;
@@ -23,6 +25,8 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
     private readonly double[] _cutoff;
     private readonly PairComputeOptions _options;
     private readonly ParallelOptions _parallel;
+    private readonly double[] _shifts = new double[3 * 64];
+    private OrthogonalBox? _shiftBox;
     private ThreadScratch[] _scratch = [];
     private KernelBuffers? _kernel;
 
@@ -189,6 +193,10 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
         {
             throw new ArgumentException($"the state has {state.TypeCount} atom types; this pair style was set up for {TypeCount}", nameof(state));
         }
+        if (state.Positions.Length != 3 * state.AtomCount || state.Types.Length != state.AtomCount)
+        {
+            throw new ArgumentException("the state's positions and types do not hold its atom count", nameof(state));
+        }
         if (list.Box != state.Box)
         {
             throw new ArgumentException("the neighbour list was built for another box; rebuild it after the box changes", nameof(list));
@@ -233,8 +241,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
         var perAtomEnergy = result.Wants(ForceTerms.PerAtomEnergy);
         var perAtomVirial = result.Wants(ForceTerms.PerAtomVirial);
         var input = new HalfInput(
-            state.Positions, state.Types, TypeCount, list.Offsets, list.Entries, _table,
-            state.Box.LengthX, state.Box.LengthY, state.Box.LengthZ, energy, virial);
+            state.Positions, state.Types, TypeCount, list.Offsets, list.Entries, _table, ShiftTable(state.Box), energy, virial);
         if (threads == 1)
         {
             var tally = new Tally();
@@ -289,44 +296,53 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
     private static void HalfRange(
         in HalfInput p, int start, int end, double[] f, double[]? eatom, double[]? vatom, ref Tally tally)
     {
-        var x = p.Positions;
-        var types = p.Types;
-        var table = p.Table;
-        var entries = p.Entries;
+        // Unchecked indexing: NeighborList checked every entry against its atom count, and Compute checked that
+        // the state, the list and the result hold the same number of atoms.
+        ref var x0 = ref MemoryMarshal.GetArrayDataReference(p.Positions);
+        ref var f0 = ref MemoryMarshal.GetArrayDataReference(f);
+        ref var entry0 = ref MemoryMarshal.GetArrayDataReference(p.Entries);
+        ref var type0 = ref MemoryMarshal.GetArrayDataReference(p.Types);
+        ref var table0 = ref MemoryMarshal.GetArrayDataReference(p.Table);
+        ref var shift0 = ref MemoryMarshal.GetArrayDataReference(p.Shifts);
         var offsets = p.Offsets;
+        var singleType = p.TypeCount == 1;
         for (var i = start; i < end; i++)
         {
-            var xi = x[3 * i];
-            var yi = x[3 * i + 1];
-            var zi = x[3 * i + 2];
-            var row = (types[i] - 1) * p.TypeCount - 1;
+            var xi = Unsafe.Add(ref x0, 3 * i);
+            var yi = Unsafe.Add(ref x0, 3 * i + 1);
+            var zi = Unsafe.Add(ref x0, 3 * i + 2);
+            var row = (Unsafe.Add(ref type0, i) - 1) * p.TypeCount - 1;
             double fxi = 0, fyi = 0, fzi = 0;
             var last = offsets[i + 1];
             for (var k = offsets[i]; k < last; k++)
             {
-                var entry = entries[k];
+                var entry = Unsafe.Add(ref entry0, k);
                 var j = entry >> 6;
-                var delx = xi - (x[3 * j] + (((entry & 3) - 1) * p.BoxX));
-                var dely = yi - (x[3 * j + 1] + ((((entry >> 2) & 3) - 1) * p.BoxY));
-                var delz = zi - (x[3 * j + 2] + ((((entry >> 4) & 3) - 1) * p.BoxZ));
+                // The neighbour's periodic image as a LAMMPS ghost atom, x_j + s L, from the shift table.
+                ref var s = ref Unsafe.Add(ref shift0, 3 * (entry & 63));
+                ref var xj = ref Unsafe.Add(ref x0, 3 * j);
+                var delx = xi - (xj + s);
+                var dely = yi - (Unsafe.Add(ref xj, 1) + Unsafe.Add(ref s, 1));
+                var delz = zi - (Unsafe.Add(ref xj, 2) + Unsafe.Add(ref s, 2));
                 var rsq = delx * delx + dely * dely + delz * delz;
-                var c = (row + types[j]) * Stride;
-                if (rsq >= table[c])
+                ref var c = ref singleType ? ref table0 : ref Unsafe.Add(ref table0, (row + Unsafe.Add(ref type0, j)) * Stride);
+                if (rsq >= c)
                 {
                     continue;
                 }
                 var r2inv = 1.0 / rsq;
                 var r6inv = r2inv * r2inv * r2inv;
-                var fpair = r6inv * (table[c + 1] * r6inv - table[c + 2]) * r2inv;
+                var fpair = r6inv * (Unsafe.Add(ref c, 1) * r6inv - Unsafe.Add(ref c, 2)) * r2inv;
                 fxi += delx * fpair;
                 fyi += dely * fpair;
                 fzi += delz * fpair;
-                f[3 * j] -= delx * fpair;
-                f[3 * j + 1] -= dely * fpair;
-                f[3 * j + 2] -= delz * fpair;
+                ref var fj = ref Unsafe.Add(ref f0, 3 * j);
+                fj -= delx * fpair;
+                Unsafe.Add(ref fj, 1) -= dely * fpair;
+                Unsafe.Add(ref fj, 2) -= delz * fpair;
                 if (p.Energy)
                 {
-                    var evdwl = r6inv * (table[c + 3] * r6inv - table[c + 4]) - table[c + 5];
+                    var evdwl = r6inv * (Unsafe.Add(ref c, 3) * r6inv - Unsafe.Add(ref c, 4)) - Unsafe.Add(ref c, 5);
                     tally.Energy += evdwl;
                     if (eatom is not null)
                     {
@@ -356,9 +372,10 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
                     }
                 }
             }
-            f[3 * i] += fxi;
-            f[3 * i + 1] += fyi;
-            f[3 * i + 2] += fzi;
+            ref var fi = ref Unsafe.Add(ref f0, 3 * i);
+            fi += fxi;
+            Unsafe.Add(ref fi, 1) += fyi;
+            Unsafe.Add(ref fi, 2) += fzi;
         }
     }
 
@@ -450,6 +467,27 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
         }
     }
 
+    // Image displacement s L for each of the 64 shift codes of a neighbour entry (codes with a component 3 are
+    // never stored; their rows stay zero).
+    private double[] ShiftTable(OrthogonalBox box)
+    {
+        if (_shiftBox != box)
+        {
+            for (var code = 0; code < 64; code++)
+            {
+                if ((code & 3) == 3 || ((code >> 2) & 3) == 3 || ((code >> 4) & 3) == 3)
+                {
+                    continue;
+                }
+                _shifts[3 * code] = NeighborList.ShiftOf(code, 0) * box.LengthX;
+                _shifts[3 * code + 1] = NeighborList.ShiftOf(code, 1) * box.LengthY;
+                _shifts[3 * code + 2] = NeighborList.ShiftOf(code, 2) * box.LengthZ;
+            }
+            _shiftBox = box;
+        }
+        return _shifts;
+    }
+
     private static int LowerBound(int[] offsets, int n, int target)
     {
         int lo = 0, hi = n;
@@ -483,9 +521,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
         int[] Offsets,
         int[] Entries,
         double[] Table,
-        double BoxX,
-        double BoxY,
-        double BoxZ,
+        double[] Shifts,
         bool Energy,
         bool Virial);
 

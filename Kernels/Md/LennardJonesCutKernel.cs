@@ -45,6 +45,15 @@ public static class LennardJonesCutKernel
         var zi = positionsAndTypes[4 * i + 2];
         var row = (int)positionsAndTypes[4 * i + 3] * parameters.TypeCount;
         var tally = parameters.Tally != 0;
+        // With one atom type the coefficients are loop invariants: read them once, not per neighbour (on direct
+        // dispatch every view access costs a call into ILGPU's buffer).
+        var singleType = parameters.TypeCount == 1;
+        var cutsq = pairTable[0];
+        var lj1 = pairTable[1];
+        var lj2 = pairTable[2];
+        var lj3 = pairTable[3];
+        var lj4 = pairTable[4];
+        var offset = pairTable[5];
         double fx = 0, fy = 0, fz = 0, energy = 0;
         double vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
         var end = neighbors[i + 1];
@@ -57,21 +66,30 @@ public static class LennardJonesCutKernel
             var dely = yi - (positionsAndTypes[4 * j + 1] + ((((entry >> 2) & 3) - 1) * parameters.BoxY));
             var delz = zi - (positionsAndTypes[4 * j + 2] + ((((entry >> 4) & 3) - 1) * parameters.BoxZ));
             var rsq = delx * delx + dely * dely + delz * delz;
-            var c = (row + (int)positionsAndTypes[4 * j + 3]) * TableStride;
-            if (rsq < pairTable[c])
+            if (!singleType)
+            {
+                var c = (row + (int)positionsAndTypes[4 * j + 3]) * TableStride;
+                cutsq = pairTable[c];
+                lj1 = pairTable[c + 1];
+                lj2 = pairTable[c + 2];
+                lj3 = pairTable[c + 3];
+                lj4 = pairTable[c + 4];
+                offset = pairTable[c + 5];
+            }
+            if (rsq < cutsq)
             {
                 // LAMMPS pair_lj_cut.cpp: F/r = r^-6 (lj1 r^-6 - lj2) / r^2 with lj1 = 48 eps sigma^12,
                 // lj2 = 24 eps sigma^6 (docs.lammps.org/pair_lj.html, E = 4 eps [(sigma/r)^12 - (sigma/r)^6]).
                 var r2inv = 1.0 / rsq;
                 var r6inv = r2inv * r2inv * r2inv;
-                var fpair = r6inv * (pairTable[c + 1] * r6inv - pairTable[c + 2]) * r2inv;
+                var fpair = r6inv * (lj1 * r6inv - lj2) * r2inv;
                 fx += delx * fpair;
                 fy += dely * fpair;
                 fz += delz * fpair;
                 if (tally)
                 {
                     // Half of the pair to each atom (LAMMPS ev_tally); the full list visits the pair from both.
-                    energy += 0.5 * (r6inv * (pairTable[c + 3] * r6inv - pairTable[c + 4]) - pairTable[c + 5]);
+                    energy += 0.5 * (r6inv * (lj3 * r6inv - lj4) - offset);
                     var half = 0.5 * fpair;
                     vxx += half * delx * delx;
                     vyy += half * dely * dely;

@@ -10,6 +10,7 @@ namespace Dataflow.Kernels.Md;
 /// of applying the minimum-image rule on every evaluation keeps a pair on the same image until the next build,
 /// as LAMMPS' ghost atoms do, and needs no rounding in the pair loop; it also allows boxes as short as the list
 /// cutoff, where one neighbour can appear in several images.</para>
+/// <para>The constructor checks every entry, so pair loops may index positions without further bounds checks.</para>
 /// <para>Limits: at most <see cref="MaxAtoms"/> atoms per list (25 bits of the entry; the other 6 hold the shift).</para>
 /// </remarks>
 public sealed class NeighborList
@@ -25,9 +26,25 @@ public sealed class NeighborList
         ArgumentNullException.ThrowIfNull(box);
         ArgumentNullException.ThrowIfNull(offsets);
         ArgumentNullException.ThrowIfNull(entries);
-        if (offsets.Length < 1 || offsets[^1] > entries.Length)
+        if (offsets.Length < 1 || offsets[0] != 0 || offsets[^1] > entries.Length)
         {
-            throw new ArgumentException("offsets must have N + 1 elements ending at most at entries.Length", nameof(offsets));
+            throw new ArgumentException("offsets must have N + 1 elements from 0 to at most entries.Length", nameof(offsets));
+        }
+        // Pair loops index positions by these entries without bounds checks: check every one here, once per build.
+        var n = offsets.Length - 1;
+        for (var i = 0; i < n; i++)
+        {
+            if (offsets[i + 1] < offsets[i])
+            {
+                throw new ArgumentException($"offsets decrease at atom {i}", nameof(offsets));
+            }
+        }
+        for (var k = 0; k < offsets[^1]; k++)
+        {
+            if ((uint)AtomOf(entries[k]) >= (uint)n || (entries[k] & 3) == 3 || ((entries[k] >> 2) & 3) == 3 || ((entries[k] >> 4) & 3) == 3)
+            {
+                throw new ArgumentException($"entry {k} ({entries[k]}) names no atom of {n} or no image shift", nameof(entries));
+            }
         }
         Kind = kind;
         CutoffDistance = cutoffDistance;

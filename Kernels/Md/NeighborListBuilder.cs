@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Dataflow.Kernels.Md;
 
 /// <summary>Builds <see cref="NeighborList"/>s with a cell (bin) list: atoms are sorted into bins at least one
@@ -12,6 +15,10 @@ namespace Dataflow.Kernels.Md;
 /// shift) pair is still visited once, so each image of each neighbour is found once.</para>
 /// <para>Requirements: every box edge at least the list cutoff (so shifts of one box length suffice), and every
 /// atom inside the box (call <see cref="MdState.WrapIntoBox"/> first).</para>
+/// <para>Half lists: with at least three bins along every edge only the upper half of the 27-bin stencil is
+/// scanned (as LAMMPS' <c>half/bin/newton</c>), so a pair sits under whichever atom's bin comes first in
+/// stencil order, under the lower index within one bin; with fewer bins the whole stencil is scanned and the
+/// lower index keeps the pair.</para>
 /// <para>Order and threads: an atom's neighbours are listed bin by bin in a fixed stencil order and by atom index
 /// within a bin, so the list does not depend on the number of threads.</para>
 /// </remarks>
@@ -23,6 +30,7 @@ public sealed class NeighborListBuilder
     private int[] _binOf = [];
     private int[] _binStart = [];
     private int[] _binAtoms = [];
+    private double[] _sorted = [];
 
     /// <summary>A builder that uses up to <paramref name="threads"/> threads; 0 for all processors.</summary>
     public NeighborListBuilder(int threads = 0)
@@ -118,6 +126,7 @@ public sealed class NeighborListBuilder
         {
             _binOf = new int[n];
             _binAtoms = new int[n];
+            _sorted = new double[3 * n];
         }
         if (_binStart.Length < grid.Count + 1)
         {
@@ -134,21 +143,32 @@ public sealed class NeighborListBuilder
         {
             _binStart[b + 1] += _binStart[b];
         }
-        Span<int> fill = grid.Count <= 4096 ? stackalloc int[grid.Count] : new int[grid.Count];
-        _binStart.AsSpan(0, grid.Count).CopyTo(fill);
+        var fill = new int[grid.Count];
+        Array.Copy(_binStart, fill, grid.Count);
+        // Atoms by bin, ascending index within a bin, with their coordinates alongside so that scanning a bin
+        // reads contiguous memory.
         for (var i = 0; i < n; i++)
         {
-            _binAtoms[fill[_binOf[i]]++] = i;
+            var k = fill[_binOf[i]]++;
+            _binAtoms[k] = i;
+            _sorted[3 * k] = positions[3 * i];
+            _sorted[3 * k + 1] = positions[3 * i + 1];
+            _sorted[3 * k + 2] = positions[3 * i + 2];
         }
     }
 
     private ChunkResult ListChunk(double[] x, BinGrid grid, int start, int end, double cutoffSquared, bool half)
     {
         var counts = new int[end - start];
-        var buffer = new int[Math.Max(64, (end - start) * 48)];
+        var buffer = new int[Math.Max(64, (end - start) * (half ? 48 : 96))];
         var used = 0;
         var binStart = _binStart;
-        var binAtoms = _binAtoms;
+        // A half list visits only the upper half of the stencil (LAMMPS' half/bin/newton): the pair of bins
+        // (b, b + o) is then seen from b alone. That needs the 27 neighbour bins to be distinct, so three bins
+        // along every edge; otherwise the full stencil is scanned and the lower index keeps the pair.
+        var halfStencil = half && grid.X >= 3 && grid.Y >= 3 && grid.Z >= 3;
+        ref var sorted0 = ref MemoryMarshal.GetArrayDataReference(_sorted);
+        ref var atoms0 = ref MemoryMarshal.GetArrayDataReference(_binAtoms);
         for (var i = start; i < end; i++)
         {
             var xi = x[3 * i];
@@ -168,21 +188,32 @@ public sealed class NeighborListBuilder
                     var shiftY = sy * grid.LengthY;
                     for (var ox = -1; ox <= 1; ox++)
                     {
+                        var offset = (oz * 3 + oy) * 3 + ox;
+                        if (halfStencil && offset < 0)
+                        {
+                            continue;
+                        }
                         var (cx, sx) = Wrap(bx + ox, grid.X);
                         var shiftX = sx * grid.LengthX;
                         var code = NeighborList.Encode(0, sx, sy, sz);
                         var cell = (cz * grid.Y + cy) * grid.X + cx;
-                        for (var k = binStart[cell]; k < binStart[cell + 1]; k++)
+                        // Which atoms of the scanned bin count: all but i itself for a full list; in a half list,
+                        // those of higher index in i's own bin (and, with the full stencil, everywhere), and of
+                        // i's own images only one of each pair of opposite shifts.
+                        var ownBinRule = half && (!halfStencil || offset == 0);
+                        var selfAllowed = code != CenterShiftCode && (!half || code > CenterShiftCode);
+                        var last = binStart[cell + 1];
+                        for (var k = binStart[cell]; k < last; k++)
                         {
-                            var j = binAtoms[k];
-                            if (j == i ? code == CenterShiftCode || (half && code < CenterShiftCode) : half && j < i)
+                            var j = Unsafe.Add(ref atoms0, k);
+                            if (j == i ? !selfAllowed : ownBinRule && j < i)
                             {
                                 continue;
                             }
                             // Same rounding as a LAMMPS ghost atom: the image position first, then the difference.
-                            var dx = xi - (x[3 * j] + shiftX);
-                            var dy = yi - (x[3 * j + 1] + shiftY);
-                            var dz = zi - (x[3 * j + 2] + shiftZ);
+                            var dx = xi - (Unsafe.Add(ref sorted0, 3 * k) + shiftX);
+                            var dy = yi - (Unsafe.Add(ref sorted0, 3 * k + 1) + shiftY);
+                            var dz = zi - (Unsafe.Add(ref sorted0, 3 * k + 2) + shiftZ);
                             if (dx * dx + dy * dy + dz * dz <= cutoffSquared)
                             {
                                 if (used == buffer.Length)

@@ -3,7 +3,7 @@ namespace Dataflow.Kernels.Md;
 /// <summary>Whether a neighbour list holds each pair once or twice.</summary>
 public enum NeighborListKind
 {
-    /// <summary>Each pair once, under the lower atom index (LAMMPS <c>half</c> with <c>newton on</c>): the pair
+    /// <summary>Each pair once, under one of its two atoms (LAMMPS <c>half</c> with <c>newton on</c>): the pair
     /// loop adds the force to both atoms.</summary>
     Half,
 
