@@ -26,7 +26,7 @@ cp "$torchsharp_so" "$out/libLibTorchSharp.so"
 chmod u+w "$out/libLibTorchSharp.so"
 
 # LIBSTDCXX names the library to inspect instead of the system's (tests use it to take both branches).
-libstdcxx=${LIBSTDCXX:-$( (/sbin/ldconfig -p 2>/dev/null || ldconfig -p) | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')}
+libstdcxx=${LIBSTDCXX:-$( (/sbin/ldconfig -p 2>/dev/null || ldconfig -p) | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found {print $NF; found = 1}')}
 if [ -n "$libstdcxx" ] && grep -qa 'GLIBCXX_3\.4\.32' "$libstdcxx"; then
     echo "native: $libstdcxx provides GLIBCXX_3.4.32; libLibTorchSharp.so used unchanged"
     exit 0

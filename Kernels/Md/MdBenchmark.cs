@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Dataflow.Kernels.Md;
+
+/// <summary>Times the LAMMPS <c>bench/in.lj</c> case (32000 Lennard-Jones atoms, 100 NVE steps) here and, when LAMMPS
+/// is installed, in LAMMPS itself, side by side in one run.</summary>
+/// <remarks>
+/// <para>Dataflow runs start from <c>lj-32000.data.gz</c>, the state LAMMPS' <c>in.lj</c> has after
+/// <c>velocity create</c>, with its settings: lj/cut 2.5, skin 0.3, lists rebuilt every 20 steps without a
+/// check, fix nve, thermo on the first and last step. Each pair path runs with each thread count. The time of a
+/// Dataflow run includes its setup (one list build and one force evaluation); LAMMPS' "Loop time" does not, so
+/// the comparison slightly favours LAMMPS.</para>
+/// <para>LAMMPS runs <c>in.lj</c> itself as <c>lmp -in in.lj</c> and, when <c>mpirun</c> exists,
+/// <c>mpirun -np 2 lmp -in in.lj</c>, one OpenMP thread per process; the time is its "Loop time". Without
+/// <c>lmp</c> on the PATH the LAMMPS rows are skipped with a message.</para>
+/// </remarks>
+public static class MdBenchmark
+{
+    /// <summary>Runs the benchmark with default settings and prints a table to <paramref name="output"/>.</summary>
+    public static MdBenchmarkReport Run(TextWriter output) => Run(output, null);
+
+    /// <summary>Runs the benchmark and prints a table to <paramref name="output"/>.</summary>
+    public static MdBenchmarkReport Run(TextWriter output, MdBenchmarkSettings? settings)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        settings ??= new MdBenchmarkSettings();
+        var system = LammpsDataReader.Read(settings.DataFile ?? MdReferenceData.File("lj-32000.data.gz"));
+        var atoms = system.AtomCount;
+        output.WriteLine(Invariant($"md: LAMMPS bench/in.lj, {atoms} LJ atoms, {settings.Steps} NVE steps; atom-steps/s, ratio to LAMMPS serial measured in this run; {Environment.ProcessorCount} processors"));
+
+        // Warm-up: compile every path once on a small copy of the problem.
+        foreach (var path in settings.Paths)
+        {
+            RunDataflow(LammpsDataReader.Read(MdReferenceData.File("lj-500.data")), path, 1, 5);
+        }
+
+        var rows = new List<MdBenchmarkRow>();
+        var finalEnergies = new List<double>();
+        foreach (var path in settings.Paths)
+        {
+            foreach (var threads in settings.ThreadCounts)
+            {
+                var (seconds, final) = RunDataflow(system, path, threads, settings.Steps);
+                rows.Add(new MdBenchmarkRow($"dataflow {Label(path)}", threads, seconds, (double)atoms * settings.Steps / seconds));
+                finalEnergies.Add(final.TotalEnergy);
+            }
+        }
+        string? skipped = null;
+        var lmp = settings.RunLammps ? FindOnPath(settings.LammpsExecutable) : null;
+        if (!settings.RunLammps)
+        {
+            skipped = "LAMMPS not run (settings)";
+        }
+        else if (lmp is null)
+        {
+            skipped = $"LAMMPS not measured: '{settings.LammpsExecutable}' is not on the PATH (Debian: apt-get install lammps)";
+        }
+        else
+        {
+            var serial = RunLammps(lmp, null, settings);
+            AddLammps(rows, serial, "lmp -in in.lj", ref skipped);
+            var mpirun = FindOnPath("mpirun");
+            if (mpirun is null)
+            {
+                skipped = "mpirun not on the PATH: LAMMPS measured serially only";
+            }
+            else
+            {
+                AddLammps(rows, RunLammps(lmp, mpirun, settings), "mpirun -np 2 lmp -in in.lj", ref skipped);
+            }
+        }
+
+        var baseline = rows.FirstOrDefault(r => r.Label.StartsWith("lmp", StringComparison.Ordinal));
+        output.WriteLine();
+        output.WriteLine($"{"variant",-34} {"threads",7} {"seconds",9} {"atom-steps/s",14} {"vs lmp serial",14}");
+        foreach (var row in rows)
+        {
+            var ratio = baseline is null ? "" : Invariant($"{row.AtomStepsPerSecond / baseline.AtomStepsPerSecond,13:F2}x");
+            output.WriteLine(Invariant($"{row.Label,-34} {row.Threads,7} {row.Seconds,9:F3} {row.AtomStepsPerSecond,14:E3} {ratio,14}"));
+        }
+        foreach (var path in settings.Paths)
+        {
+            var mine = rows.Where(r => r.Label == $"dataflow {Label(path)}").ToArray();
+            if (mine.Length >= 2)
+            {
+                output.WriteLine(Invariant(
+                    $"speed-up {Label(path)}, {mine[^1].Threads} vs {mine[0].Threads} threads: {mine[^1].AtomStepsPerSecond / mine[0].AtomStepsPerSecond:F2}x"));
+            }
+        }
+        var lammpsRows = rows.Where(r => r.Label.StartsWith("lmp", StringComparison.Ordinal)
+            || r.Label.StartsWith("mpirun", StringComparison.Ordinal)).ToArray();
+        if (lammpsRows.Length == 2)
+        {
+            output.WriteLine(Invariant(
+                $"speed-up LAMMPS, 2 vs 1 processes: {lammpsRows[1].AtomStepsPerSecond / lammpsRows[0].AtomStepsPerSecond:F2}x"));
+        }
+        if (skipped is not null)
+        {
+            output.WriteLine(skipped);
+        }
+        if (finalEnergies.Count > 0)
+        {
+            output.WriteLine(Invariant($"final etotal/atom of the Dataflow runs: {string.Join(", ", finalEnergies.Select(e => e.ToString("R", CultureInfo.InvariantCulture)))}"));
+        }
+        return new MdBenchmarkReport(rows, skipped);
+    }
+
+    private static (double Seconds, ThermoSample Final) RunDataflow(MdSystem source, PairComputePath path, int threads, int steps)
+    {
+        var state = new MdState(source.Clone(), UnitSystem.Lj);
+        using var pair = LennardJonesCut.SingleType(1.0, 1.0, 2.5, options: new PairComputeOptions { Path = path, Threads = threads });
+        var simulation = new MdSimulation(
+            state,
+            [pair],
+            new VelocityVerlet(),
+            new NeighborSettings { SkinDistance = 0.3, Every = 20, Delay = 0, Check = false },
+            threads);
+        var clock = Stopwatch.StartNew();
+        var final = simulation.Run(steps);
+        return (clock.Elapsed.TotalSeconds, final);
+    }
+
+    private static void AddLammps(List<MdBenchmarkRow> rows, (MdBenchmarkRow? Row, string? Problem) result, string label, ref string? skipped)
+    {
+        if (result.Row is { } row)
+        {
+            rows.Add(row with { Label = label });
+        }
+        else
+        {
+            skipped = $"{label}: {result.Problem}";
+        }
+    }
+
+    private static (MdBenchmarkRow? Row, string? Problem) RunLammps(string lmp, string? mpirun, MdBenchmarkSettings settings)
+    {
+        var directory = Directory.CreateTempSubdirectory("dataflow-md-bench-");
+        try
+        {
+            File.Copy(MdReferenceData.File("in.lj"), Path.Combine(directory.FullName, "in.lj"));
+            var start = new ProcessStartInfo(mpirun ?? lmp)
+            {
+                WorkingDirectory = directory.FullName,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            if (mpirun is not null)
+            {
+                start.ArgumentList.Add("-np");
+                start.ArgumentList.Add("2");
+                start.ArgumentList.Add(lmp);
+            }
+            foreach (var a in new[] { "-nocite", "-in", "in.lj", "-log", "log.lammps", "-screen", "none" })
+            {
+                start.ArgumentList.Add(a);
+            }
+            start.Environment["OMP_NUM_THREADS"] = "1";
+            // Open MPI refuses to start as root without these; harmless otherwise.
+            start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+            start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+            using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+            var stderr = process.StandardError.ReadToEndAsync();
+            process.StandardOutput.ReadToEnd();
+            if (!process.WaitForExit(settings.LammpsTimeout))
+            {
+                process.Kill(entireProcessTree: true);
+                return (null, $"timed out after {settings.LammpsTimeout.TotalSeconds} s");
+            }
+            var log = Path.Combine(directory.FullName, "log.lammps");
+            var loop = File.Exists(log) ? LammpsLog.LoopTime(File.ReadLines(log)) : null;
+            if (process.ExitCode != 0 || loop is null)
+            {
+                var detail = stderr.Result.Trim();
+                return (null, $"exit code {process.ExitCode}, no loop time{(detail.Length > 0 ? ": " + detail : "")}");
+            }
+            var (seconds, processes, steps, atoms) = loop.Value;
+            return (new MdBenchmarkRow("lammps", processes, seconds, (double)atoms * steps / seconds), null);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return (null, ex.Message);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The full path of <paramref name="name"/> in a PATH folder, or null.</summary>
+    public static string? FindOnPath(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Contains('/', StringComparison.Ordinal))
+        {
+            return File.Exists(name) ? name : null;
+        }
+        var folders = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        return folders.Select(f => Path.Combine(f, name)).FirstOrDefault(File.Exists);
+    }
+
+    private static string Label(PairComputePath path) => path switch
+    {
+        PairComputePath.HalfList => "half list (C#)",
+        _ => "full-list kernel (direct dispatch)",
+    };
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,224 @@
+namespace Dataflow.Kernels.Md;
+
+/// <summary>Constant-temperature integration with a Nose-Hoover chain thermostat, LAMMPS' <c>fix nvt temp Tstart
+/// Tstop Tdamp</c> (docs.lammps.org/fix_nh.html).</summary>
+/// <remarks>
+/// <para>The equations of motion of Martyna, Tuckerman, Tobias and Klein, Mol. Phys. 87, 1117 (1996), integrated
+/// as LAMMPS' src/fix_nh.cpp does: each half step first advances the chain (<c>nhc_temp_integrate</c>: a
+/// Trotter split of the chain variables, thermostat masses Q_1 = dof kB T / (1/Tdamp)^2 and
+/// Q_k = kB T / (1/Tdamp)^2, re-evaluated every half step as <c>eta_mass_flag</c> does), scales the velocities
+/// by exp(-dt/2 eta_dot_1), and then makes fix nve's velocity and position updates. The target temperature
+/// ramps linearly from <see cref="StartTemperature"/> to <see cref="StopTemperature"/> over a run.</para>
+/// <para>Defaults as LAMMPS': a chain of 3 (<c>tchain</c>), one loop (<c>tloop</c>), no drag. The temperature is
+/// the whole system's with 3N - 3 degrees of freedom (see <see cref="Thermo"/>).</para>
+/// </remarks>
+public sealed class NoseHooverChain : IIntegrator
+{
+    private readonly double _tFrequency;
+    private readonly int _chain;
+    private readonly int _loops;
+    private readonly double _dragFactorPerLoop;
+    private readonly double[] _eta;
+    private readonly double[] _etaDot;
+    private readonly double[] _etaDotDot;
+    private readonly double[] _etaMass;
+    private double _tdof;
+    private double _tTarget;
+    private double _keTarget;
+    private double _tCurrent;
+    private long _beginStep;
+    private long _endStep;
+
+    /// <summary>A thermostat ramping from <paramref name="startTemperature"/> to <paramref name="stopTemperature"/>
+    /// with damping time <paramref name="dampingTime"/> (time units; LAMMPS suggests about 100 timesteps).</summary>
+    /// <param name="startTemperature">Target at the start of a run, temperature units.</param>
+    /// <param name="stopTemperature">Target at its end.</param>
+    /// <param name="dampingTime">Relaxation time of the thermostat (<c>Tdamp</c>).</param>
+    /// <param name="chainLength">Thermostats in the chain (<c>tchain</c>), default 3.</param>
+    /// <param name="loops">Sub-cycles per half step (<c>tloop</c>), default 1.</param>
+    /// <param name="drag">Damping of the chain velocities (<c>drag</c>), default 0.</param>
+    public NoseHooverChain(
+        double startTemperature, double stopTemperature, double dampingTime, int chainLength = 3, int loops = 1, double drag = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(startTemperature);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stopTemperature);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dampingTime);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chainLength, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(loops, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(drag);
+        StartTemperature = startTemperature;
+        StopTemperature = stopTemperature;
+        DampingTime = dampingTime;
+        Drag = drag;
+        _tFrequency = 1.0 / dampingTime;
+        _chain = chainLength;
+        _loops = loops;
+        _dragFactorPerLoop = drag;
+        _eta = new double[chainLength];
+        // One extra, always zero, so that the last thermostat's update can read eta_dot[ich + 1].
+        _etaDot = new double[chainLength + 1];
+        _etaDotDot = new double[chainLength];
+        _etaMass = new double[chainLength];
+    }
+
+    /// <inheritdoc/>
+    public string Name => "nvt";
+
+    /// <summary>Target temperature at the start of each run.</summary>
+    public double StartTemperature { get; }
+
+    /// <summary>Target temperature at the end of each run.</summary>
+    public double StopTemperature { get; }
+
+    /// <summary>Thermostat damping time, time units.</summary>
+    public double DampingTime { get; }
+
+    /// <summary>Drag factor of the chain.</summary>
+    public double Drag { get; }
+
+    /// <summary>Positions of the chain thermostats (LAMMPS <c>eta</c>).</summary>
+    public IReadOnlyList<double> Eta => _eta;
+
+    /// <summary>Velocities of the chain thermostats (LAMMPS <c>eta_dot</c>).</summary>
+    public IReadOnlyList<double> EtaDot => new ArraySegment<double>(_etaDot, 0, _chain);
+
+    /// <summary>Energy of the chain, the term that makes the extended energy conserved (LAMMPS
+    /// <c>FixNH::compute_scalar</c>, Martyna et al. eq. 2): ke_target eta_1 + sum_k>1 kB T eta_k
+    /// + sum_k Q_k eta_dot_k^2 / 2; energy units, a total (never normalised).</summary>
+    public double ChainEnergy(MdState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var kt = state.Units.Boltzmann * _tTarget;
+        var energy = _keTarget * _eta[0] + 0.5 * _etaMass[0] * _etaDot[0] * _etaDot[0];
+        for (var ich = 1; ich < _chain; ich++)
+        {
+            energy += kt * _eta[ich] + 0.5 * _etaMass[ich] * _etaDot[ich] * _etaDot[ich];
+        }
+        return energy;
+    }
+
+    /// <inheritdoc/>
+    public void Setup(MdState state, ReadOnlySpan<double> forces, long firstStep, long lastStep)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _beginStep = firstStep;
+        _endStep = lastStep;
+        // FixNH::setup.
+        _tdof = Thermo.DegreesOfFreedom(state.AtomCount);
+        ComputeTargetTemperature(state);
+        _tCurrent = Thermo.Temperature(state);
+        var boltz = state.Units.Boltzmann;
+        _etaMass[0] = _tdof * boltz * _tTarget / (_tFrequency * _tFrequency);
+        for (var ich = 1; ich < _chain; ich++)
+        {
+            _etaMass[ich] = boltz * _tTarget / (_tFrequency * _tFrequency);
+        }
+        for (var ich = 1; ich < _chain; ich++)
+        {
+            _etaDotDot[ich] = (_etaMass[ich - 1] * _etaDot[ich - 1] * _etaDot[ich - 1] - boltz * _tTarget) / _etaMass[ich];
+        }
+    }
+
+    /// <inheritdoc/>
+    public void InitialIntegrate(MdState state, ReadOnlySpan<double> forces)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        // FixNH::initial_integrate without a barostat.
+        ComputeTargetTemperature(state);
+        IntegrateChain(state);
+        VelocityVerlet.KickHalfStep(state, forces);
+        var dtv = state.Timestep;
+        var x = state.Positions;
+        var v = state.Velocities;
+        for (var k = 0; k < x.Length; k++)
+        {
+            x[k] += dtv * v[k];
+        }
+    }
+
+    /// <inheritdoc/>
+    public void FinalIntegrate(MdState state, ReadOnlySpan<double> forces)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        // FixNH::final_integrate without a barostat.
+        VelocityVerlet.KickHalfStep(state, forces);
+        _tCurrent = Thermo.Temperature(state);
+        _tdof = Thermo.DegreesOfFreedom(state.AtomCount);
+        IntegrateChain(state);
+    }
+
+    // FixNH::compute_temp_target: linear ramp over the run.
+    private void ComputeTargetTemperature(MdState state)
+    {
+        double delta = state.Step - _beginStep;
+        delta = _endStep > _beginStep ? delta / (_endStep - _beginStep) : 0.0;
+        _tTarget = StartTemperature + delta * (StopTemperature - StartTemperature);
+        _keTarget = _tdof * state.Units.Boltzmann * _tTarget;
+    }
+
+    // FixNH::nhc_temp_integrate: half-step update of the chain, then velocity scaling.
+    private void IntegrateChain(MdState state)
+    {
+        var boltz = state.Units.Boltzmann;
+        var dt = state.Timestep;
+        var dthalf = 0.5 * dt;
+        var dt4 = 0.25 * dt;
+        var dt8 = 0.125 * dt;
+        var tdragFactor = 1.0 - (dt * _tFrequency * _dragFactorPerLoop / _loops);
+        var kecurrent = _tdof * boltz * _tCurrent;
+
+        // Masses follow the target, to keep the initial frequency (eta_mass_flag, on by default).
+        _etaMass[0] = _tdof * boltz * _tTarget / (_tFrequency * _tFrequency);
+        for (var ich = 1; ich < _chain; ich++)
+        {
+            _etaMass[ich] = boltz * _tTarget / (_tFrequency * _tFrequency);
+        }
+        _etaDotDot[0] = _etaMass[0] > 0.0 ? (kecurrent - _keTarget) / _etaMass[0] : 0.0;
+
+        var ncfac = 1.0 / _loops;
+        for (var loop = 0; loop < _loops; loop++)
+        {
+            double expfac;
+            for (var ich = _chain - 1; ich > 0; ich--)
+            {
+                expfac = Math.Exp(-ncfac * dt8 * _etaDot[ich + 1]);
+                _etaDot[ich] *= expfac;
+                _etaDot[ich] += _etaDotDot[ich] * ncfac * dt4;
+                _etaDot[ich] *= tdragFactor;
+                _etaDot[ich] *= expfac;
+            }
+            expfac = Math.Exp(-ncfac * dt8 * _etaDot[1]);
+            _etaDot[0] *= expfac;
+            _etaDot[0] += _etaDotDot[0] * ncfac * dt4;
+            _etaDot[0] *= tdragFactor;
+            _etaDot[0] *= expfac;
+
+            var factorEta = Math.Exp(-ncfac * dthalf * _etaDot[0]);
+            var v = state.Velocities;
+            for (var k = 0; k < v.Length; k++)
+            {
+                v[k] *= factorEta;
+            }
+            // The scaled temperature, without recomputing it.
+            _tCurrent *= factorEta * factorEta;
+            kecurrent = _tdof * boltz * _tCurrent;
+            _etaDotDot[0] = _etaMass[0] > 0.0 ? (kecurrent - _keTarget) / _etaMass[0] : 0.0;
+
+            for (var ich = 0; ich < _chain; ich++)
+            {
+                _eta[ich] += ncfac * dthalf * _etaDot[ich];
+            }
+            _etaDot[0] *= expfac;
+            _etaDot[0] += _etaDotDot[0] * ncfac * dt4;
+            _etaDot[0] *= expfac;
+            for (var ich = 1; ich < _chain; ich++)
+            {
+                expfac = Math.Exp(-ncfac * dt8 * _etaDot[ich + 1]);
+                _etaDot[ich] *= expfac;
+                _etaDotDot[ich] = (_etaMass[ich - 1] * _etaDot[ich - 1] * _etaDot[ich - 1] - boltz * _tTarget) / _etaMass[ich];
+                _etaDot[ich] += _etaDotDot[ich] * ncfac * dt4;
+                _etaDot[ich] *= expfac;
+            }
+        }
+    }
+}

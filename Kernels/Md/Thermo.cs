@@ -1,0 +1,74 @@
+namespace Dataflow.Kernels.Md;
+
+/// <summary>LAMMPS' thermodynamic output: temperature, kinetic energy and pressure of a state, exactly as LAMMPS
+/// computes them.</summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Temperature (compute temp, docs.lammps.org/compute_temp.html): T = sum m v^2 * mvv2e / (dof kB), with
+/// dof = 3N - 3: LAMMPS removes the centre-of-mass degrees of freedom by default (<c>extra_dof</c> = 3).</item>
+/// <item>Kinetic energy (thermo keyword <c>ke</c>): T * dof kB / 2, which is sum m v^2 mvv2e / 2.</item>
+/// <item>Pressure (compute pressure, docs.lammps.org/compute_pressure.html):
+/// P = (dof kB T + W_xx + W_yy + W_zz) / (3 V) * nktv2p. LAMMPS uses dof kB T, that is twice the kinetic energy,
+/// not N kB T: with dof = 3N - 3 the two differ by 3 kB T / (3V).</item>
+/// <item>Normalisation (docs.lammps.org/thermo_modify.html): <c>norm yes</c> is the default for lj units only;
+/// then pe, ke and etotal are per atom. Metal and real units print totals. Pressure and temperature are never
+/// normalised.</item>
+/// </list>
+/// </remarks>
+public static class Thermo
+{
+    /// <summary>Degrees of freedom of the temperature: 3N - 3 (0 for fewer than two atoms).</summary>
+    public static double DegreesOfFreedom(int atomCount) => Math.Max(0.0, 3.0 * atomCount - 3.0);
+
+    /// <summary>Kinetic temperature of <paramref name="state"/>, temperature units.</summary>
+    public static double Temperature(MdState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var dof = DegreesOfFreedom(state.AtomCount);
+        // ComputeTemp::dof_compute: tfactor = mvv2e / (dof * boltz), 0 when dof <= 0.
+        var tfactor = dof > 0 ? state.Units.Mvv2e / (dof * state.Units.Boltzmann) : 0.0;
+        return MassVelocitySquared(state) * tfactor;
+    }
+
+    /// <summary>sum over atoms of m v^2, mass times velocity squared units.</summary>
+    public static double MassVelocitySquared(MdState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var v = state.Velocities;
+        var types = state.Types;
+        var masses = state.Masses;
+        var sum = 0.0;
+        for (var i = 0; i < types.Length; i++)
+        {
+            sum += (v[3 * i] * v[3 * i] + v[3 * i + 1] * v[3 * i + 1] + v[3 * i + 2] * v[3 * i + 2]) * masses[types[i] - 1];
+        }
+        return sum;
+    }
+
+    /// <summary>The thermo line of <paramref name="state"/> with potential energy <paramref name="potentialEnergy"/>
+    /// and virial <paramref name="virial"/> (both totals, energy units).</summary>
+    /// <param name="state">Velocities, box, units.</param>
+    /// <param name="potentialEnergy">Total potential energy.</param>
+    /// <param name="virial">Total virial, xx yy zz xy xz yz.</param>
+    /// <param name="normalize">Divide extensive values by N; null takes LAMMPS' default for the unit style.</param>
+    public static ThermoSample Sample(MdState state, double potentialEnergy, ReadOnlySpan<double> virial, bool? normalize = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var norm = normalize ?? state.Units.NormalizesThermoByDefault;
+        var units = state.Units;
+        var dof = DegreesOfFreedom(state.AtomCount);
+        var t = Temperature(state);
+        // Thermo::compute_ke: ke = T * 0.5 * dof * boltz.
+        var ke = t * (0.5 * dof * units.Boltzmann);
+        // ComputePressure::compute_scalar.
+        var pressure = (dof * units.Boltzmann * t + virial[0] + virial[1] + virial[2]) / 3.0 * (1.0 / state.Box.Volume) * units.Nktv2p;
+        var pe = potentialEnergy;
+        if (norm && state.AtomCount > 0)
+        {
+            pe /= state.AtomCount;
+            ke /= state.AtomCount;
+        }
+        // Thermo::compute_etotal: pe + ke, each already normalised.
+        return new ThermoSample(state.Step, t, pe, ke, pe + ke, pressure, norm);
+    }
+}

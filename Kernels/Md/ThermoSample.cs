@@ -1,0 +1,23 @@
+using System.Globalization;
+
+namespace Dataflow.Kernels.Md;
+
+/// <summary>One line of LAMMPS thermo output, <c>thermo_style custom step temp pe ke etotal press</c>.</summary>
+/// <param name="Step">Step number.</param>
+/// <param name="Temperature">Kinetic temperature, temperature units.</param>
+/// <param name="PotentialEnergy">Potential energy, energy units; per atom when <paramref name="Normalized"/>.</param>
+/// <param name="KineticEnergy">Kinetic energy, energy units; per atom when <paramref name="Normalized"/>.</param>
+/// <param name="TotalEnergy">Sum of the two, energy units; per atom when <paramref name="Normalized"/>.</param>
+/// <param name="Pressure">Pressure, pressure units (bar for metal, atm for real); never normalised.</param>
+/// <param name="Normalized">Whether extensive values are divided by the atom count (<c>thermo_modify norm</c>).</param>
+public sealed record ThermoSample(
+    long Step, double Temperature, double PotentialEnergy, double KineticEnergy, double TotalEnergy, double Pressure, bool Normalized)
+{
+    /// <summary>Column names as LAMMPS prints them.</summary>
+    public const string Header = "Step Temp PotEng KinEng TotEng Press";
+
+    /// <summary>The values in LAMMPS' column order, with full precision.</summary>
+    public string ToLine() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{Step,8} {Temperature:R} {PotentialEnergy:R} {KineticEnergy:R} {TotalEnergy:R} {Pressure:R}");
+}
