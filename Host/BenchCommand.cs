@@ -14,13 +14,17 @@ namespace Dataflow.Host;
 internal static class BenchCommand
 {
     private const string Usage = """
-        usage: dataflow bench [--only reduction|hosts|serialization|kernels] [--steps S]
+        usage: dataflow bench [--only reduction|hosts|serialization|kernels|fci|nqs|md|longrange] [--steps S]
 
         Prints, measured in one run:
           reduction      train steps/s with the deterministic logical-order reduction vs arrival order
           hosts          train steps/s on one host process vs two
           serialization  MessagePack vs Akka's default serializer on a 1M-float gradient message
           kernels        an ILGPU kernel by direct CPU dispatch and on ILGPU's CPU accelerator vs a plain loop
+          fci            full CI of the bundled molecules: wall time and the difference to Psi4
+          nqs            NQS sampling: samples per second with and without the KV cache
+          md             LJ (LAMMPS bench/in.lj, 32,000 atoms): atom-steps per second on 1 and 2 threads, and lmp
+          longrange      the 3-D FFT against FFTW, and Ewald/PPPM timings
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -50,6 +54,28 @@ internal static class BenchCommand
         {
             w.WriteLine("== ILGPU kernel backends");
             ComputeBenchmark.Run(w);
+            w.WriteLine();
+        }
+        if (only is null or "fci")
+        {
+            await Fci(w);
+        }
+        if (only is null or "nqs")
+        {
+            w.WriteLine("== NQS autoregressive sampling (KV cache against recomputing the prefix)");
+            Kernels.Nqs.NqsBenchmark.Run(w);
+            w.WriteLine();
+        }
+        if (only is null or "md")
+        {
+            w.WriteLine("== molecular dynamics, Lennard-Jones");
+            Kernels.Md.MdBenchmark.Run(w);
+            w.WriteLine();
+        }
+        if (only is null or "longrange")
+        {
+            w.WriteLine("== long-range electrostatics");
+            Kernels.Md.LongRange.LongRangeBenchmark.Run(w);
             w.WriteLine();
         }
         return 0;
@@ -138,6 +164,21 @@ internal static class BenchCommand
             }
         }
         return Rate(2) / Rate(1);
+    }
+
+    private static async Task Fci(TextWriter w)
+    {
+        w.WriteLine("== full CI of the bundled STO-3G molecules (embedded cluster), against Psi4");
+        await using var cluster = await DataflowCluster.StartEmbeddedAsync();
+        foreach (var name in Kernels.Quantum.BundledMolecules.Names)
+        {
+            var reference = Kernels.Quantum.BundledMolecules.Reference(name);
+            var job = Job.Fci().Fcidump(Kernels.Quantum.BundledMolecules.Path(name)).Reference(reference.FciEnergyHartree).Build();
+            var sw = Stopwatch.StartNew();
+            var r = (await cluster.RunAsync(job)).As<Fci.FciResult>();
+            w.WriteLine(Invariant($"  {name,-4} {r.Dimension,8} determinants  E {r.Energy,18:F10} Ha  Psi4 diff {r.Error,9:E1} Ha  {sw.Elapsed.TotalSeconds,6:F2} s"));
+        }
+        w.WriteLine();
     }
 
     private static void Serialization(TextWriter w)
