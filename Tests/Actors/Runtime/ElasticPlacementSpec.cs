@@ -14,7 +14,7 @@ public sealed class ElasticPlacementSpec() : TestKit(DataflowNode.LoadConfig(new
     [Fact]
     public async Task Members_join_and_leave_and_logical_workers_move_without_changing_the_result()
     {
-        var job = Job.Train().Model(TrainModelKind.Cnn).LogicalWorkers(6).Steps(160).Seed(5).CheckpointEvery(25)
+        var job = Job.Train().Model(TrainModelKind.Cnn).LogicalWorkers(6).Steps(320).Seed(5).CheckpointEvery(25)
             .BatchPerWorker(32).Build();
 
         // Reference: the single-process training loop, an independent path through the same kernels.
