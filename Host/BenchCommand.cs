@@ -103,7 +103,39 @@ internal static class BenchCommand
         w.WriteLine(Invariant($"  logical order (deterministic)  {l,8:F1} steps/s   (median of {logical.Count})"));
         w.WriteLine(Invariant($"  arrival order (baseline)       {a,8:F1} steps/s"));
         w.WriteLine(Invariant($"  overhead of logical order      {(a / l - 1) * 100,8:F1} %   (goal < 5 %)"));
+        var (logicalMicros, arrivalMicros) = ReductionMicroseconds();
+        w.WriteLine(Invariant($"  the reductions alone           {logicalMicros,8:F1} us logical vs {arrivalMicros:F1} us arrival per step ({1e6 / l:F0} us per step)"));
         w.WriteLine();
+    }
+
+    /// <summary>Time of one step's reduction of 8 MLP gradients, in logical order and in arrival order.</summary>
+    private static (double Logical, double Arrival) ReductionMicroseconds()
+    {
+        var settings = BenchJob(1, TrainReduction.LogicalOrder).Spec.Settings;
+        var count = TrainModels.ParameterCount(settings.Model);
+        var state = LogicalWorkerState.Initial(settings, 0);
+        var gradients = Enumerable.Range(0, settings.LogicalWorkers)
+            .Select(w => new WorkerGradient(w, Enumerable.Range(0, count).Select(i => (float)Math.Sin(i + w)).ToArray(), 1, 1,
+                state with { WorkerId = w }))
+            .ToArray();
+        const int repeats = 2000;
+        var sw = Stopwatch.StartNew();
+        for (var r = 0; r < repeats; r++)
+        {
+            GradientReduction.MeanInLogicalOrder(gradients);
+        }
+        var logical = sw.Elapsed.TotalMicroseconds / repeats;
+        sw.Restart();
+        for (var r = 0; r < repeats; r++)
+        {
+            var acc = new ArrivalOrderAccumulator(count);
+            foreach (var g in gradients)
+            {
+                acc.Add(g);
+            }
+            acc.Mean();
+        }
+        return (logical, sw.Elapsed.TotalMicroseconds / repeats);
     }
 
     private static async Task Hosts(TextWriter w, int steps)
