@@ -8,7 +8,7 @@ namespace Dataflow.Kernels.Md.LongRange;
 /// <summary>A 1-D complex FFT plan of any length: mixed radix 2, 3, 4, 5, 7, 11, 13, else Bluestein.</summary>
 /// <remarks>
 /// <para>Lengths whose prime factors are all at most 13 use a self-sorting Stockham decimation-in-frequency
-/// algorithm (Van Loan, Computational Frameworks for the FFT, SIAM 1992, sec. 1.7 and 2.3; radix-p stage:
+/// algorithm (Van Loan, Computational Frameworks for the FFT, SIAM 1992, ch. 1-2; radix-p stage:
 /// y[q + s(p j + t)] = w_n^(t j) sum_r x[q + s(j + r m)] w_p^(r t), with n the current length, m = n/p and s the
 /// product of the radices already applied), with dedicated butterflies for radices 2, 3, 4 and 5. Other lengths
 /// use Bluestein's chirp-z algorithm (Bluestein 1970; Rabiner, Schafer &amp; Rader 1969) on a power-of-two

@@ -4,7 +4,8 @@ namespace Dataflow.Kernels.Md.LongRange;
 /// <remarks>
 /// <para>G_opt(k) = [sum_m (k . k_m / k_m^2) U^2(k_m) (4 pi) exp(-k_m^2 / 4 g^2)] / (k^2 [sum_m U^2(k_m)]^2),
 /// with k_m = k + 2 pi m / h the aliases of k and U the Fourier transform of the assignment function (Hockney
-/// &amp; Eastwood eq. 8-22; Deserno &amp; Holm 1998 I eq. 31 with D(k) = i k; LAMMPS <c>compute_gf_ik</c>).</para>
+/// &amp; Eastwood 1988 ch. 8; Deserno &amp; Holm, J. Chem. Phys. 109, 7678 (1998) with D(k) = i k; LAMMPS
+/// <c>compute_gf_ik</c>).</para>
 /// <para>U^2 factorises over axes, so the denominator's alias sum is summed per axis over
 /// <see cref="DenominatorImages"/> images, far past convergence (terms fall as m^(-2P)). The numerator does not
 /// factorise; it takes <c>max(2, nb)</c> images per axis, nb being LAMMPS's count

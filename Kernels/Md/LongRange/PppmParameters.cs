@@ -15,8 +15,8 @@ public sealed record PppmParameters(
     /// <summary>LAMMPS's default assignment order.</summary>
     public const int DefaultOrder = 5;
 
-    // Deserno & Holm, J. Chem. Phys. 109, 7694 (1998) ("How to mesh up Ewald sums II"), eq. 31 and its table of
-    // coefficients a_m^(P) for the ik-differentiated P3M force error; row P holds a_0 .. a_(P-1).
+    // Deserno & Holm, J. Chem. Phys. 109, 7694 (1998) ("How to mesh up Ewald sums II"): the coefficients a_m^(P)
+    // of its closed-form error estimate for the ik-differentiated P3M force error; row P holds a_0 .. a_(P-1).
     private static readonly double[][] ErrorCoefficients =
     [
         [],
@@ -85,7 +85,7 @@ public sealed record PppmParameters(
     }
 
     /// <summary>Deserno-Holm estimate of the RMS ik-differentiated P3M force error along one axis.</summary>
-    /// <remarks>Deserno &amp; Holm 1998 II eq. 31, as LAMMPS <c>PPPM::estimate_ik_error</c>:
+    /// <remarks>Deserno &amp; Holm 1998 II, as LAMMPS <c>PPPM::estimate_ik_error</c>:
     /// <c>q2 (h g)^P sqrt(g L sqrt(2 pi) sum_m a_m (h g)^(2m) / N) / L^2</c>.</remarks>
     /// <param name="spacing">Mesh spacing h along the axis.</param>
     /// <param name="length">Box edge L along the axis.</param>

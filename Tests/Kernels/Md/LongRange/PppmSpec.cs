@@ -13,7 +13,7 @@ public sealed class PppmSpec(ITestOutputHelper output)
     [InlineData(7)]
     public void Rock_salt_gives_the_Madelung_constant_to_1e_5(int order)
     {
-        // M = 1.747564594633 (OEIS A085469); 64 ions, nearest-neighbour distance 1, real-space cutoff 1.9.
+        // M = 1.747564594633 (Borwein et al., Lattice Sums Then and Now, 2013); 64 ions, nearest-neighbour distance 1, real-space cutoff 1.9.
         var crystal = LongRangeSystems.RockSalt(2);
         var pppm = Pppm.ForAccuracy(crystal, 1e-5, 1.9, order);
         var madelung = -pppm.Compute(crystal).Energy / (crystal.Count / 2);
