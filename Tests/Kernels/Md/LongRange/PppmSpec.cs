@@ -161,6 +161,19 @@ public sealed class PppmSpec(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Bad_input_is_refused_with_a_reason()
+    {
+        // An accuracy that would need more than 4096 points per axis (order 2, short cutoff), as LAMMPS's
+        // "PPPM grid is too large"; and charges that do not match the positions.
+        var system = LongRangeSystems.RandomCharges(20, OrthogonalBox.Cube(50), seed: 1);
+        var tooFine = Assert.Throws<ArgumentException>(() => PppmParameters.ForAccuracy(system, 1e-13, 2.0, 2));
+        Assert.Contains("too large", tooFine.Message);
+        var mismatched = system with { Charges = [1.0, -1.0] };
+        Assert.Throws<ArgumentException>(() => Pppm.ForAccuracy(mismatched, 1e-4, 5.0));
+        Assert.Throws<ArgumentException>(() => EwaldSummation.ForAccuracy(system with { Charges = new double[20] }, 1e-4, 5.0));
+    }
+
     private sealed class CountingFft(IComplexFft3D inner) : IComplexFft3D
     {
         public int Forwards { get; private set; }
