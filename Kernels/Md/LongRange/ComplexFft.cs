@@ -13,9 +13,10 @@ namespace Dataflow.Kernels.Md.LongRange;
 /// product of the radices already applied), with dedicated butterflies for radices 2, 3, 4 and 5. Other lengths
 /// use Bluestein's chirp-z algorithm (Bluestein 1970; Rabiner, Schafer &amp; Rader 1969) on a power-of-two
 /// convolution.</para>
-/// <para><see cref="TransformBatch(Complex[], int, int, int, Complex[], bool)"/> transforms many interleaved sequences at once (element j of sequence b at
-/// <c>offset + b + stride j</c>); the inner loop then runs over the sequences, contiguous in memory, which is how
-/// <see cref="ComplexFft3D"/> does the y and z axes without transposes. Forward is
+/// <para><see cref="TransformBatch(Complex[], int, int, int, Complex[], bool)"/> transforms many interleaved
+/// sequences at once (element j of sequence b at <c>offset + b + stride j</c>); the inner loop then runs over the
+/// sequences, contiguous in memory (two complex values per AVX vector where the hardware has it), which is how
+/// <see cref="ComplexFft3D"/> does all three axes. Forward is
 /// <c>X[k] = sum_j x[j] exp(-2 pi i j k / n)</c>; inverse uses +i and does not divide by n (FFTW's convention).
 /// A plan is immutable after construction and may be shared between threads.</para>
 /// </remarks>

@@ -82,7 +82,8 @@ public static class LongRangeBenchmark
             return new FftTiming(size, threads, ours, oursBest, double.NaN, double.NaN, double.NaN);
         }
         var (fftwMs, fftwBest, reference) = TimeFftw(size, threads, input);
-        fft.Forward(data = (Complex[])input.Clone());
+        data = (Complex[])input.Clone();
+        fft.Forward(data);
         var largest = 0.0;
         var difference = 0.0;
         for (var i = 0; i < count; i++)
