@@ -3,8 +3,8 @@ namespace Dataflow.Kernels.Md.LongRange;
 /// <summary>The P3M charge assignment function of order P: the cardinal B-spline of P mesh spacings.</summary>
 /// <remarks>
 /// <para>W_1 is the unit box (nearest grid point); W_(P+1)(x) = integral from x-1/2 to x+1/2 of W_P
-/// (Hockney &amp; Eastwood, Computer Simulation Using Particles, sec. 5-3-3; Deserno &amp; Holm, J. Chem. Phys.
-/// 109, 7678 (1998), eq. 4 and appendix E). W_P is a polynomial of degree P-1 on each of P unit intervals. With
+/// (Hockney &amp; Eastwood, Computer Simulation Using Particles, 1988, ch. 5; Deserno &amp; Holm, J. Chem. Phys.
+/// 109, 7678 (1998), sec. II and appendix E). W_P is a polynomial of degree P-1 on each of P unit intervals. With
 /// every piece written in its local variable s in [-1/2, 1/2], the recursion reads
 /// <c>piece'_j(s) = [A_(j-1)(1/2) - A_(j-1)(s)] + [A_j(s) - A_j(-1/2)]</c> where A_j is the antiderivative of
 /// piece_j: the same polynomial table LAMMPS's <c>compute_rho_coeff</c> builds, derived here from the
@@ -71,7 +71,7 @@ public sealed class ChargeAssignment
     }
 
     /// <summary>Fourier transform of W_P on a mesh of spacing h, per axis: <c>(sin(k h/2) / (k h/2))^P</c>
-    /// (Hockney &amp; Eastwood eq. 7-57), normalised to 1 at k = 0.</summary>
+    /// (Hockney &amp; Eastwood ch. 7), normalised to 1 at k = 0.</summary>
     public double FourierTransform(double kTimesSpacing)
     {
         var x = 0.5 * kTimesSpacing;

@@ -1,19 +1,22 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Dataflow.Kernels.Md.LongRange;
 
 /// <summary>A 1-D complex FFT plan of any length: mixed radix 2, 3, 4, 5, 7, 11, 13, else Bluestein.</summary>
 /// <remarks>
 /// <para>Lengths whose prime factors are all at most 13 use a self-sorting Stockham decimation-in-frequency
-/// algorithm (Van Loan, Computational Frameworks for the FFT, SIAM 1992, sec. 1.7 and 2.3; radix-p stage:
+/// algorithm (Van Loan, Computational Frameworks for the FFT, SIAM 1992, ch. 1-2; radix-p stage:
 /// y[q + s(p j + t)] = w_n^(t j) sum_r x[q + s(j + r m)] w_p^(r t), with n the current length, m = n/p and s the
 /// product of the radices already applied), with dedicated butterflies for radices 2, 3, 4 and 5. Other lengths
 /// use Bluestein's chirp-z algorithm (Bluestein 1970; Rabiner, Schafer &amp; Rader 1969) on a power-of-two
 /// convolution.</para>
-/// <para><see cref="TransformBatch(Complex[], int, int, int, Complex[], bool)"/> transforms many interleaved sequences at once (element j of sequence b at
-/// <c>offset + b + stride j</c>); the inner loop then runs over the sequences, contiguous in memory, which is how
-/// <see cref="ComplexFft3D"/> does the y and z axes without transposes. Forward is
+/// <para><see cref="TransformBatch(Complex[], int, int, int, Complex[], bool)"/> transforms many interleaved
+/// sequences at once (element j of sequence b at <c>offset + b + stride j</c>); the inner loop then runs over the
+/// sequences, contiguous in memory (two complex values per AVX vector where the hardware has it), which is how
+/// <see cref="ComplexFft3D"/> does all three axes. Forward is
 /// <c>X[k] = sum_j x[j] exp(-2 pi i j k / n)</c>; inverse uses +i and does not divide by n (FFTW's convention).
 /// A plan is immutable after construction and may be shared between threads.</para>
 /// </remarks>
@@ -258,12 +261,28 @@ public sealed class ComplexFft
                 var xb = xBase + (j * l.JumpX);
                 var yb = yBase + (j * l.JumpY);
                 var w1 = tw[j];
-                for (var u = 0; u < run; u++)
+                ref var x0 = ref At(x, xb, run);
+                ref var x1 = ref At(x, xb + xs, run);
+                ref var y0 = ref At(y, yb, run);
+                ref var y1 = ref At(y, yb + ys, run);
+                var u = 0;
+                if (Vector256.IsHardwareAccelerated)
                 {
-                    var a0 = x[xb + u];
-                    var a1 = x[xb + xs + u];
-                    y[yb + u] = a0 + a1;
-                    y[yb + ys + u] = (a0 - a1) * w1;
+                    var (w1r, w1i) = Broadcast(w1);
+                    for (; u + 1 < run; u += 2)
+                    {
+                        var a0 = Load(ref x0, u);
+                        var a1 = Load(ref x1, u);
+                        Store(ref y0, u, a0 + a1);
+                        Store(ref y1, u, Multiply(a0 - a1, w1r, w1i));
+                    }
+                }
+                for (; u < run; u++)
+                {
+                    var a0 = Unsafe.Add(ref x0, u);
+                    var a1 = Unsafe.Add(ref x1, u);
+                    Unsafe.Add(ref y0, u) = a0 + a1;
+                    Unsafe.Add(ref y1, u) = (a0 - a1) * w1;
                 }
             }
         }
@@ -280,18 +299,44 @@ public sealed class ComplexFft
                 var yb = yBase + (j * l.JumpY);
                 var w1 = tw[2 * j];
                 var w2 = tw[(2 * j) + 1];
-                for (var u = 0; u < run; u++)
+                ref var x0 = ref At(x, xb, run);
+                ref var x1 = ref At(x, xb + xs, run);
+                ref var x2 = ref At(x, xb + (2 * xs), run);
+                ref var y0 = ref At(y, yb, run);
+                ref var y1 = ref At(y, yb + ys, run);
+                ref var y2 = ref At(y, yb + (2 * ys), run);
+                var u = 0;
+                if (Vector256.IsHardwareAccelerated)
                 {
-                    var a0 = x[xb + u];
-                    var a1 = x[xb + xs + u];
-                    var a2 = x[xb + (2 * xs) + u];
+                    var (w1r, w1i) = Broadcast(w1);
+                    var (w2r, w2i) = Broadcast(w2);
+                    var rotate = RotationMask(sign * HalfSqrt3);
+                    var half = Vector256.Create(0.5);
+                    for (; u + 1 < run; u += 2)
+                    {
+                        var a0 = Load(ref x0, u);
+                        var a1 = Load(ref x1, u);
+                        var a2 = Load(ref x2, u);
+                        var sum = a1 + a2;
+                        var t = a0 - (half * sum);
+                        var rot = Swap(a1 - a2) * rotate;
+                        Store(ref y0, u, a0 + sum);
+                        Store(ref y1, u, Multiply(t + rot, w1r, w1i));
+                        Store(ref y2, u, Multiply(t - rot, w2r, w2i));
+                    }
+                }
+                for (; u < run; u++)
+                {
+                    var a0 = Unsafe.Add(ref x0, u);
+                    var a1 = Unsafe.Add(ref x1, u);
+                    var a2 = Unsafe.Add(ref x2, u);
                     var sum = a1 + a2;
                     var t = a0 - (0.5 * sum);
                     var d = (a1 - a2) * (sign * HalfSqrt3);
                     var rot = new Complex(-d.Imaginary, d.Real);
-                    y[yb + u] = a0 + sum;
-                    y[yb + ys + u] = (t + rot) * w1;
-                    y[yb + (2 * ys) + u] = (t - rot) * w2;
+                    Unsafe.Add(ref y0, u) = a0 + sum;
+                    Unsafe.Add(ref y1, u) = (t + rot) * w1;
+                    Unsafe.Add(ref y2, u) = (t - rot) * w2;
                 }
             }
         }
@@ -307,22 +352,53 @@ public sealed class ComplexFft
                 var w1 = tw[3 * j];
                 var w2 = tw[(3 * j) + 1];
                 var w3 = tw[(3 * j) + 2];
-                for (var u = 0; u < run; u++)
+                ref var x0 = ref At(x, xb, run);
+                ref var x1 = ref At(x, xb + xs, run);
+                ref var x2 = ref At(x, xb + (2 * xs), run);
+                ref var x3 = ref At(x, xb + (3 * xs), run);
+                ref var y0 = ref At(y, yb, run);
+                ref var y1 = ref At(y, yb + ys, run);
+                ref var y2 = ref At(y, yb + (2 * ys), run);
+                ref var y3 = ref At(y, yb + (3 * ys), run);
+                var u = 0;
+                if (Vector256.IsHardwareAccelerated)
                 {
-                    var a0 = x[xb + u];
-                    var a1 = x[xb + xs + u];
-                    var a2 = x[xb + (2 * xs) + u];
-                    var a3 = x[xb + (3 * xs) + u];
+                    var (w1r, w1i) = Broadcast(w1);
+                    var (w2r, w2i) = Broadcast(w2);
+                    var (w3r, w3i) = Broadcast(w3);
+                    var rotate = RotationMask(sign);
+                    for (; u + 1 < run; u += 2)
+                    {
+                        var a0 = Load(ref x0, u);
+                        var a1 = Load(ref x1, u);
+                        var a2 = Load(ref x2, u);
+                        var a3 = Load(ref x3, u);
+                        var s02 = a0 + a2;
+                        var d02 = a0 - a2;
+                        var s13 = a1 + a3;
+                        var rot = Swap(a1 - a3) * rotate;
+                        Store(ref y0, u, s02 + s13);
+                        Store(ref y1, u, Multiply(d02 + rot, w1r, w1i));
+                        Store(ref y2, u, Multiply(s02 - s13, w2r, w2i));
+                        Store(ref y3, u, Multiply(d02 - rot, w3r, w3i));
+                    }
+                }
+                for (; u < run; u++)
+                {
+                    var a0 = Unsafe.Add(ref x0, u);
+                    var a1 = Unsafe.Add(ref x1, u);
+                    var a2 = Unsafe.Add(ref x2, u);
+                    var a3 = Unsafe.Add(ref x3, u);
                     var s02 = a0 + a2;
                     var d02 = a0 - a2;
                     var s13 = a1 + a3;
                     var d13 = a1 - a3;
                     // (a1 - a3) times w_4 = sign i.
                     var rot = new Complex(-sign * d13.Imaginary, sign * d13.Real);
-                    y[yb + u] = s02 + s13;
-                    y[yb + ys + u] = (d02 + rot) * w1;
-                    y[yb + (2 * ys) + u] = (s02 - s13) * w2;
-                    y[yb + (3 * ys) + u] = (d02 - rot) * w3;
+                    Unsafe.Add(ref y0, u) = s02 + s13;
+                    Unsafe.Add(ref y1, u) = (d02 + rot) * w1;
+                    Unsafe.Add(ref y2, u) = (s02 - s13) * w2;
+                    Unsafe.Add(ref y3, u) = (d02 - rot) * w3;
                 }
             }
         }
@@ -343,13 +419,57 @@ public sealed class ComplexFft
                 var w2 = tw[(4 * j) + 1];
                 var w3 = tw[(4 * j) + 2];
                 var w4 = tw[(4 * j) + 3];
-                for (var u = 0; u < run; u++)
+                ref var x0 = ref At(x, xb, run);
+                ref var x1 = ref At(x, xb + xs, run);
+                ref var x2 = ref At(x, xb + (2 * xs), run);
+                ref var x3 = ref At(x, xb + (3 * xs), run);
+                ref var x4 = ref At(x, xb + (4 * xs), run);
+                ref var y0 = ref At(y, yb, run);
+                ref var y1 = ref At(y, yb + ys, run);
+                ref var y2 = ref At(y, yb + (2 * ys), run);
+                ref var y3 = ref At(y, yb + (3 * ys), run);
+                ref var y4 = ref At(y, yb + (4 * ys), run);
+                var u = 0;
+                if (Vector256.IsHardwareAccelerated)
                 {
-                    var a0 = x[xb + u];
-                    var a1 = x[xb + xs + u];
-                    var a2 = x[xb + (2 * xs) + u];
-                    var a3 = x[xb + (3 * xs) + u];
-                    var a4 = x[xb + (4 * xs) + u];
+                    var (w1r, w1i) = Broadcast(w1);
+                    var (w2r, w2i) = Broadcast(w2);
+                    var (w3r, w3i) = Broadcast(w3);
+                    var (w4r, w4i) = Broadcast(w4);
+                    var rotate = RotationMask(sign);
+                    var c1 = Vector256.Create(C1);
+                    var c2 = Vector256.Create(C2);
+                    var s1 = Vector256.Create(S1);
+                    var s2 = Vector256.Create(S2);
+                    for (; u + 1 < run; u += 2)
+                    {
+                        var a0 = Load(ref x0, u);
+                        var a1 = Load(ref x1, u);
+                        var a2 = Load(ref x2, u);
+                        var a3 = Load(ref x3, u);
+                        var a4 = Load(ref x4, u);
+                        var s14 = a1 + a4;
+                        var s23 = a2 + a3;
+                        var d14 = a1 - a4;
+                        var d23 = a2 - a3;
+                        var r1 = a0 + (c1 * s14) + (c2 * s23);
+                        var r2 = a0 + (c2 * s14) + (c1 * s23);
+                        var rot1 = Swap((s1 * d14) + (s2 * d23)) * rotate;
+                        var rot2 = Swap((s2 * d14) - (s1 * d23)) * rotate;
+                        Store(ref y0, u, a0 + s14 + s23);
+                        Store(ref y1, u, Multiply(r1 + rot1, w1r, w1i));
+                        Store(ref y2, u, Multiply(r2 + rot2, w2r, w2i));
+                        Store(ref y3, u, Multiply(r2 - rot2, w3r, w3i));
+                        Store(ref y4, u, Multiply(r1 - rot1, w4r, w4i));
+                    }
+                }
+                for (; u < run; u++)
+                {
+                    var a0 = Unsafe.Add(ref x0, u);
+                    var a1 = Unsafe.Add(ref x1, u);
+                    var a2 = Unsafe.Add(ref x2, u);
+                    var a3 = Unsafe.Add(ref x3, u);
+                    var a4 = Unsafe.Add(ref x4, u);
                     var s14 = a1 + a4;
                     var s23 = a2 + a3;
                     var d14 = a1 - a4;
@@ -360,11 +480,11 @@ public sealed class ComplexFft
                     var i2 = (S2 * d14) - (S1 * d23);
                     var rot1 = new Complex(-sign * i1.Imaginary, sign * i1.Real);
                     var rot2 = new Complex(-sign * i2.Imaginary, sign * i2.Real);
-                    y[yb + u] = a0 + s14 + s23;
-                    y[yb + ys + u] = (r1 + rot1) * w1;
-                    y[yb + (2 * ys) + u] = (r2 + rot2) * w2;
-                    y[yb + (3 * ys) + u] = (r2 - rot2) * w3;
-                    y[yb + (4 * ys) + u] = (r1 - rot1) * w4;
+                    Unsafe.Add(ref y0, u) = a0 + s14 + s23;
+                    Unsafe.Add(ref y1, u) = (r1 + rot1) * w1;
+                    Unsafe.Add(ref y2, u) = (r2 + rot2) * w2;
+                    Unsafe.Add(ref y3, u) = (r2 - rot2) * w3;
+                    Unsafe.Add(ref y4, u) = (r1 - rot1) * w4;
                 }
             }
         }
@@ -400,6 +520,40 @@ public sealed class ComplexFft
             }
         }
     }
+
+    // A reference to array[start], after one range check for the whole run [start, start + run): the
+    // butterflies' inner loops then index without per-element bounds checks.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref Complex At(Complex[] array, int start, int run)
+    {
+        if ((uint)start > (uint)array.Length || (uint)run > (uint)(array.Length - start))
+        {
+            throw new IndexOutOfRangeException($"run [{start}, {start + run}) outside {array.Length} elements");
+        }
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), start);
+    }
+
+    // Two complex numbers per 256-bit vector as (re0, im0, re1, im1): a twiddle w broadcast as (wr, wr, wr, wr)
+    // and (-wi, wi, -wi, wi) multiplies by a w + swap(a) (-wi, wi, ...); multiplying by c i is swap(a) (-c, c, ...).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Load(ref Complex start, int u) =>
+        Vector256.LoadUnsafe(ref Unsafe.As<Complex, double>(ref Unsafe.Add(ref start, u)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(ref Complex start, int u, Vector256<double> value) =>
+        value.StoreUnsafe(ref Unsafe.As<Complex, double>(ref Unsafe.Add(ref start, u)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Swap(Vector256<double> a) => Vector256.Shuffle(a, Vector256.Create(1L, 0L, 3L, 2L));
+
+    private static (Vector256<double> Real, Vector256<double> SignedImaginary) Broadcast(Complex w) =>
+        (Vector256.Create(w.Real), Vector256.Create(-w.Imaginary, w.Imaginary, -w.Imaginary, w.Imaginary));
+
+    private static Vector256<double> RotationMask(double c) => Vector256.Create(-c, c, -c, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Multiply(Vector256<double> a, Vector256<double> wr, Vector256<double> wi) =>
+        (a * wr) + (Swap(a) * wi);
 
     /// <summary>Where a stage's butterflies read and write: input r of butterfly j at
     /// <c>base + j JumpX + r StepX + u</c>, output t at <c>base + j JumpY + t StepY + u</c>, u &lt; Run.</summary>

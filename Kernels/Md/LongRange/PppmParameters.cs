@@ -15,8 +15,11 @@ public sealed record PppmParameters(
     /// <summary>LAMMPS's default assignment order.</summary>
     public const int DefaultOrder = 5;
 
-    // Deserno & Holm, J. Chem. Phys. 109, 7694 (1998) ("How to mesh up Ewald sums II"), eq. 31 and its table of
-    // coefficients a_m^(P) for the ik-differentiated P3M force error; row P holds a_0 .. a_(P-1).
+    /// <summary>Most mesh points per axis <see cref="ForAccuracy"/> will choose.</summary>
+    public const int MaxMeshPoints = 4096;
+
+    // Deserno & Holm, J. Chem. Phys. 109, 7694 (1998) ("How to mesh up Ewald sums II"): the coefficients a_m^(P)
+    // of its closed-form error estimate for the ik-differentiated P3M force error; row P holds a_0 .. a_(P-1).
     private static readonly double[][] ErrorCoefficients =
     [
         [],
@@ -65,7 +68,7 @@ public sealed record PppmParameters(
             // LAMMPS's loop tests the spacing of the previous count, so it ends one point past the first count
             // that meets the target; kept so that meshes match LAMMPS logs.
             var error = IkForceError(spacing, length, n, q2, g, order);
-            while (error > accuracy)
+            while (error > accuracy && count <= MaxMeshPoints)
             {
                 error = IkForceError(spacing, length, n, q2, g, order);
                 count++;
@@ -74,6 +77,12 @@ public sealed record PppmParameters(
             while (!ComplexFft.Is235Smooth(count))
             {
                 count++;
+            }
+            if (count > MaxMeshPoints)
+            {
+                throw new ArgumentException(
+                    $"PPPM grid is too large: {count} points along axis {axis} for accuracy {relativeAccuracy}; " +
+                    "ask for less accuracy, a larger cutoff or a higher order");
             }
             mesh[axis] = count;
         }
@@ -85,7 +94,7 @@ public sealed record PppmParameters(
     }
 
     /// <summary>Deserno-Holm estimate of the RMS ik-differentiated P3M force error along one axis.</summary>
-    /// <remarks>Deserno &amp; Holm 1998 II eq. 31, as LAMMPS <c>PPPM::estimate_ik_error</c>:
+    /// <remarks>Deserno &amp; Holm 1998 II, as LAMMPS <c>PPPM::estimate_ik_error</c>:
     /// <c>q2 (h g)^P sqrt(g L sqrt(2 pi) sum_m a_m (h g)^(2m) / N) / L^2</c>.</remarks>
     /// <param name="spacing">Mesh spacing h along the axis.</param>
     /// <param name="length">Box edge L along the axis.</param>

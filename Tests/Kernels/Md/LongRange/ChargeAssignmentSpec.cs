@@ -12,7 +12,7 @@ public sealed class ChargeAssignmentSpec
     [InlineData(0.37)]
     public void Order_three_is_the_triangular_shaped_cloud(double offset)
     {
-        // TSC weights (Hockney & Eastwood eq. 5-139; Deserno & Holm 1998 I appendix E, P = 3):
+        // TSC weights (Hockney & Eastwood 1988 ch. 5; Deserno & Holm 1998 I appendix E, P = 3):
         // (1 - 2u)^2 / 8, 3/4 - u^2, (1 + 2u)^2 / 8 for a particle at offset u from its nearest point.
         var weights = new double[3];
         var first = new ChargeAssignment(3).Weights(10.0 + offset, weights);

@@ -6,7 +6,7 @@ namespace Dataflow.Tests.Kernels.Md.LongRange;
 public sealed class ComplementaryErrorFunctionSpec
 {
     [Theory]
-    // 19-digit values of erfc (Abramowitz & Stegun Table 7.1 to 15 digits; extended with Mathematica's Erfc).
+    // erfc to 19 digits from mpmath 1.3.0 (mp.dps = 30, mpmath.erfc).
     [InlineData(0.0, 1.0)]
     [InlineData(0.5, 0.4795001221869534623)]
     [InlineData(1.0, 0.1572992070502851307)]

@@ -8,7 +8,7 @@ public sealed class CoulombRealSpaceSpec
     [Fact]
     public void Pair_energy_is_the_screened_Coulomb_term()
     {
-        // g r = 1: E = qqr2e qi qj erfc(1) / r with erfc(1) = 0.1572992070502851307 (A&S Table 7.1).
+        // g r = 1: E = qqr2e qi qj erfc(1) / r with erfc(1) = 0.1572992070502851307 (mpmath 1.3.0).
         var term = CoulombRealSpace.PairEnergyForce(2.0, 1.5, -0.5, 0.5, LongRangeSystems.Qqr2eReal);
         Assert.Equal(LongRangeSystems.Qqr2eReal * 1.5 * -0.5 * 0.1572992070502851307 / 2.0, term.Energy, 1e-12);
     }

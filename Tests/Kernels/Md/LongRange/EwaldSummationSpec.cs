@@ -11,7 +11,7 @@ public sealed class EwaldSummationSpec(ITestOutputHelper output)
     [InlineData(LongRangeSystems.Qqr2eReal)]
     public void Rock_salt_gives_the_Madelung_constant_to_1e_9(double qqr2e)
     {
-        // E per ion pair = -M qqr2e q^2 / r0 with M = 1.747564594633 (OEIS A085469), r0 = 1; 64 ions, cutoff < L/2.
+        // E per ion pair = -M qqr2e q^2 / r0 with M = 1.747564594633 (Borwein et al., Lattice Sums Then and Now, 2013), r0 = 1; 64 ions, cutoff < L/2.
         var crystal = LongRangeSystems.RockSalt(2, qqr2e: qqr2e);
         var ewald = EwaldSummation.ForAccuracy(crystal, 1e-12, 1.9);
         var result = ewald.Compute(crystal);

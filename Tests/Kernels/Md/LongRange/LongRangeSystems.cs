@@ -6,7 +6,8 @@ namespace Dataflow.Tests.Kernels.Md.LongRange;
 internal static class LongRangeSystems
 {
     /// <summary>Madelung constant of rock salt referred to the nearest-neighbour distance.</summary>
-    /// <remarks>1.747564594633182190636... (OEIS A085469; Kittel, Introduction to Solid State Physics, ch. 3).</remarks>
+    /// <remarks>1.747564594633182190636... (Borwein, Glasser, McPhedran, Wan &amp; Zucker, Lattice Sums Then and Now, CUP 2013,
+    /// ch. 1; Kittel, Introduction to Solid State Physics, ch. 3).</remarks>
     public const double NaClMadelung = 1.747564594633;
 
     /// <summary>LAMMPS <c>force->qqr2e</c> in <c>units real</c> (kcal/mol Å / e^2).</summary>

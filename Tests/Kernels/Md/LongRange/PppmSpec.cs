@@ -13,7 +13,7 @@ public sealed class PppmSpec(ITestOutputHelper output)
     [InlineData(7)]
     public void Rock_salt_gives_the_Madelung_constant_to_1e_5(int order)
     {
-        // M = 1.747564594633 (OEIS A085469); 64 ions, nearest-neighbour distance 1, real-space cutoff 1.9.
+        // M = 1.747564594633 (Borwein et al., Lattice Sums Then and Now, 2013); 64 ions, nearest-neighbour distance 1, real-space cutoff 1.9.
         var crystal = LongRangeSystems.RockSalt(2);
         var pppm = Pppm.ForAccuracy(crystal, 1e-5, 1.9, order);
         var madelung = -pppm.Compute(crystal).Energy / (crystal.Count / 2);
@@ -159,6 +159,19 @@ public sealed class PppmSpec(ITestOutputHelper output)
             Assert.Equal(first.Forces, other.Forces);
             Assert.Equal(first.Virial, other.Virial);
         }
+    }
+
+    [Fact]
+    public void Bad_input_is_refused_with_a_reason()
+    {
+        // An accuracy that would need more than 4096 points per axis (order 2, short cutoff), as LAMMPS's
+        // "PPPM grid is too large"; and charges that do not match the positions.
+        var system = LongRangeSystems.RandomCharges(20, OrthogonalBox.Cube(50), seed: 1);
+        var tooFine = Assert.Throws<ArgumentException>(() => PppmParameters.ForAccuracy(system, 1e-13, 2.0, 2));
+        Assert.Contains("too large", tooFine.Message);
+        var mismatched = system with { Charges = [1.0, -1.0] };
+        Assert.Throws<ArgumentException>(() => Pppm.ForAccuracy(mismatched, 1e-4, 5.0));
+        Assert.Throws<ArgumentException>(() => EwaldSummation.ForAccuracy(system with { Charges = new double[20] }, 1e-4, 5.0));
     }
 
     private sealed class CountingFft(IComplexFft3D inner) : IComplexFft3D
