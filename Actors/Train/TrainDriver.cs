@@ -27,6 +27,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Dictionary<int, WorkerGradient> _pending = [];
     private ArrivalOrderAccumulator? _arrival;
+    private LogicalOrderAccumulator? _logical;
     private readonly TimeSpan _stepTimeout;
     private readonly StageTelemetry _telemetry;
     private IActorRef _client;
@@ -118,6 +119,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         _nodes = changed.Nodes;
         _pending.Clear();
         _arrival = null;
+        _logical = null;
         _generation++;
         if (_nodes.Length == 0)
         {
@@ -168,11 +170,19 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         }
         foreach (var g in message.Gradients)
         {
-            if (_job.Reduction == TrainReduction.ArrivalOrder && _pending.TryAdd(g.WorkerId, g))
+            if (!_pending.TryAdd(g.WorkerId, g))
+            {
+                continue;
+            }
+            // Reduce while waiting for the rest: in logical order (deterministic) or, as a baseline, in arrival order.
+            if (_job.Reduction == TrainReduction.ArrivalOrder)
             {
                 (_arrival ??= new ArrivalOrderAccumulator(g.Gradient.Length)).Add(g);
             }
-            _pending[g.WorkerId] = g;
+            else
+            {
+                (_logical ??= new LogicalOrderAccumulator(LogicalWorkers, g.Gradient.Length)).Add(g);
+            }
         }
         if (_pending.Count < LogicalWorkers)
         {
@@ -181,10 +191,10 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
         Timers.Cancel("step-timeout");
         var ordered = Enumerable.Range(0, LogicalWorkers).Select(w => _pending[w]).ToArray();
         _pending.Clear();
-        _state = _arrival is null
-            ? TrainLoop.Step(_state, ordered, _job.Settings)
-            : TrainLoop.Apply(_state, _arrival.Mean(), ordered, _job.Settings);
+        var mean = _arrival?.Mean() ?? _logical!.Mean();
+        _state = TrainLoop.Apply(_state, mean, ordered, _job.Settings);
         _arrival = null;
+        _logical = null;
         _telemetry.AddItems(1);
         _stageFailures = 0;
         var loss = 0.0;
@@ -209,6 +219,7 @@ public sealed class TrainDriver : ReceiveActor, IWithTimers
     private void ResumeFromCheckpoint()
     {
         _arrival = null;
+        _logical = null;
         if (_holder.Bytes is not null)
         {
             _state = TrainCheckpoint.FromBytes(_holder.Bytes);
