@@ -77,8 +77,20 @@ public sealed class TorchRuntimeSpec
 
     private static byte[] ReadPackageCopy()
     {
-        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        // The same lookup prepare.sh makes.
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
+        if (string.IsNullOrEmpty(packages))
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true };
+            foreach (var a in new[] { "nuget", "locals", "global-packages", "--list" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var line = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            packages = line[(line.IndexOf(':') + 1)..].Trim();
+        }
         return File.ReadAllBytes(Path.Combine(packages, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
     }
 
