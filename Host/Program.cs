@@ -89,6 +89,6 @@ internal static class Program
         File.Move(temp, full, overwrite: true);
     }
 
-    /// <summary>Keeps the job id out of a workload's generic error text.</summary>
+    /// <summary>The node as the host prints it: address and roles.</summary>
     public static string Describe(DataflowNode node) => $"{node.Address} (roles: {string.Join(",", node.Options.Roles)})";
 }
