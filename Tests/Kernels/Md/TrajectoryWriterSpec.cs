@@ -52,4 +52,18 @@ public sealed class TrajectoryWriterSpec
         Assert.Equal(state.Types.Count(t => t == 2), lines.Skip(2).Count(l => l.StartsWith("Kr ", StringComparison.Ordinal)));
         Assert.StartsWith(state.Types[0] == 1 ? "Ar 0 0 0 1 1" : "Kr 0 0 0 1 2", lines[2]);
     }
+
+    [Fact]
+    public void A_simulation_dumps_every_N_steps_including_the_first()
+    {
+        var state = new MdState(MdTestSystems.Random(30, 6.0, 1, 0.9, seed: 1), UnitSystem.Lj);
+        var text = new StringWriter { NewLine = "\n" };
+        using var dump = new LammpsDumpWriter(text);
+        using var pair = LennardJonesCut.SingleType(1, 1, 2.5, options: new PairComputeOptions { Threads = 1 });
+        var simulation = new MdSimulation(state, [pair], new VelocityVerlet()) { Trajectory = dump, TrajectoryEvery = 4 };
+        simulation.Run(10);
+        var lines = text.ToString().Split('\n');
+        var steps = lines.Select((l, k) => (l, k)).Where(p => p.l == "ITEM: TIMESTEP").Select(p => lines[p.k + 1]);
+        Assert.Equal(["0", "4", "8"], steps);
+    }
 }
