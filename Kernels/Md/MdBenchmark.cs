@@ -17,6 +17,7 @@ namespace Dataflow.Kernels.Md;
 /// </remarks>
 public static class MdBenchmark
 {
+
     /// <summary>Runs the benchmark with default settings and prints a table to <paramref name="output"/>.</summary>
     public static MdBenchmarkReport Run(TextWriter output) => Run(output, null);
 
@@ -37,11 +38,13 @@ public static class MdBenchmark
 
         var rows = new List<MdBenchmarkRow>();
         var finalEnergies = new List<double>();
+        string? kernelBackend = null;
         foreach (var path in settings.Paths)
         {
             foreach (var threads in settings.ThreadCounts)
             {
-                var (seconds, final) = RunDataflow(system, path, threads, settings.Steps);
+                var (seconds, final, backend) = RunDataflow(system, path, threads, settings.Steps);
+                kernelBackend ??= backend;
                 rows.Add(new MdBenchmarkRow($"dataflow {Label(path)}", threads, seconds, (double)atoms * settings.Steps / seconds));
                 finalEnergies.Add(final.TotalEnergy);
             }
@@ -95,6 +98,10 @@ public static class MdBenchmark
             output.WriteLine(Invariant(
                 $"speed-up LAMMPS, 2 vs 1 processes: {lammpsRows[1].AtomStepsPerSecond / lammpsRows[0].AtomStepsPerSecond:F2}x"));
         }
+        if (kernelBackend is not null)
+        {
+            output.WriteLine($"kernel backend: {kernelBackend}");
+        }
         if (skipped is not null)
         {
             output.WriteLine(skipped);
@@ -106,7 +113,7 @@ public static class MdBenchmark
         return new MdBenchmarkReport(rows, skipped);
     }
 
-    private static (double Seconds, ThermoSample Final) RunDataflow(MdSystem source, PairComputePath path, int threads, int steps)
+    private static (double Seconds, ThermoSample Final, string? KernelBackend) RunDataflow(MdSystem source, PairComputePath path, int threads, int steps)
     {
         var state = new MdState(source.Clone(), UnitSystem.Lj);
         using var pair = LennardJonesCut.SingleType(1.0, 1.0, 2.5, options: new PairComputeOptions { Path = path, Threads = threads });
@@ -118,7 +125,7 @@ public static class MdBenchmark
             threads);
         var clock = Stopwatch.StartNew();
         var final = simulation.Run(steps);
-        return (clock.Elapsed.TotalSeconds, final);
+        return (clock.Elapsed.TotalSeconds, final, pair.KernelBackend);
     }
 
     private static void AddLammps(List<MdBenchmarkRow> rows, (MdBenchmarkRow? Row, string? Problem) result, string label, ref string? skipped)
@@ -203,7 +210,7 @@ public static class MdBenchmark
     private static string Label(PairComputePath path) => path switch
     {
         PairComputePath.HalfList => "half list (C#)",
-        _ => "full-list kernel (direct dispatch)",
+        _ => "full-list ILGPU kernel",
     };
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
