@@ -140,6 +140,10 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
     /// <inheritdoc/>
     public string Name => "lj/cut";
 
+    /// <summary>The compute backend of the kernel path, e.g. <c>cpu: direct dispatch on ...</c>; null until the
+    /// kernel path first runs, and always for the half-list path.</summary>
+    public string? KernelBackend => _kernel?.Backend.Name;
+
     /// <inheritdoc/>
     public NeighborRequest? Neighbors => new(
         MaxCutoff, _options.Path == PairComputePath.HalfList ? NeighborListKind.Half : NeighborListKind.Full);

@@ -6,6 +6,9 @@ public sealed record MdBenchmarkSettings
     /// <summary>Steps per run; default 100, as <c>bench/in.lj</c>.</summary>
     public int Steps { get; init; } = 100;
 
+    /// <summary>Rounds in which every variant runs once; each variant reports its best round. Default 3.</summary>
+    public int Rounds { get; init; } = 3;
+
     /// <summary>Thread counts of the Dataflow runs; default 1 and 2.</summary>
     public IReadOnlyList<int> ThreadCounts { get; init; } = [1, 2];
 

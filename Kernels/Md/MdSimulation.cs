@@ -7,7 +7,8 @@ namespace Dataflow.Kernels.Md;
 /// virial, set up the integrator, thermo output of the current step), then per step: Step++,
 /// <see cref="IIntegrator.InitialIntegrate"/>, rebuild neighbour lists if <see cref="NeighborListManager.Decide"/>
 /// says so, forces, <see cref="IIntegrator.FinalIntegrate"/>, thermo output every <c>thermoEvery</c> steps and on
-/// the last. Energies and virials are computed only on steps that print thermo, as LAMMPS does.</para>
+/// the last, a snapshot to <see cref="Trajectory"/> every <see cref="TrajectoryEvery"/> steps. Energies and virials
+/// are computed only on steps that print thermo, as LAMMPS does.</para>
 /// <para>Forces: each provider adds into its own <see cref="ForceResult"/>, summed in provider order into
 /// <see cref="Forces"/>.</para>
 /// </remarks>
@@ -61,6 +62,13 @@ public sealed class MdSimulation
     /// when they are wanted in <see cref="Forces"/>.</summary>
     public ForceTerms ThermoTerms { get; init; } = ForceTerms.Energy | ForceTerms.Virial;
 
+    /// <summary>Where snapshots go (LAMMPS <c>dump</c>); null for none.</summary>
+    public ITrajectoryWriter? Trajectory { get; init; }
+
+    /// <summary>Write a snapshot on every step that is a multiple of this (LAMMPS <c>dump ... N</c>), including the
+    /// first step of a run when it is one; default 100.</summary>
+    public int TrajectoryEvery { get; init; } = 100;
+
     /// <summary>LAMMPS' <c>run N</c>: sets up, then advances <paramref name="steps"/> steps.</summary>
     /// <param name="steps">Steps to run; 0 only sets up and reports the current step.</param>
     /// <param name="thermoEvery">Report every this many steps (LAMMPS <c>thermo N</c>); 0 reports only the first
@@ -75,6 +83,7 @@ public sealed class MdSimulation
         var last = first + steps;
         var sample = Setup(first, last);
         thermo?.Invoke(sample);
+        Dump();
         for (var n = 0; n < steps; n++)
         {
             State.Step++;
@@ -91,6 +100,7 @@ public sealed class MdSimulation
                 sample = Sample();
                 thermo?.Invoke(sample);
             }
+            Dump();
         }
         return sample;
     }
@@ -112,6 +122,14 @@ public sealed class MdSimulation
             result.Clear();
             _providers[p].Compute(State, Neighbors.ListFor(_providers[p].Neighbors), result);
             result.AddTo(Forces);
+        }
+    }
+
+    private void Dump()
+    {
+        if (Trajectory is not null && TrajectoryEvery > 0 && State.Step % TrajectoryEvery == 0)
+        {
+            Trajectory.Write(State);
         }
     }
 

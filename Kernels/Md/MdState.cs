@@ -81,6 +81,12 @@ public sealed class MdState
             var hi = box.Hi(axis);
             for (var k = axis; k < x.Length; k += 3)
             {
+                if (!double.IsFinite(x[k]))
+                {
+                    throw new InvalidOperationException(
+                        $"atom {Ids[k / 3]} has coordinate {"xyz"[axis]} = {x[k]} at step {Step}: the simulation has blown up "
+                        + "(timestep too large, or atoms started overlapping)");
+                }
                 // Loops, not ifs: an atom more than a box length out (a bad start) is still brought in.
                 while (x[k] < lo)
                 {

@@ -17,7 +17,6 @@ public sealed class NoseHooverChain : IIntegrator
     private readonly double _tFrequency;
     private readonly int _chain;
     private readonly int _loops;
-    private readonly double _dragFactorPerLoop;
     private readonly double[] _eta;
     private readonly double[] _etaDot;
     private readonly double[] _etaDotDot;
@@ -53,7 +52,6 @@ public sealed class NoseHooverChain : IIntegrator
         _tFrequency = 1.0 / dampingTime;
         _chain = chainLength;
         _loops = loops;
-        _dragFactorPerLoop = drag;
         _eta = new double[chainLength];
         // One extra, always zero, so that the last thermostat's update can read eta_dot[ich + 1].
         _etaDot = new double[chainLength + 1];
@@ -164,7 +162,7 @@ public sealed class NoseHooverChain : IIntegrator
         var dthalf = 0.5 * dt;
         var dt4 = 0.25 * dt;
         var dt8 = 0.125 * dt;
-        var tdragFactor = 1.0 - (dt * _tFrequency * _dragFactorPerLoop / _loops);
+        var tdragFactor = 1.0 - (dt * _tFrequency * Drag / _loops);
         var kecurrent = _tdof * boltz * _tCurrent;
 
         // Masses follow the target, to keep the initial frequency (eta_mass_flag, on by default).

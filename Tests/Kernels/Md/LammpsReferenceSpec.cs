@@ -83,7 +83,7 @@ public sealed class LammpsReferenceSpec(ITestOutputHelper output)
         output.WriteLine($"max relative difference to LAMMPS: {MdTestSystems.MaxRelativeDifference(expected, actual):E2}");
     }
 
-    [Fact]
+    [HeavyFact]
     [Trait("Category", "Heavy")]
     public void Lj_melt_of_32000_atoms_matches_LAMMPS_bench_in_lj()
     {
@@ -103,7 +103,7 @@ public sealed class LammpsReferenceSpec(ITestOutputHelper output)
         output.WriteLine($"max relative difference to LAMMPS: {MdTestSystems.MaxRelativeDifference(expected, actual):E2}");
     }
 
-    [Fact]
+    [HeavyFact]
     [Trait("Category", "Heavy")]
     public void Benchmark_of_the_32000_atom_case_against_LAMMPS()
     {
