@@ -5,7 +5,7 @@ DOTNET ?= dotnet
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: all build restore native run test bench clean
+.PHONY: all build restore native run test test-heavy bench clean
 
 all: build
 
@@ -26,7 +26,11 @@ run: build
 	./dataflow run train
 
 test: build
-	$(DOTNET) test Tests/Tests.csproj -c $(CONFIG) --no-build --logger "console;verbosity=normal"
+	$(DOTNET) test Tests/Tests.csproj -c $(CONFIG) --no-build --filter "Category!=Heavy" --logger "console;verbosity=normal"
+
+# The heavy references (32,000-atom LJ against LAMMPS, 10,000-step NVE of a molten salt): minutes, not in `make test`.
+test-heavy: build
+	DATAFLOW_HEAVY_TESTS=1 $(DOTNET) test Tests/Tests.csproj -c $(CONFIG) --no-build --filter "Category=Heavy" --logger "console;verbosity=normal"
 
 bench: build
 	./dataflow bench
