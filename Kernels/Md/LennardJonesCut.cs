@@ -255,7 +255,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
             return;
         }
         EnsureScratch(threads, n, perAtomEnergy, perAtomVirial);
-        // Ranges of atoms with equal numbers of list entries: half-list rows shrink towards high indices.
+        // Ranges of atoms with equal numbers of list entries, so that threads get equal work.
         var bounds = new int[threads + 1];
         for (var t = 1; t < threads; t++)
         {
