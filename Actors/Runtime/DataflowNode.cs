@@ -69,6 +69,11 @@ public sealed class DataflowNode
             akka.cluster.roles = [{{string.Join(",", roles)}}]
             akka.cluster.seed-nodes = [{{string.Join(",", seeds)}}]
             """;
+        if (!options.IsCompute)
+        {
+            // A client only submits and watches: its own connection warnings would bury the one error it reports.
+            overrides += "\nakka.loglevel = ERROR";
+        }
         if (options.ComputeThreads > 0)
         {
             overrides += $"\ndataflow.compute-threads = {options.ComputeThreads}";
