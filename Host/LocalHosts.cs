@@ -95,8 +95,9 @@ public sealed class LocalHosts : IDisposable
     private static extern int kill(int pid, int signal);
 
     /// <summary>Runs <c>dataflow</c> with <paramref name="args"/> to completion; returns exit code and output.</summary>
+    /// <param name="interrupt">When signalled, the command gets SIGTERM (as from Ctrl-C in a shell) and is awaited.</param>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(IEnumerable<string> args,
-        TimeSpan timeout, Action<string>? onStderrLine = null, string? hostDll = null)
+        TimeSpan timeout, Action<string>? onStderrLine = null, string? hostDll = null, CancellationToken interrupt = default)
     {
         var stdout = new System.Text.StringBuilder();
         var stderr = new System.Text.StringBuilder();
@@ -118,6 +119,7 @@ public sealed class LocalHosts : IDisposable
         p.Start();
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
+        await using var onInterrupt = interrupt.Register(() => kill(p.Id, 15));
         using var cts = new CancellationTokenSource(timeout);
         try
         {

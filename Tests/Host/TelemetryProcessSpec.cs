@@ -14,9 +14,11 @@ public sealed class TelemetryProcessSpec
         var metricsPort = LocalHosts.FreePort();
         await hosts.StartAsync(["--metrics-port", metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await hosts.StartAsync();
+        // A job far longer than the test; the test interrupts it at the end, which must cancel it on the cluster.
+        using var interrupt = new CancellationTokenSource();
         var run = LocalHosts.RunCliAsync(
-            ["run", "train", "--model", "cnn", "--logical-workers", "8", "--batch", "32", "--steps", "400",
-             "--cluster", hosts.Seed], TimeSpan.FromMinutes(4));
+            ["run", "train", "--model", "cnn", "--logical-workers", "8", "--batch", "32", "--steps", "1000000",
+             "--cluster", hosts.Seed], TimeSpan.FromMinutes(4), interrupt: interrupt.Token);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var metricsUrl = $"http://127.0.0.1:{metricsPort}/metrics";
@@ -56,8 +58,18 @@ public sealed class TelemetryProcessSpec
         Assert.Contains("MEMBER", text.Stdout);
         Assert.Contains("ITEMS/s", text.Stdout);
 
+        Assert.False(run.IsCompleted);
+        interrupt.Cancel();
         var finished = await run;
-        Assert.True(finished.ExitCode == 0, finished.Stderr);
+        Assert.True(finished.ExitCode == 130, finished.Stderr);
+        Assert.Contains("the job was cancelled", finished.Stderr);
+        var jobsLeft = -1;
+        for (var attempt = 0; attempt < 5 && jobsLeft != 0; attempt++)
+        {
+            var after = await LocalHosts.RunCliAsync(["status", "--cluster", hosts.Seed, "--json"], TimeSpan.FromSeconds(60));
+            jobsLeft = JsonDocument.Parse(after.Stdout).RootElement.GetProperty("jobs").GetArrayLength();
+        }
+        Assert.Equal(0, jobsLeft);
     }
 
     /// <summary>Sum of the samples of one metric whose label set contains <paramref name="label"/>.</summary>
