@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Dataflow.Kernels.Compute;
 using Dataflow.Kernels.Quantum;
+using TorchSharp;
 
 namespace Dataflow.Kernels.Nqs.Vmc;
 
@@ -26,7 +27,27 @@ public static class VmcOptimizer
         options.Validate();
         TorchRuntime.EnsureLoaded(options.Threads);
         using var model = new TransformerWavefunction(localEnergy.Space, options.Model, options.Seed);
+        if (options.PhaseInitStd > 0)
+        {
+            InitializePhaseHead(model, options.PhaseInitStd, options.Seed);
+        }
         return Run(model, localEnergy, options, progress);
+    }
+
+    /// <summary>Redraws the phase head's weights from N(0, <paramref name="std"/>) with a generator seeded by
+    /// <paramref name="seed"/> (biases stay 0), so that phase differences start of order one.</summary>
+    public static void InitializePhaseHead(TransformerWavefunction model, double std, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var generator = new torch.Generator(unchecked((ulong)seed) ^ 0x9E3779B97F4A7C15UL);
+        using var noGrad = torch.no_grad();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (name.StartsWith("phase_head.", StringComparison.Ordinal) && name.EndsWith(".weight", StringComparison.Ordinal))
+            {
+                p.normal_(0.0, std, generator);
+            }
+        }
     }
 
     /// <summary>Optimises <paramref name="model"/> in place.</summary>

@@ -42,6 +42,11 @@ public sealed record VmcOptions
     /// <summary>Final iterations whose energies are averaged for the result; default 10.</summary>
     public int AveragedIterations { get; init; } = 10;
 
+    /// <summary>Standard deviation of the initial phase-head weights; default 1. The model's own 0.02 leaves phase
+    /// differences near 0, a stationary point of the phase gradient (Im E_loc ~ sin of phase differences), and the
+    /// amplitudes collapse onto the Hartree-Fock determinant before the sign structure is learned. 0 keeps the model's.</summary>
+    public double PhaseInitStd { get; init; } = 1.0;
+
     /// <summary>libtorch intra-op threads; default 1.</summary>
     public int Threads { get; init; } = 1;
 
@@ -87,6 +92,7 @@ public sealed record VmcOptions
         ArgumentOutOfRangeException.ThrowIfNegative(WeightDecay, nameof(WeightDecay));
         ArgumentOutOfRangeException.ThrowIfLessThan(AveragedIterations, 1, nameof(AveragedIterations));
         ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1, nameof(Threads));
+        ArgumentOutOfRangeException.ThrowIfNegative(PhaseInitStd, nameof(PhaseInitStd));
         ArgumentNullException.ThrowIfNull(Model, nameof(Model));
         Model.Validate();
     }
