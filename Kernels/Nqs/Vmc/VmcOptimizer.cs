@@ -34,7 +34,7 @@ public static class VmcOptimizer
         return Run(model, localEnergy, options, progress);
     }
 
-    /// <summary>Redraws the phase head's weights from N(0, <paramref name="std"/>) with a generator seeded by
+    /// <summary>Redraws the phase head's weights from N(0, <paramref name="std"/>^2 / fan_in) with a generator seeded by
     /// <paramref name="seed"/> (biases stay 0), so that phase differences start of order one.</summary>
     public static void InitializePhaseHead(TransformerWavefunction model, double std, long seed)
     {
@@ -45,7 +45,8 @@ public static class VmcOptimizer
         {
             if (name.StartsWith("phase_head.", StringComparison.Ordinal) && name.EndsWith(".weight", StringComparison.Ordinal))
             {
-                p.normal_(0.0, std, generator);
+                // Fan-in scaling keeps tanh unsaturated: saturated units give every configuration the same phase.
+                p.normal_(0.0, std / Math.Sqrt(p.shape[1]), generator);
             }
         }
     }
