@@ -1,0 +1,15 @@
+namespace Dataflow.Kernels.Nqs.Vmc;
+
+/// <summary>Unique samples <c>Start .. Start + Count - 1</c> of a <see cref="SampleResult"/>.</summary>
+public readonly record struct SampleRange(int Start, int Count)
+{
+    /// <summary>One past the last sample.</summary>
+    public int End => Start + Count;
+
+    /// <summary>All unique samples of <paramref name="samples"/>.</summary>
+    public static SampleRange All(SampleResult samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        return new SampleRange(0, samples.Unique);
+    }
+}

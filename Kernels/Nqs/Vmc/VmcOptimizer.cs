@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Dataflow.Kernels.Compute;
+using Dataflow.Kernels.Quantum;
+using TorchSharp;
+
+namespace Dataflow.Kernels.Nqs.Vmc;
+
+/// <summary>Variational Monte Carlo of a <see cref="TransformerWavefunction"/> for a molecular Hamiltonian:
+/// per iteration, autoregressive sampling, local energies, the energy gradient and an AdamW step
+/// (NNQS-Transformer, arXiv 2306.16705, Algorithm 1; QChem-Trainer, arXiv 2506.23809).</summary>
+/// <remarks>Single process; the actors divide the same steps with <see cref="LocalEnergy.PartitionByCost"/> and
+/// <see cref="VmcGradient.Partial(TransformerWavefunction, SampleResult, LocalEnergyResult, double, int)"/>.</remarks>
+public static class VmcOptimizer
+{
+    /// <summary>Optimises a freshly initialised model for the FCIDUMP's Hamiltonian and sector.</summary>
+    public static VmcResult Run(Fcidump fcidump, VmcOptions options, Action<VmcIteration>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(fcidump);
+        return Run(LocalEnergy.FromFcidump(fcidump), options, progress);
+    }
+
+    /// <summary>Optimises a freshly initialised model (seeded by <see cref="VmcOptions.Seed"/>).</summary>
+    public static VmcResult Run(LocalEnergy localEnergy, VmcOptions options, Action<VmcIteration>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(localEnergy);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        TorchRuntime.EnsureLoaded(options.Threads);
+        using var model = new TransformerWavefunction(localEnergy.Space, options.Model, options.Seed);
+        if (options.PhaseInitStd > 0)
+        {
+            InitializePhaseHead(model, options.PhaseInitStd, options.Seed);
+        }
+        return Run(model, localEnergy, options, progress);
+    }
+
+    /// <summary>Redraws the phase head's weights from N(0, <paramref name="std"/>^2 / fan_in) with a generator seeded by
+    /// <paramref name="seed"/> (biases stay 0), so that phase differences start of order one.</summary>
+    public static void InitializePhaseHead(TransformerWavefunction model, double std, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var generator = new torch.Generator(unchecked((ulong)seed) ^ 0x9E3779B97F4A7C15UL);
+        using var noGrad = torch.no_grad();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (name.StartsWith("phase_head.", StringComparison.Ordinal) && name.EndsWith(".weight", StringComparison.Ordinal))
+            {
+                // Fan-in scaling keeps tanh unsaturated: saturated units give every configuration the same phase.
+                p.normal_(0.0, std / Math.Sqrt(p.shape[1]), generator);
+            }
+        }
+    }
+
+    /// <summary>Optimises <paramref name="model"/> in place.</summary>
+    public static VmcResult Run(
+        TransformerWavefunction model, LocalEnergy localEnergy, VmcOptions options, Action<VmcIteration>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(localEnergy);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        TorchRuntime.EnsureLoaded(options.Threads);
+        if (model.Space != localEnergy.Space)
+        {
+            throw new ArgumentException($"the model describes {model.Space}, the Hamiltonian {localEnergy.Space}", nameof(model));
+        }
+        var total = Stopwatch.StartNew();
+        var parameters = FlatParameters.Get(model);
+        var optimizer = new VmcAdamW(parameters.Length);
+        var evaluator = new TransformerEvaluator(model);
+        var history = new List<VmcIteration>(options.Iterations);
+        var clock = new Stopwatch();
+        for (var t = 0; t < options.Iterations; t++)
+        {
+            clock.Restart();
+            var sampler = new AutoregressiveSampler(model, new SamplerOptions
+            {
+                Samples = options.SamplesAt(t),
+                Seed = options.Seed,
+                Iteration = t,
+            });
+            var samples = sampler.Sample();
+            var samplingSeconds = clock.Elapsed.TotalSeconds;
+
+            clock.Restart();
+            var local = localEnergy.Compute(samples, evaluator, options.LocalEnergyMode);
+            var statistics = EnergyStatistics.Compute(samples, [local]);
+            var localSeconds = clock.Elapsed.TotalSeconds;
+
+            clock.Restart();
+            var gradient = VmcGradient.Compute(model, samples, local, statistics.EnergyHartree);
+            var learningRate = options.LearningRateAt(t);
+            optimizer.Step(parameters, gradient, learningRate, options.WeightDecay);
+            FlatParameters.Set(model, parameters);
+            var gradientSeconds = clock.Elapsed.TotalSeconds;
+
+            var record = new VmcIteration(
+                t, statistics, learningRate, local.ConnectedElements, samplingSeconds, localSeconds, gradientSeconds);
+            history.Add(record);
+            progress?.Invoke(record);
+        }
+
+        var window = history.TakeLast(Math.Min(options.AveragedIterations, history.Count)).ToList();
+        var energy = window.Average(i => i.EnergyHartree);
+        var error = Math.Sqrt(window.Sum(i => i.Statistics.StandardErrorHartree * i.Statistics.StandardErrorHartree)) / window.Count;
+        return new VmcResult(energy, error, window.Count, history, parameters, total.Elapsed.TotalSeconds);
+    }
+}
