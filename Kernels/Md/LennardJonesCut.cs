@@ -25,8 +25,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
     private readonly double[] _cutoff;
     private readonly PairComputeOptions _options;
     private readonly ParallelOptions _parallel;
-    private readonly double[] _shifts = new double[3 * 64];
-    private OrthogonalBox? _shiftBox;
+    private readonly ImageShiftTable _shifts = new();
     private ThreadScratch[] _scratch = [];
     private KernelBuffers? _kernel;
 
@@ -245,7 +244,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
         var perAtomEnergy = result.Wants(ForceTerms.PerAtomEnergy);
         var perAtomVirial = result.Wants(ForceTerms.PerAtomVirial);
         var input = new HalfInput(
-            state.Positions, state.Types, TypeCount, list.Offsets, list.Entries, _table, ShiftTable(state.Box), energy, virial);
+            state.Positions, state.Types, TypeCount, list.Offsets, list.Entries, _table, _shifts.For(state.Box), energy, virial);
         if (threads == 1)
         {
             var tally = new Tally();
@@ -256,12 +255,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
         }
         EnsureScratch(threads, n, perAtomEnergy, perAtomVirial);
         // Ranges of atoms with equal numbers of list entries, so that threads get equal work.
-        var bounds = new int[threads + 1];
-        for (var t = 1; t < threads; t++)
-        {
-            bounds[t] = LowerBound(list.Offsets, n, (int)((long)list.EntryCount * t / threads));
-        }
-        bounds[threads] = n;
+        var bounds = list.BalancedAtomRanges(threads);
         Parallel.For(0, threads, _parallel, t =>
         {
             var scratch = _scratch[t];
@@ -470,46 +464,6 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
             }
         }
     }
-
-    // Image displacement s L for each of the 64 shift codes of a neighbour entry (codes with a component 3 are
-    // never stored; their rows stay zero).
-    private double[] ShiftTable(OrthogonalBox box)
-    {
-        if (_shiftBox != box)
-        {
-            for (var code = 0; code < 64; code++)
-            {
-                if ((code & 3) == 3 || ((code >> 2) & 3) == 3 || ((code >> 4) & 3) == 3)
-                {
-                    continue;
-                }
-                _shifts[3 * code] = NeighborList.ShiftOf(code, 0) * box.LengthX;
-                _shifts[3 * code + 1] = NeighborList.ShiftOf(code, 1) * box.LengthY;
-                _shifts[3 * code + 2] = NeighborList.ShiftOf(code, 2) * box.LengthZ;
-            }
-            _shiftBox = box;
-        }
-        return _shifts;
-    }
-
-    private static int LowerBound(int[] offsets, int n, int target)
-    {
-        int lo = 0, hi = n;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (offsets[mid] < target)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
-
     private static void Add(double[] source, double[] target)
     {
         for (var k = 0; k < source.Length; k++)

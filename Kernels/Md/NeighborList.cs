@@ -74,6 +74,36 @@ public sealed class NeighborList
     /// <summary>Number of (atom, neighbour) entries: pairs for a half list, twice the pairs for a full one.</summary>
     public int EntryCount => Offsets[^1];
 
+    /// <summary>Splits the atoms into <paramref name="parts"/> contiguous ranges holding about equal numbers of list
+    /// entries (so threads get equal pair work): part t covers atoms [bounds[t], bounds[t + 1]).</summary>
+    public int[] BalancedAtomRanges(int parts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        var atoms = Offsets.Length - 1;
+        var bounds = new int[parts + 1];
+        for (var t = 1; t < parts; t++)
+        {
+            // First atom whose entries start at or after the t-th share of all entries (binary search).
+            var target = (int)((long)EntryCount * t / parts);
+            int lo = 0, hi = atoms;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (Offsets[mid] < target)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+            bounds[t] = lo;
+        }
+        bounds[parts] = atoms;
+        return bounds;
+    }
+
     /// <summary>Packs neighbour <paramref name="atom"/> seen through image shift (sx, sy, sz), each -1, 0 or 1.</summary>
     public static int Encode(int atom, int sx, int sy, int sz) =>
         (atom << ShiftBits) | ((sx + 1) | ((sy + 1) << 2) | ((sz + 1) << 4));

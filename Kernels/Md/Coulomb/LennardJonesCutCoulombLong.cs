@@ -40,8 +40,7 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
     private readonly double[] _ljCutoff;
     private readonly int _threads;
     private readonly ParallelOptions _parallel;
-    private readonly double[] _shifts = new double[3 * 64];
-    private Md.OrthogonalBox? _shiftBox;
+    private readonly ImageShiftTable _shifts = new();
     private double[][] _scratchForces = [];
 
     /// <summary>An lj/cut/coul/long pair style over <paramref name="typeCount"/> atom types.</summary>
@@ -203,7 +202,7 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
             ?? throw new ArgumentException("lj/cut/coul/long needs charges: read the data file with atom_style charge or full", nameof(state));
         var n = state.AtomCount;
         var input = new Input(
-            state.Positions, charges, state.Types, TypeCount, list.Offsets, list.Entries, _table, ShiftTable(state.Box),
+            state.Positions, charges, state.Types, TypeCount, list.Offsets, list.Entries, _table, _shifts.For(state.Box),
             CoulombCutoffDistance * CoulombCutoffDistance, GEwald, state.Units.Qqr2e, Erfc == RealSpaceErfc.Exact,
             result.Wants(ForceTerms.Energy) || result.Wants(ForceTerms.PerAtomEnergy),
             result.Wants(ForceTerms.Virial) || result.Wants(ForceTerms.PerAtomVirial));
@@ -222,12 +221,7 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
         {
             _scratchForces = Enumerable.Range(0, threads).Select(_ => new double[3 * n]).ToArray();
         }
-        var bounds = new int[threads + 1];
-        for (var t = 1; t < threads; t++)
-        {
-            bounds[t] = LowerBound(list.Offsets, n, (int)((long)list.EntryCount * t / threads));
-        }
-        bounds[threads] = n;
+        var bounds = list.BalancedAtomRanges(threads);
         var tallies = new Tally[threads];
         Parallel.For(0, threads, _parallel, t =>
         {
@@ -402,45 +396,6 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
         vatom[at + 4] += 0.5 * v4;
         vatom[at + 5] += 0.5 * v5;
     }
-
-    // Image displacement s L for each of the 64 shift codes of a neighbour entry.
-    private double[] ShiftTable(Md.OrthogonalBox box)
-    {
-        if (_shiftBox != box)
-        {
-            for (var code = 0; code < 64; code++)
-            {
-                if ((code & 3) == 3 || ((code >> 2) & 3) == 3 || ((code >> 4) & 3) == 3)
-                {
-                    continue;
-                }
-                _shifts[3 * code] = NeighborList.ShiftOf(code, 0) * box.LengthX;
-                _shifts[3 * code + 1] = NeighborList.ShiftOf(code, 1) * box.LengthY;
-                _shifts[3 * code + 2] = NeighborList.ShiftOf(code, 2) * box.LengthZ;
-            }
-            _shiftBox = box;
-        }
-        return _shifts;
-    }
-
-    private static int LowerBound(int[] offsets, int n, int target)
-    {
-        int lo = 0, hi = n;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (offsets[mid] < target)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
-
     private readonly record struct Input(
         double[] Positions,
         double[] Charges,
