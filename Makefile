@@ -18,7 +18,7 @@ native: restore
 
 build: native
 	$(DOTNET) build Dataflow.sln -c $(CONFIG) --no-restore -v q -nologo
-	@printf '#!/usr/bin/env bash\nhere=$$(cd "$$(dirname "$$(readlink -f "$$0")")" \&\& pwd)\nexport DATAFLOW_NATIVE_DIR="$${DATAFLOW_NATIVE_DIR:-$$here/$(NATIVE_DIR)}"\nexec $(DOTNET) "$$here/Host/bin/$(CONFIG)/net10.0/Dataflow.Host.dll" "$$@"\n' > dataflow
+	@sed 's/@CONFIG@/$(CONFIG)/g' Host/dataflow.in > dataflow
 	@chmod +x dataflow
 	@echo "built ./dataflow"
 
