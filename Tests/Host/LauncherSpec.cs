@@ -7,7 +7,7 @@ namespace Dataflow.Tests.Host;
 public sealed class LauncherSpec
 {
     [Fact]
-    public void The_launcher_runs_a_job_from_any_working_directory()
+    public async Task The_launcher_runs_a_job_from_any_working_directory()
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dataflow.sln")))
@@ -28,9 +28,10 @@ public sealed class LauncherSpec
         psi.Environment.Remove("DATAFLOW_NATIVE_DIR");
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(120_000), "the launcher did not finish");
-        Assert.True(p.ExitCode == 0, stderr);
-        Assert.Contains("weights sha256", stdout.Result);
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await p.WaitForExitAsync(limit.Token);
+        Assert.True(p.ExitCode == 0, await stderr);
+        Assert.Contains("weights sha256", await stdout);
     }
 }
