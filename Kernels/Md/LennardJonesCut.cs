@@ -247,7 +247,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
             state.Positions, state.Types, TypeCount, list.Offsets, list.Entries, _table, _shifts.For(state.Box), energy, virial);
         if (threads == 1)
         {
-            var tally = new Tally();
+            var tally = new PairTally();
             HalfRange(input, 0, n, result.Forces, perAtomEnergy ? result.PerAtomEnergy : null,
                 perAtomVirial ? result.PerAtomVirial : null, ref tally);
             tally.AddTo(result);
@@ -268,7 +268,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
             {
                 Array.Clear(scratch.Virial);
             }
-            var tally = new Tally();
+            var tally = new PairTally();
             HalfRange(input, bounds[t], bounds[t + 1], scratch.Forces, perAtomEnergy ? scratch.Energy : null,
                 perAtomVirial ? scratch.Virial : null, ref tally);
             scratch.Tally = tally;
@@ -292,7 +292,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
 
     // PairLJCut::compute with a half list and newton on: each pair once, force added to i and subtracted from j.
     private static void HalfRange(
-        in HalfInput p, int start, int end, double[] f, double[]? eatom, double[]? vatom, ref Tally tally)
+        in HalfInput p, int start, int end, double[] f, double[]? eatom, double[]? vatom, ref PairTally tally)
     {
         // Unchecked indexing: NeighborList checked every entry against its atom count, and Compute checked that
         // the state, the list and the result hold the same number of atoms.
@@ -350,24 +350,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
                 }
                 if (p.Virial)
                 {
-                    // Pair::ev_tally: v = (dx dx, dy dy, dz dz, dx dy, dx dz, dy dz) * fpair.
-                    var v0 = delx * delx * fpair;
-                    var v1 = dely * dely * fpair;
-                    var v2 = delz * delz * fpair;
-                    var v3 = delx * dely * fpair;
-                    var v4 = delx * delz * fpair;
-                    var v5 = dely * delz * fpair;
-                    tally.Xx += v0;
-                    tally.Yy += v1;
-                    tally.Zz += v2;
-                    tally.Xy += v3;
-                    tally.Xz += v4;
-                    tally.Yz += v5;
-                    if (vatom is not null)
-                    {
-                        AddHalf(vatom, 6 * i, v0, v1, v2, v3, v4, v5);
-                        AddHalf(vatom, 6 * j, v0, v1, v2, v3, v4, v5);
-                    }
+                    tally.AddPairVirial(delx, dely, delz, fpair, vatom, i, j);
                 }
             }
             ref var fi = ref Unsafe.Add(ref f0, 3 * i);
@@ -375,16 +358,6 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
             Unsafe.Add(ref fi, 1) += fyi;
             Unsafe.Add(ref fi, 2) += fzi;
         }
-    }
-
-    private static void AddHalf(double[] vatom, int at, double v0, double v1, double v2, double v3, double v4, double v5)
-    {
-        vatom[at] += 0.5 * v0;
-        vatom[at + 1] += 0.5 * v1;
-        vatom[at + 2] += 0.5 * v2;
-        vatom[at + 3] += 0.5 * v3;
-        vatom[at + 4] += 0.5 * v4;
-        vatom[at + 5] += 0.5 * v5;
     }
 
     private void ComputeKernel(MdState state, NeighborList list, ForceResult result)
@@ -420,7 +393,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
         }
         var perAtomEnergy = result.Wants(ForceTerms.PerAtomEnergy);
         var perAtomVirial = result.Wants(ForceTerms.PerAtomVirial);
-        var totals = new Tally();
+        var totals = new PairTally();
         for (var i = 0; i < n; i++)
         {
             var o = s * i;
@@ -483,28 +456,6 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
         bool Energy,
         bool Virial);
 
-    private struct Tally
-    {
-        public double Energy;
-        public double Xx;
-        public double Yy;
-        public double Zz;
-        public double Xy;
-        public double Xz;
-        public double Yz;
-
-        public readonly void AddTo(ForceResult result)
-        {
-            result.Energy += Energy;
-            result.Virial[0] += Xx;
-            result.Virial[1] += Yy;
-            result.Virial[2] += Zz;
-            result.Virial[3] += Xy;
-            result.Virial[4] += Xz;
-            result.Virial[5] += Yz;
-        }
-    }
-
     private sealed class ThreadScratch(int n)
     {
         public double[] Forces { get; } = new double[3 * n];
@@ -513,7 +464,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
 
         public double[] Virial { get; set; } = [];
 
-        public Tally Tally { get; set; }
+        public PairTally Tally { get; set; }
     }
 
     // Device (or, on CPU nodes, host) buffers of the kernel path; the list is uploaded again only after a rebuild.

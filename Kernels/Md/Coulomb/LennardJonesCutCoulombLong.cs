@@ -212,7 +212,7 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
         // Per-atom tallies write to both atoms of a pair: run them on one thread rather than keep per-thread copies.
         if (threads == 1 || eatom is not null || vatom is not null)
         {
-            var tally = new Tally();
+            var tally = new PairTally();
             Range(input, 0, n, result.Forces, eatom, vatom, ref tally);
             tally.AddTo(result);
             return;
@@ -222,11 +222,11 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
             _scratchForces = Enumerable.Range(0, threads).Select(_ => new double[3 * n]).ToArray();
         }
         var bounds = list.BalancedAtomRanges(threads);
-        var tallies = new Tally[threads];
+        var tallies = new PairTally[threads];
         Parallel.For(0, threads, _parallel, t =>
         {
             Array.Clear(_scratchForces[t]);
-            var tally = new Tally();
+            var tally = new PairTally();
             Range(input, bounds[t], bounds[t + 1], _scratchForces[t], null, null, ref tally);
             tallies[t] = tally;
         });
@@ -267,7 +267,7 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
     }
 
     // PairLJCutCoulLong::compute with newton on and pair_modify table 0: each pair once.
-    private static void Range(in Input p, int start, int end, double[] f, double[]? eatom, double[]? vatom, ref Tally tally)
+    private static void Range(in Input p, int start, int end, double[] f, double[]? eatom, double[]? vatom, ref PairTally tally)
     {
         // Unchecked indexing: NeighborList checked every entry against its atom count, and Compute checked that the
         // state, the list and the result hold the same number of atoms.
@@ -351,24 +351,7 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
                 }
                 if (p.Virial)
                 {
-                    // Pair::ev_tally: v = (dx dx, dy dy, dz dz, dx dy, dx dz, dy dz) * fpair.
-                    var v0 = delx * delx * fpair;
-                    var v1 = dely * dely * fpair;
-                    var v2 = delz * delz * fpair;
-                    var v3 = delx * dely * fpair;
-                    var v4 = delx * delz * fpair;
-                    var v5 = dely * delz * fpair;
-                    tally.Xx += v0;
-                    tally.Yy += v1;
-                    tally.Zz += v2;
-                    tally.Xy += v3;
-                    tally.Xz += v4;
-                    tally.Yz += v5;
-                    if (vatom is not null)
-                    {
-                        AddHalf(vatom, 6 * i, v0, v1, v2, v3, v4, v5);
-                        AddHalf(vatom, 6 * j, v0, v1, v2, v3, v4, v5);
-                    }
+                    tally.AddPairVirial(delx, dely, delz, fpair, vatom, i, j);
                 }
             }
             ref var fi = ref Unsafe.Add(ref f0, 3 * i);
@@ -387,15 +370,6 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
         return t * (A1 + t * (A2 + t * (A3 + t * (A4 + t * A5)))) * expm2;
     }
 
-    private static void AddHalf(double[] vatom, int at, double v0, double v1, double v2, double v3, double v4, double v5)
-    {
-        vatom[at] += 0.5 * v0;
-        vatom[at + 1] += 0.5 * v1;
-        vatom[at + 2] += 0.5 * v2;
-        vatom[at + 3] += 0.5 * v3;
-        vatom[at + 4] += 0.5 * v4;
-        vatom[at + 5] += 0.5 * v5;
-    }
     private readonly record struct Input(
         double[] Positions,
         double[] Charges,
@@ -412,25 +386,4 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
         bool Energy,
         bool Virial);
 
-    private struct Tally
-    {
-        public double Energy;
-        public double Xx;
-        public double Yy;
-        public double Zz;
-        public double Xy;
-        public double Xz;
-        public double Yz;
-
-        public readonly void AddTo(ForceResult result)
-        {
-            result.Energy += Energy;
-            result.Virial[0] += Xx;
-            result.Virial[1] += Yy;
-            result.Virial[2] += Zz;
-            result.Virial[3] += Xy;
-            result.Virial[4] += Xz;
-            result.Virial[5] += Yz;
-        }
-    }
 }
