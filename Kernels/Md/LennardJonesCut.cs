@@ -162,6 +162,11 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
     /// <summary>Cutoff of pair (<paramref name="typeI"/>, <paramref name="typeJ"/>), after mixing.</summary>
     public double Cutoff(int typeI, int typeJ) => _cutoff[(typeI - 1) * TypeCount + typeJ - 1];
 
+    /// <summary>The resolved coefficients, <see cref="LennardJonesCutKernel.TableStride"/> doubles per type pair
+    /// (row (typeI - 1) * TypeCount + typeJ - 1): cutoff squared, lj1 to lj4 and the energy offset, as
+    /// <c>PairLJCut::init_one</c> computes them. For pair loops elsewhere that must share this arithmetic.</summary>
+    internal ReadOnlySpan<double> PairTable => _table;
+
     /// <summary>Energy of one pair of types (<paramref name="typeI"/>, <paramref name="typeJ"/>) at distance
     /// <paramref name="r"/>, including the shift; 0 at or beyond the cutoff.</summary>
     public double PairEnergy(int typeI, int typeJ, double r)

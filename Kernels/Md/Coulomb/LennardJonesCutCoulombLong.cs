@@ -23,16 +23,17 @@ namespace Dataflow.Kernels.Md.Coulomb;
 public sealed class LennardJonesCutCoulombLong : IForceProvider
 {
     // LAMMPS pair_lj_cut_coul_long.cpp: EWALD_F (2/sqrt(pi) to 9 digits), EWALD_P and A1..A5 of A&S 7.1.26.
-    private const double EwaldF = 1.12837917;
-    private const double EwaldP = 0.3275911;
-    private const double A1 = 0.254829592;
-    private const double A2 = -0.284496736;
-    private const double A3 = 1.421413741;
-    private const double A4 = -1.453152027;
-    private const double A5 = 1.061405429;
+    internal const double EwaldF = 1.12837917;
+    internal const double EwaldP = 0.3275911;
+    internal const double A1 = 0.254829592;
+    internal const double A2 = -0.284496736;
+    internal const double A3 = 1.421413741;
+    internal const double A4 = -1.453152027;
+    internal const double A5 = 1.061405429;
 
-    // Per type pair: cut_lj^2, lj1, lj2, lj3, lj4, offset, cut^2 (the larger of the two cutoffs), padding.
-    private const int Stride = 8;
+    /// <summary>Doubles per type pair in <see cref="PairTable"/>: cut_lj^2, lj1, lj2, lj3, lj4, offset, cut^2 (the
+    /// larger of the LJ and Coulomb cutoffs), padding.</summary>
+    internal const int Stride = 8;
 
     private readonly double[] _table;
     private readonly double[] _epsilon;
@@ -241,6 +242,11 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
         }
     }
 
+    /// <summary>The resolved coefficients, <see cref="Stride"/> doubles per type pair (row (typeI - 1) * TypeCount +
+    /// typeJ - 1), as <c>PairLJCutCoulLong::init_one</c> computes them. For pair loops elsewhere that must share
+    /// this arithmetic.</summary>
+    internal ReadOnlySpan<double> PairTable => _table;
+
     /// <summary>Energy of one pair of types (<paramref name="typeI"/>, <paramref name="typeJ"/>) with charges
     /// <paramref name="qi"/>, <paramref name="qj"/> at distance <paramref name="r"/> in unit style
     /// <paramref name="units"/>: LJ (with shift) plus real-space Coulomb, each 0 beyond its cutoff.</summary>
@@ -364,7 +370,7 @@ public sealed class LennardJonesCutCoulombLong : IForceProvider
     // Abramowitz & Stegun 7.1.26 as LAMMPS writes it: erfc(x) ~ t (A1 + t (A2 + t (A3 + t (A4 + t A5)))) exp(-x^2),
     // t = 1 / (1 + p x).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double PolynomialErfc(double grij, double expm2)
+    internal static double PolynomialErfc(double grij, double expm2)
     {
         var t = 1.0 / (1.0 + EwaldP * grij);
         return t * (A1 + t * (A2 + t * (A3 + t * (A4 + t * A5)))) * expm2;
