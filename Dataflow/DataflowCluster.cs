@@ -65,13 +65,19 @@ public sealed class DataflowCluster : IAsyncDisposable
 
     /// <summary>Submits <paramref name="job"/>, streams its progress and returns its result.</summary>
     /// <exception cref="DataflowJobException">The job was rejected or failed.</exception>
-    public async Task<JobResult> RunAsync(IJobDefinition job, IProgress<JobProgress>? progress = null,
+    public Task<JobResult> RunAsync(IJobDefinition job, IProgress<JobProgress>? progress = null,
+        CancellationToken cancellationToken = default) => RunAsync(job, progress, null, cancellationToken);
+
+    /// <summary>Submits <paramref name="job"/>, streams its progress and its output streams (e.g. an md job's
+    /// <c>dump</c> frames, in order, on the client's actor thread) and returns its result.</summary>
+    /// <exception cref="DataflowJobException">The job was rejected or failed.</exception>
+    public async Task<JobResult> RunAsync(IJobDefinition job, IProgress<JobProgress>? progress, Action<JobOutput>? output,
         CancellationToken cancellationToken = default)
     {
         var jobId = $"{job.Workload}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var done = new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var client = _node.System.ActorOf(
-            JobClientActor.Props(job.ToSpec(jobId), _node.Coordinator, done, progress), "job-client-" + jobId);
+            JobClientActor.Props(job.ToSpec(jobId), _node.Coordinator, done, progress, output), "job-client-" + jobId);
         await using var registration = cancellationToken.Register(() =>
         {
             done.TrySetCanceled(cancellationToken);

@@ -17,4 +17,7 @@ public static class Job
 
     /// <summary>The exact ground-state energy of an FCIDUMP Hamiltonian (full configuration interaction).</summary>
     public static Fci.FciJobBuilder Fci() => new();
+
+    /// <summary>A molecular-dynamics job (<c>md</c>).</summary>
+    public static Md.MdJobBuilder Md() => new();
 }

@@ -17,20 +17,23 @@ internal sealed class JobClientActor : ReceiveActor, IWithTimers
     private readonly IActorRef _coordinator;
     private readonly TaskCompletionSource<JobResult> _done;
     private readonly IProgress<JobProgress>? _progress;
+    private readonly Action<JobOutput>? _output;
     private bool _accepted;
     private bool _finished;
     private int _unknown;
     private DateTime _lastHeard = DateTime.UtcNow;
 
     public JobClientActor(JobSpec spec, IActorRef coordinator, TaskCompletionSource<JobResult> done,
-        IProgress<JobProgress>? progress)
+        IProgress<JobProgress>? progress, Action<JobOutput>? output)
     {
+        _output = output;
         _spec = spec;
         _coordinator = coordinator;
         _done = done;
         _progress = progress;
         Receive<JobAccepted>(_ => { _accepted = true; Heard(); });
         Receive<JobProgress>(p => { _accepted = true; Heard(); _progress?.Report(p); });
+        Receive<JobOutput>(o => { _accepted = true; Heard(); _output?.Invoke(o); });
         Receive<JobCompleted>(c =>
         {
             _finished = true;
@@ -71,8 +74,8 @@ internal sealed class JobClientActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(JobSpec spec, IActorRef coordinator, TaskCompletionSource<JobResult> done,
-        IProgress<JobProgress>? progress) =>
-        Akka.Actor.Props.Create(() => new JobClientActor(spec, coordinator, done, progress));
+        IProgress<JobProgress>? progress, Action<JobOutput>? output = null) =>
+        Akka.Actor.Props.Create(() => new JobClientActor(spec, coordinator, done, progress, output));
 
     protected override void PreStart()
     {

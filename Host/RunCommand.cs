@@ -25,12 +25,14 @@ internal static class RunCommand
         {
             "train" => TrainCommand.RunAsync(args[1..]),
             "fci" => FciCommand.RunAsync(args[1..]),
+            "md" => MdCommand.RunAsync(args[1..]),
             _ => throw new UsageException($"unknown workload '{args[0]}'", s_usage),
         };
     }
 
     /// <summary>Runs a built job with progress on stderr; returns the result.</summary>
-    public static async Task<JobResult> ExecuteAsync(ParsedOptions o, IJobDefinition job, Func<JobProgress, string> line)
+    public static async Task<JobResult> ExecuteAsync(ParsedOptions o, IJobDefinition job, Func<JobProgress, string> line,
+        Action<JobOutput>? output = null)
     {
         var where = o.String("cluster") is { } seed ? $"cluster {seed}" : "an embedded cluster";
         var quiet = o.Flag("quiet");
@@ -50,7 +52,7 @@ internal static class RunCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
         var result = await cluster.RunAsync(job, new SynchronousProgress<JobProgress>(p => bar.Update(p.Done, p.Total, line(p))),
-            cancel.Token);
+            output, cancel.Token);
         bar.Complete();
         if (o.String("json") is { } path)
         {

@@ -16,6 +16,10 @@ public sealed record JobAccepted(string JobId) : IDataflowMessage;
 public sealed record JobProgress(string JobId, long Done, long Total, Dictionary<string, double> Metrics, string Note)
     : IDataflowMessage;
 
+/// <summary>Job driver to client: a piece of an output stream the client writes (e.g. <c>dump</c>, a trajectory
+/// frame), in order.</summary>
+public sealed record JobOutput(string JobId, string Stream, byte[] Data) : IDataflowMessage;
+
 /// <summary>Job driver to client: the job finished; <paramref name="ResultJson"/> is the workload's JSON result.</summary>
 public sealed record JobCompleted(string JobId, string ResultJson) : IDataflowMessage;
 

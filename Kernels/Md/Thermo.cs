@@ -54,21 +54,39 @@ public static class Thermo
     public static ThermoSample Sample(MdState state, double potentialEnergy, ReadOnlySpan<double> virial, bool? normalize = null)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var norm = normalize ?? state.Units.NormalizesThermoByDefault;
-        var units = state.Units;
-        var dof = DegreesOfFreedom(state.AtomCount);
-        var t = Temperature(state);
+        return FromTotals(state.Step, state.AtomCount, state.Units, state.Box.Volume, MassVelocitySquared(state),
+            potentialEnergy, virial, normalize);
+    }
+
+    /// <summary>The thermo line from totals over all atoms, wherever they were summed (one process or many domains).</summary>
+    /// <param name="step">Step number.</param>
+    /// <param name="atomCount">Number of atoms.</param>
+    /// <param name="units">Unit style.</param>
+    /// <param name="volume">Box volume.</param>
+    /// <param name="massVelocitySquared">sum over atoms of m v^2.</param>
+    /// <param name="potentialEnergy">Total potential energy.</param>
+    /// <param name="virial">Total virial, xx yy zz xy xz yz.</param>
+    /// <param name="normalize">Divide extensive values by N; null takes LAMMPS' default for the unit style.</param>
+    public static ThermoSample FromTotals(long step, int atomCount, UnitSystem units, double volume, double massVelocitySquared,
+        double potentialEnergy, ReadOnlySpan<double> virial, bool? normalize = null)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        var norm = normalize ?? units.NormalizesThermoByDefault;
+        var dof = DegreesOfFreedom(atomCount);
+        // ComputeTemp::dof_compute: tfactor = mvv2e / (dof * boltz), 0 when dof <= 0.
+        var tfactor = dof > 0 ? units.Mvv2e / (dof * units.Boltzmann) : 0.0;
+        var t = massVelocitySquared * tfactor;
         // Thermo::compute_ke: ke = T * 0.5 * dof * boltz.
         var ke = t * (0.5 * dof * units.Boltzmann);
         // ComputePressure::compute_scalar.
-        var pressure = (dof * units.Boltzmann * t + virial[0] + virial[1] + virial[2]) / 3.0 * (1.0 / state.Box.Volume) * units.Nktv2p;
+        var pressure = (dof * units.Boltzmann * t + virial[0] + virial[1] + virial[2]) / 3.0 * (1.0 / volume) * units.Nktv2p;
         var pe = potentialEnergy;
-        if (norm && state.AtomCount > 0)
+        if (norm && atomCount > 0)
         {
-            pe /= state.AtomCount;
-            ke /= state.AtomCount;
+            pe /= atomCount;
+            ke /= atomCount;
         }
         // Thermo::compute_etotal: pe + ke, each already normalised.
-        return new ThermoSample(state.Step, t, pe, ke, pe + ke, pressure, norm);
+        return new ThermoSample(step, t, pe, ke, pe + ke, pressure, norm);
     }
 }

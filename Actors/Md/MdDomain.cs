@@ -1,0 +1,411 @@
+using Akka.Actor;
+using Dataflow.Actors.Runtime.Telemetry;
+using Dataflow.Kernels.Compute;
+using Dataflow.Kernels.Md.Domains;
+
+namespace Dataflow.Actors.Md;
+
+/// <summary>One spatial domain of an md job: integrates its owned atoms and computes their short-range forces,
+/// exchanging ghosts and migrating atoms with its neighbour domains only, and charges and reciprocal-space
+/// forces with the k-space actor, whose work overlaps the domain's own.</summary>
+/// <remarks>
+/// <para>A step n: first half of velocity Verlet; at a rebuild (n a multiple of the rebuild interval) atoms are
+/// wrapped and migrate to their owners, at a balancing rebuild the ring boundaries move and atoms pass to ring
+/// neighbours, and full ghost packets go to every neighbour; between rebuilds only ghost positions go. Then the
+/// owned positions go to the k-space actor, the pair loop runs meanwhile, the reciprocal forces are added, and
+/// the second half of velocity Verlet follows. Domains run ahead of one another by at most a step; messages of a
+/// later step wait in a buffer.</para>
+/// <para>Reports to the driver: exact thermo partial sums on thermo steps, progress and cost at rebuilds, the
+/// owned atoms at checkpoint, dump and final steps.</para>
+/// </remarks>
+public sealed class MdDomain : ReceiveActor
+{
+    private readonly MdSetup _setup;
+    private readonly int _index;
+    private readonly int _generation;
+    private readonly long _startStep;
+    private readonly IActorRef _driver;
+    private readonly string _node;
+    private readonly DomainState _state;
+    private readonly IDomainForceField _field;
+    private readonly StageTelemetry _telemetry;
+    private readonly Dictionary<(Kind, long), SortedDictionary<int, object>> _inbox = [];
+    private readonly bool _balance;
+    private DomainLayout _layout;
+    private IActorRef[] _peers = [];
+    private IActorRef? _longRange;
+    private int[] _neighbors = [];
+    private int[] _ringPair = [];
+    private long _step;
+    private Phase _phase = Phase.Idle;
+    private bool _tally;
+    private double _myCost;
+    private double[] _myHistogram = [];
+    private double _costSinceThermo;
+    private int _stepsSinceThermo;
+    private double _costSinceBalance;
+    private int _stepsSinceBalance;
+    private double _costSinceRebuild;
+    private int _stepsSinceRebuild;
+    private double _stepCost;
+
+    /// <summary>Creates domain <paramref name="index"/> holding <paramref name="atoms"/>.</summary>
+    public MdDomain(string jobId, MdSetup setup, int index, int generation, long startStep, AtomPacket atoms, IActorRef driver,
+        string node, int threads, double gEwald)
+    {
+        _setup = setup;
+        _index = index;
+        _generation = generation;
+        _startStep = startStep;
+        _driver = driver;
+        _node = node;
+        _layout = setup.InitialLayout();
+        _balance = setup.Spec.Balance == "ring" && _layout.RingLength > 1;
+        _state = new DomainState(index, setup.System.Box, setup.System.Masses, setup.Units, setup.Timestep, setup.Charged);
+        _state.Add(atoms);
+        _field = setup.CreateForceField(gEwald, threads);
+        _telemetry = new StageTelemetry(jobId, "md-domain", $"domain-{index}", node);
+        _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
+
+        Receive<MdBegin>(b =>
+        {
+            if (b.Generation != _generation)
+            {
+                return;
+            }
+            _peers = b.Domains;
+            _longRange = b.LongRange;
+            Guarded(Setup);
+        });
+        Receive<MdMigrate>(m => Deliver(Kind.Migrate, m.Generation, m.Step, m.From, m));
+        Receive<MdBalanceInfo>(m => Deliver(Kind.BalanceInfo, m.Generation, m.Step, m.From, m));
+        Receive<MdCut>(m => Deliver(Kind.Cut, m.Generation, m.Step, m.From, m));
+        Receive<MdPass>(m => Deliver(Kind.Pass, m.Generation, m.Step, m.From, m));
+        Receive<MdGhosts>(m => Deliver(Kind.Ghosts, m.Generation, m.Step, m.From, m));
+        Receive<MdGhostPositions>(m => Deliver(Kind.GhostPositions, m.Generation, m.Step, m.From, m));
+        Receive<MdLongRangeForces>(m => Deliver(Kind.LongRange, m.Generation, m.Step, -1, m));
+    }
+
+    private enum Kind
+    {
+        Migrate,
+        BalanceInfo,
+        Cut,
+        Pass,
+        Ghosts,
+        GhostPositions,
+        LongRange,
+    }
+
+    private enum Phase
+    {
+        Idle,
+        StartStep,
+        WaitMigrants,
+        WaitBalanceInfo,
+        WaitCuts,
+        WaitPass,
+        WaitGhosts,
+        WaitGhostPositions,
+        WaitLongRange,
+        Done,
+    }
+
+    private MdJobSpec Spec => _setup.Spec;
+
+    /// <inheritdoc />
+    protected override void PostStop() => _telemetry.Dispose();
+
+    private void Deliver(Kind kind, int generation, long step, int from, object message)
+    {
+        if (generation != _generation)
+        {
+            return;
+        }
+        if (!_inbox.TryGetValue((kind, step), out var byFrom))
+        {
+            _inbox[(kind, step)] = byFrom = [];
+        }
+        byFrom[from] = message;
+        Guarded(Advance);
+    }
+
+    private void Guarded(Action action)
+    {
+        using var busy = _telemetry.MeasureMessage();
+        // CPU time of this thread within one handler; a step's cost is the sum over the handlers that ran it.
+        var cpu = ThreadCpuClock.Seconds();
+        try
+        {
+            action();
+            _stepCost += ThreadCpuClock.Seconds() - cpu;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArithmeticException or ArgumentException)
+        {
+            _phase = Phase.Done;
+            _driver.Tell(new MdActorFailed(_generation, _index, _node, e.Message, Fatal: true));
+        }
+    }
+
+    private void Setup()
+    {
+        _step = _startStep;
+        _state.Wrap(_step);
+        SendGhosts();
+        Advance();
+    }
+
+    private void Advance()
+    {
+        while (true)
+        {
+            switch (_phase)
+            {
+                case Phase.StartStep:
+                    StartStep();
+                    break;
+                case Phase.WaitMigrants:
+                    if (!TryTake(Kind.Migrate, Others(_neighbors), out var migrants))
+                    {
+                        return;
+                    }
+                    foreach (MdMigrate m in migrants)
+                    {
+                        _state.Add(m.Atoms);
+                    }
+                    if (_balance && _step % Spec.EffectiveBalanceEvery == 0)
+                    {
+                        SendBalanceInfo();
+                    }
+                    else
+                    {
+                        SendGhosts();
+                    }
+                    break;
+                case Phase.WaitBalanceInfo:
+                    if (!TryTake(Kind.BalanceInfo, [Ring(+1)], out var infos))
+                    {
+                        return;
+                    }
+                    DecideCut((MdBalanceInfo)infos[0]);
+                    break;
+                case Phase.WaitCuts:
+                    if (!TryTake(Kind.Cut, Enumerable.Range(0, _layout.Count).ToArray(), out var cuts))
+                    {
+                        return;
+                    }
+                    ApplyCuts(cuts.Cast<MdCut>());
+                    break;
+                case Phase.WaitPass:
+                    if (!TryTake(Kind.Pass, _ringPair, out var passes))
+                    {
+                        return;
+                    }
+                    foreach (MdPass p in passes)
+                    {
+                        _state.Add(p.Atoms);
+                    }
+                    SendGhosts();
+                    break;
+                case Phase.WaitGhosts:
+                    if (!TryTake(Kind.Ghosts, _neighbors, out var ghosts))
+                    {
+                        return;
+                    }
+                    _state.SetGhosts(ghosts.Select(g => ((MdGhosts)g).Ghosts).ToList());
+                    _state.BuildList(_field, _setup.GhostCutoff);
+                    ComputeForces();
+                    break;
+                case Phase.WaitGhostPositions:
+                    if (!TryTake(Kind.GhostPositions, _neighbors, out var positions))
+                    {
+                        return;
+                    }
+                    _state.UpdateGhostPositions(positions.Select(p => ((MdGhostPositions)p).Positions).ToList());
+                    ComputeForces();
+                    break;
+                case Phase.WaitLongRange:
+                    if (_longRange is not null)
+                    {
+                        if (!TryTake(Kind.LongRange, [-1], out var lr))
+                        {
+                            return;
+                        }
+                        _state.AddForces(((MdLongRangeForces)lr[0]).Forces);
+                    }
+                    FinishStep();
+                    break;
+                default:
+                    return;
+            }
+        }
+    }
+
+    private void StartStep()
+    {
+        _step++;
+        _state.InitialIntegrate();
+        if (_step % Spec.RebuildEvery == 0)
+        {
+            _state.Wrap(_step);
+            var leaving = _state.TakeLeaving(_layout);
+            var others = Others(_neighbors);
+            foreach (var (owner, atoms) in leaving)
+            {
+                if (!others.Contains(owner))
+                {
+                    throw new InvalidOperationException(
+                        $"lost atoms at step {_step}: domain {_index} holds {atoms.Count} atom(s) (id {atoms.Ids[0]}) that belong to "
+                        + $"domain {owner}, which is not a neighbour; atoms moved more than the skin ({_setup.Skin}) between "
+                        + "rebuilds: lower --rebuild-every or the timestep, or raise --skin");
+                }
+            }
+            foreach (var target in others)
+            {
+                _peers[target].Tell(new MdMigrate(_generation, _step, _index,
+                    leaving.GetValueOrDefault(target) ?? AtomPacket.Empty(_setup.Charged)));
+            }
+            _phase = Phase.WaitMigrants;
+        }
+        else
+        {
+            foreach (var target in _neighbors)
+            {
+                _peers[target].Tell(new MdGhostPositions(_generation, _step, _index, _state.GhostPositions(target)));
+            }
+            _phase = Phase.WaitGhostPositions;
+        }
+    }
+
+    private void SendBalanceInfo()
+    {
+        var (_, width) = _layout.RingExtent(_index);
+        _myCost = _stepsSinceBalance > 0 ? _costSinceBalance / _stepsSinceBalance : 0;
+        _myHistogram = RingBalancer.Histogram(_state.RingOffsets(_layout), width);
+        _costSinceBalance = 0;
+        _stepsSinceBalance = 0;
+        _peers[Ring(-1)].Tell(new MdBalanceInfo(_generation, _step, _index, _myCost, _myHistogram));
+        _phase = Phase.WaitBalanceInfo;
+    }
+
+    private void DecideCut(MdBalanceInfo upper)
+    {
+        var (lower, width) = _layout.RingExtent(_index);
+        var (_, upperWidth) = _layout.RingExtent(upper.From);
+        var value = RingBalancer.NewBoundary(lower, width, _myCost, _myHistogram, upperWidth, upper.CostSeconds, upper.Histogram);
+        var (ring, position) = _layout.RingOf(_index);
+        var cut = new MdCut(_generation, _step, _index, ring, position, value);
+        foreach (var peer in _peers)
+        {
+            peer.Tell(cut);
+        }
+        _phase = Phase.WaitCuts;
+    }
+
+    private void ApplyCuts(IEnumerable<MdCut> cuts)
+    {
+        _layout = _layout.WithCuts(cuts.Select(c => (c.Ring, c.Position, c.Value)));
+        var leaving = _state.TakeLeaving(_layout);
+        _ringPair = new[] { Ring(-1), Ring(+1) }.Where(d => d != _index).Distinct().Order().ToArray();
+        foreach (var (owner, atoms) in leaving)
+        {
+            if (!_ringPair.Contains(owner))
+            {
+                throw new InvalidOperationException(
+                    $"balancing at step {_step} gave {atoms.Count} atom(s) of domain {_index} to domain {owner}, not a ring neighbour");
+            }
+        }
+        foreach (var target in _ringPair)
+        {
+            _peers[target].Tell(new MdPass(_generation, _step, _index, leaving.GetValueOrDefault(target) ?? AtomPacket.Empty(_setup.Charged)));
+        }
+        _phase = Phase.WaitPass;
+    }
+
+    private void SendGhosts()
+    {
+        _state.ClearGhosts();
+        _neighbors = _layout.Neighbors(_index, _setup.GhostCutoff);
+        foreach (var target in _neighbors)
+        {
+            _peers[target].Tell(new MdGhosts(_generation, _step, _index, _state.SelectGhosts(_layout, target, _setup.GhostCutoff)));
+        }
+        _phase = Phase.WaitGhosts;
+    }
+
+    private void ComputeForces()
+    {
+        _tally = _step == _startStep || _step == Spec.Steps || (Spec.ThermoEvery > 0 && _step % Spec.ThermoEvery == 0);
+        if (_longRange is not null)
+        {
+            // The k-space actor starts on these charges while this domain runs its pair loop (DPLR's overlap).
+            _longRange.Tell(new MdChargePositions(_generation, _step, _index, _state.Ids.ToArray(), _state.Positions.ToArray(), _tally));
+        }
+        _state.ComputeForces(_field, _tally);
+        _telemetry.AddItems(_state.Owned);
+        _phase = Phase.WaitLongRange;
+    }
+
+    private void FinishStep()
+    {
+        if (_step > _startStep)
+        {
+            _state.FinalIntegrate();
+        }
+        var cost = _stepCost;
+        _stepCost = 0;
+        _costSinceThermo += cost;
+        _stepsSinceThermo++;
+        _costSinceBalance += cost;
+        _stepsSinceBalance++;
+        _costSinceRebuild += cost;
+        _stepsSinceRebuild++;
+        if (_tally)
+        {
+            var partials = _state.Partials();
+            _driver.Tell(new MdThermoPart(_generation, _step, _index, _state.Owned, partials.ToBits(),
+                _costSinceThermo / _stepsSinceThermo, _field.PairCount));
+            _costSinceThermo = 0;
+            _stepsSinceThermo = 0;
+        }
+        if (_step % Spec.RebuildEvery == 0 || _step == Spec.Steps)
+        {
+            _driver.Tell(new MdDomainProgress(_generation, _step, _index, _state.Owned,
+                _costSinceRebuild / Math.Max(1, _stepsSinceRebuild), _field.PairCount));
+            _costSinceRebuild = 0;
+            _stepsSinceRebuild = 0;
+        }
+        if (_step % Spec.EffectiveCheckpointEvery == 0 || _step == Spec.Steps
+            || (Spec.DumpEvery > 0 && _step % Spec.DumpEvery == 0))
+        {
+            _driver.Tell(new MdAtoms(_generation, _step, _index, _state.Snapshot()));
+        }
+        _phase = _step >= Spec.Steps ? Phase.Done : Phase.StartStep;
+    }
+
+    private int Ring(int offset)
+    {
+        var (ring, position) = _layout.RingOf(_index);
+        return _layout.DomainAt(ring, position + offset);
+    }
+
+    private int[] Others(int[] domains) => domains.Where(d => d != _index).ToArray();
+
+    private bool TryTake(Kind kind, int[] from, out List<object> messages)
+    {
+        messages = [];
+        if (from.Length == 0)
+        {
+            _inbox.Remove((kind, _step));
+            return true;
+        }
+        if (!_inbox.TryGetValue((kind, _step), out var byFrom) || from.Any(f => !byFrom.ContainsKey(f)))
+        {
+            return false;
+        }
+        // In sender order, so that local arrays do not depend on arrival order.
+        messages = from.Order().Select(f => byFrom[f]).ToList();
+        _inbox.Remove((kind, _step));
+        return true;
+    }
+}

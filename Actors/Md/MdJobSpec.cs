@@ -1,0 +1,167 @@
+using System.Globalization;
+using Dataflow.Kernels.Md;
+using Dataflow.Kernels.Md.Domains;
+
+namespace Dataflow.Actors.Md;
+
+/// <summary>The <c>md</c> workload's spec. The LAMMPS data file's text travels with the job, so no node needs the
+/// file.</summary>
+/// <param name="DataText">LAMMPS data file contents.</param>
+/// <param name="SourceName">Where the data came from (errors, result).</param>
+/// <param name="Units"><c>lj</c>, <c>metal</c> or <c>real</c>.</param>
+/// <param name="PairStyle"><c>lj/cut</c> or <c>lj/cut/coul/long</c>.</param>
+/// <param name="PairArguments">The pair style's arguments: global LJ cutoff, then for coul/long an optional
+/// Coulomb cutoff.</param>
+/// <param name="PairCoefficients"><c>pair_coeff</c> lines (<c>I J epsilon sigma [cutoff]</c>); empty takes the data
+/// file's Pair Coeffs section.</param>
+/// <param name="Mixing"><c>geometric</c> or <c>arithmetic</c> (<c>pair_modify mix</c>).</param>
+/// <param name="Shift">Shift LJ energies to zero at the cutoff (<c>pair_modify shift yes</c>).</param>
+/// <param name="KSpace"><c>none</c>, <c>ewald</c> or <c>pppm</c>.</param>
+/// <param name="KSpaceAccuracy">Relative force accuracy (<c>kspace_style pppm 1e-5</c>).</param>
+/// <param name="Timestep">Timestep, time units; null takes the unit style's LAMMPS default.</param>
+/// <param name="Skin">Neighbour skin; null takes the unit style's LAMMPS default.</param>
+/// <param name="RebuildEvery">Steps between neighbour-list rebuilds (and migrations).</param>
+/// <param name="Steps">Steps to run.</param>
+/// <param name="ThermoEvery">Thermo output every this many steps (and on the first and last).</param>
+/// <param name="Domains">Domain grid, <c>PXxPYxPZ</c>.</param>
+/// <param name="Balance"><c>none</c> or <c>ring</c>.</param>
+/// <param name="BalanceEvery">Steps between balancing rounds (a multiple of RebuildEvery).</param>
+/// <param name="CheckpointEvery">Steps between checkpoints (a multiple of RebuildEvery).</param>
+/// <param name="DumpEvery">Steps between trajectory snapshots; 0 for none.</param>
+/// <param name="ThreadsPerDomain">Threads of each domain's pair loop; 0 for processors / domains per node.</param>
+public sealed record MdJobSpec(
+    string DataText,
+    string SourceName,
+    string Units = "lj",
+    string PairStyle = "lj/cut",
+    double[]? PairArguments = null,
+    string[]? PairCoefficients = null,
+    string Mixing = "geometric",
+    bool Shift = false,
+    string KSpace = "none",
+    double KSpaceAccuracy = 1e-5,
+    double? Timestep = null,
+    double? Skin = null,
+    int RebuildEvery = 10,
+    long Steps = 100,
+    int ThermoEvery = 10,
+    string Domains = "1x1x1",
+    string Balance = "none",
+    int BalanceEvery = 0,
+    int CheckpointEvery = 0,
+    int DumpEvery = 0,
+    int ThreadsPerDomain = 0)
+{
+    /// <summary>Pair styles the domains run.</summary>
+    public static readonly string[] PairStyles = ["lj/cut", "lj/cut/coul/long"];
+
+    /// <summary>The balancing interval in effect: <see cref="BalanceEvery"/>, or 5 rebuilds.</summary>
+    public int EffectiveBalanceEvery => BalanceEvery > 0 ? BalanceEvery : 5 * RebuildEvery;
+
+    /// <summary>The checkpoint interval in effect: <see cref="CheckpointEvery"/>, or 10 rebuilds.</summary>
+    public int EffectiveCheckpointEvery => CheckpointEvery > 0 ? CheckpointEvery : 10 * RebuildEvery;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field (the system itself is
+    /// checked by <see cref="MdSetup"/>).</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataText))
+        {
+            throw new ArgumentException("data is empty", "data");
+        }
+        try
+        {
+            UnitSystem.Parse(Units);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"units must be lj, metal or real (got '{Units}')", "units");
+        }
+        if (!PairStyles.Contains(PairStyle))
+        {
+            throw new ArgumentException($"pair style must be one of {string.Join(", ", PairStyles)} (got '{PairStyle}')", "pair");
+        }
+        var arguments = PairArguments ?? [];
+        var maxArguments = PairStyle == "lj/cut" ? 1 : 2;
+        if (arguments.Length < 1 || arguments.Length > maxArguments || arguments.Any(a => !(a > 0)))
+        {
+            throw new ArgumentException(
+                $"pair {PairStyle} takes {(maxArguments == 1 ? "a cutoff" : "an LJ cutoff and optionally a Coulomb cutoff")} > 0 "
+                + $"(got '{string.Join(" ", arguments.Select(a => a.ToString(CultureInfo.InvariantCulture)))}')", "pair");
+        }
+        if (Mixing is not ("geometric" or "arithmetic"))
+        {
+            throw new ArgumentException($"mixing must be geometric or arithmetic (got '{Mixing}')", "mix");
+        }
+        if (KSpace is not ("none" or "ewald" or "pppm"))
+        {
+            throw new ArgumentException($"kspace must be none, ewald or pppm (got '{KSpace}')", "kspace");
+        }
+        if ((KSpace == "none") != (PairStyle == "lj/cut"))
+        {
+            throw new ArgumentException(
+                PairStyle == "lj/cut"
+                    ? $"kspace {KSpace} needs pair style lj/cut/coul/long"
+                    : "pair style lj/cut/coul/long needs --kspace ewald or pppm", "kspace");
+        }
+        if (!(KSpaceAccuracy > 0 && KSpaceAccuracy < 1))
+        {
+            throw new ArgumentException($"kspace accuracy must be in (0, 1) (got {KSpaceAccuracy})", "kspace-accuracy");
+        }
+        if (Timestep is { } dt && !(dt > 0))
+        {
+            throw new ArgumentException($"timestep must be > 0 (got {dt})", "timestep");
+        }
+        if (Skin is { } skin && !(skin >= 0))
+        {
+            throw new ArgumentException($"skin must be >= 0 (got {skin})", "skin");
+        }
+        Positive(RebuildEvery, "rebuild-every");
+        if (Steps < 0)
+        {
+            throw new ArgumentException($"steps must be >= 0 (got {Steps})", "steps");
+        }
+        if (ThermoEvery < 0)
+        {
+            throw new ArgumentException($"thermo must be >= 0 (got {ThermoEvery})", "thermo");
+        }
+        try
+        {
+            DomainGrid.Parse(Domains);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException(e.Message, "domains");
+        }
+        if (Balance is not ("none" or "ring"))
+        {
+            throw new ArgumentException($"balance must be none or ring (got '{Balance}')", "balance");
+        }
+        MultipleOfRebuild(BalanceEvery, "balance-every");
+        MultipleOfRebuild(CheckpointEvery, "checkpoint-every");
+        if (DumpEvery < 0)
+        {
+            throw new ArgumentException($"dump-every must be >= 0 (got {DumpEvery})", "dump-every");
+        }
+        if (ThreadsPerDomain < 0)
+        {
+            throw new ArgumentException($"threads must be >= 0 (got {ThreadsPerDomain})", "threads");
+        }
+    }
+
+    private void MultipleOfRebuild(int value, string name)
+    {
+        if (value < 0 || value % RebuildEvery != 0)
+        {
+            throw new ArgumentException($"{name} must be a multiple of rebuild-every {RebuildEvery} (got {value})", name);
+        }
+    }
+
+    private static void Positive(int value, string name)
+    {
+        if (value < 1)
+        {
+            throw new ArgumentException($"{name} must be at least 1 (got {value})", name);
+        }
+    }
+}

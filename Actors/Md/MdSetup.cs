@@ -1,0 +1,169 @@
+using System.Globalization;
+using Dataflow.Kernels.Md;
+using Dataflow.Kernels.Md.Coulomb;
+using Dataflow.Kernels.Md.Domains;
+
+namespace Dataflow.Actors.Md;
+
+/// <summary>What every node derives from an <see cref="MdJobSpec"/> the same way: the system, units, pair and
+/// k-space settings, cutoffs and the initial layout.</summary>
+public sealed class MdSetup
+{
+    /// <summary>Reads and checks the spec's system and settings.</summary>
+    /// <exception cref="ArgumentException">An invalid setting or data file, naming what was wrong.</exception>
+    public MdSetup(MdJobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        Spec = spec;
+        Units = UnitSystem.Parse(spec.Units);
+        try
+        {
+            using var reader = new StringReader(spec.DataText);
+            System = LammpsDataReader.Read(reader, spec.SourceName);
+        }
+        catch (LammpsDataFormatException e)
+        {
+            throw new ArgumentException(e.Message, "data", e);
+        }
+        try
+        {
+            System.RequireMasses();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException($"{spec.SourceName}: {e.Message}", "data", e);
+        }
+        Coefficients = ParseCoefficients(spec, System);
+        Mixing = spec.Mixing == "arithmetic" ? LennardJonesMixing.Arithmetic : LennardJonesMixing.Geometric;
+        Timestep = spec.Timestep ?? Units.DefaultTimestep;
+        Skin = spec.Skin ?? Units.DefaultSkinDistance;
+        Grid = DomainGrid.Parse(spec.Domains);
+        var pairArguments = spec.PairArguments!;
+        LjCutoff = pairArguments[0];
+        Charged = spec.PairStyle == "lj/cut/coul/long";
+        if (Charged && System.Charges is null)
+        {
+            throw new ArgumentException($"{spec.SourceName}: pair style {spec.PairStyle} needs charges (atom style charge or full)", "data");
+        }
+        CoulombCutoff = Charged ? (pairArguments.Length > 1 ? pairArguments[1] : pairArguments[0]) : 0;
+        // The shortest-range check: every pair style coefficient must resolve (mixing) before any node starts.
+        var probe = CreatePairStyle(gEwald: 1.0);
+        Cutoff = probe switch
+        {
+            LennardJonesCut lj => lj.MaxCutoff,
+            LennardJonesCutCoulombLong coul => coul.MaxCutoffDistance,
+            _ => throw new InvalidOperationException("unknown pair style"),
+        };
+        GhostCutoff = Cutoff + Skin;
+        Grid.Validate(System.Box, GhostCutoff);
+    }
+
+    /// <summary>The spec.</summary>
+    public MdJobSpec Spec { get; }
+
+    /// <summary>The system as read (not wrapped).</summary>
+    public MdSystem System { get; }
+
+    /// <summary>Unit style.</summary>
+    public UnitSystem Units { get; }
+
+    /// <summary>LJ coefficients.</summary>
+    public IReadOnlyList<LennardJonesPairCoefficient> Coefficients { get; }
+
+    /// <summary>Mixing rule.</summary>
+    public LennardJonesMixing Mixing { get; }
+
+    /// <summary>Timestep, time units.</summary>
+    public double Timestep { get; }
+
+    /// <summary>Neighbour skin, distance units.</summary>
+    public double Skin { get; }
+
+    /// <summary>Domain grid.</summary>
+    public DomainGrid Grid { get; }
+
+    /// <summary>Global LJ cutoff.</summary>
+    public double LjCutoff { get; }
+
+    /// <summary>Coulomb cutoff (0 without charges).</summary>
+    public double CoulombCutoff { get; }
+
+    /// <summary>Whether the system is charged (lj/cut/coul/long with k-space).</summary>
+    public bool Charged { get; }
+
+    /// <summary>Largest interaction cutoff.</summary>
+    public double Cutoff { get; }
+
+    /// <summary>Ghost and neighbour-list cutoff: <see cref="Cutoff"/> + <see cref="Skin"/>.</summary>
+    public double GhostCutoff { get; }
+
+    /// <summary>A fresh state over a copy of the system (for the k-space solver and single-process references).</summary>
+    public MdState NewState() => new(System.Clone(), Units, Timestep);
+
+    /// <summary>The k-space solver for this job (null without charges); g_ewald follows from the accuracy.</summary>
+    public KSpaceForceProvider? CreateKSpace(MdState state) => !Charged
+        ? null
+        : KSpaceForceProvider.ForAccuracy(Spec.KSpace == "ewald" ? KSpaceStyle.Ewald : KSpaceStyle.Pppm, state,
+            Spec.KSpaceAccuracy, CoulombCutoff);
+
+    /// <summary>The engine's pair style object for these settings (coefficient tables, mixing, shift).</summary>
+    public IForceProvider CreatePairStyle(double gEwald) => Charged
+        ? new LennardJonesCutCoulombLong(System.TypeCount, LjCutoff, CoulombCutoff, gEwald, Coefficients, Mixing, Spec.Shift)
+        : new LennardJonesCut(System.TypeCount, LjCutoff, Coefficients, Mixing, Spec.Shift);
+
+    /// <summary>The domains' pair loop for these settings.</summary>
+    public IDomainForceField CreateForceField(double gEwald, int threads) =>
+        DomainForceFields.Create(CreatePairStyle(gEwald), Units, threads);
+
+    /// <summary>The initial layout (even).</summary>
+    public DomainLayout InitialLayout() => new(System.Box, Grid);
+
+    private static LennardJonesPairCoefficient[] ParseCoefficients(MdJobSpec spec, MdSystem system)
+    {
+        var given = spec.PairCoefficients ?? [];
+        if (given.Length > 0)
+        {
+            return given.Select(line => ParseCommandLine(line, "pair-coeff")).ToArray();
+        }
+        if (system.PairCoefficients is not { } section)
+        {
+            throw new ArgumentException(
+                $"{spec.SourceName} has no Pair Coeffs section: give the coefficients with --pair-coeff \"I J epsilon sigma\"",
+                "pair-coeff");
+        }
+        // Data file lines: I epsilon sigma [cutoff] (LAMMPS write_data, Pair Coeffs).
+        return section.Lines.Select(line =>
+        {
+            var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 3)
+            {
+                throw new ArgumentException($"{spec.SourceName}: Pair Coeffs line '{line}': expected I epsilon sigma [cutoff]", "data");
+            }
+            return ParseCommandLine($"{fields[0]} {string.Join(' ', fields)}", $"{spec.SourceName} Pair Coeffs");
+        }).ToArray();
+    }
+
+    private static LennardJonesPairCoefficient ParseCommandLine(string line, string what)
+    {
+        var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length is < 4 or > 5
+            || !int.TryParse(fields[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
+            || !int.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var j)
+            || !double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var epsilon)
+            || !double.TryParse(fields[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var sigma))
+        {
+            throw new ArgumentException($"{what} '{line}': expected I J epsilon sigma [cutoff]", "pair-coeff");
+        }
+        double? cutoff = null;
+        if (fields.Length == 5)
+        {
+            if (!double.TryParse(fields[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var c))
+            {
+                throw new ArgumentException($"{what} '{line}': cutoff '{fields[4]}' is not a number", "pair-coeff");
+            }
+            cutoff = c;
+        }
+        return new LennardJonesPairCoefficient(i, j, epsilon, sigma, cutoff);
+    }
+}

@@ -1,0 +1,149 @@
+using System.IO.Compression;
+using Dataflow.Actors.Md;
+using Dataflow.Actors.Runtime;
+
+namespace Dataflow.Md;
+
+/// <summary>Builds an <c>md</c> job: <c>Job.Md().Data("system.data").Pair("lj/cut", 2.5).Steps(1000).Domains("2x2x2").Build()</c>.</summary>
+/// <remarks>Defaults follow LAMMPS where it has one (timestep and skin of the unit style, thermo on the first and
+/// last step plus every 10, geometric mixing); lists are rebuilt every 10 steps.</remarks>
+public sealed class MdJobBuilder
+{
+    private MdJobSpec _spec = new("", "<none>", PairArguments: [2.5]);
+
+    /// <summary>Reads a LAMMPS data file (a <c>.gz</c> one is decompressed).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public MdJobBuilder Data(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"data file {path} not found", path);
+        }
+        using var file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using var reader = new StreamReader(stream);
+        _spec = _spec with { DataText = reader.ReadToEnd(), SourceName = path };
+        return this;
+    }
+
+    /// <summary>Takes the data file's text.</summary>
+    public MdJobBuilder DataText(string text, string sourceName = "<text>")
+    {
+        _spec = _spec with { DataText = text, SourceName = sourceName };
+        return this;
+    }
+
+    /// <summary>Unit style: <c>lj</c>, <c>metal</c> or <c>real</c>.</summary>
+    public MdJobBuilder Units(string units) { _spec = _spec with { Units = units }; return this; }
+
+    /// <summary>Pair style and its arguments (<c>pair_style lj/cut 2.5</c>; <c>lj/cut/coul/long 8.0 [10.0]</c>).</summary>
+    public MdJobBuilder Pair(string style, params double[] arguments)
+    {
+        _spec = _spec with { PairStyle = style, PairArguments = arguments };
+        return this;
+    }
+
+    /// <summary>A <c>pair_coeff I J epsilon sigma [cutoff]</c> line; without any, the data file's Pair Coeffs are used.</summary>
+    public MdJobBuilder PairCoeff(string line)
+    {
+        _spec = _spec with { PairCoefficients = [.. _spec.PairCoefficients ?? [], line] };
+        return this;
+    }
+
+    /// <summary>Mixing rule for unlike pairs (<c>pair_modify mix</c>).</summary>
+    public MdJobBuilder Mixing(string rule) { _spec = _spec with { Mixing = rule }; return this; }
+
+    /// <summary>Shift LJ energies to zero at the cutoff (<c>pair_modify shift yes</c>).</summary>
+    public MdJobBuilder Shift(bool shift = true) { _spec = _spec with { Shift = shift }; return this; }
+
+    /// <summary>Long-range solver (<c>ewald</c>, <c>pppm</c>) and its relative accuracy.</summary>
+    public MdJobBuilder KSpace(string style, double accuracy = 1e-5)
+    {
+        _spec = _spec with { KSpace = style, KSpaceAccuracy = accuracy };
+        return this;
+    }
+
+    /// <summary>Timestep, time units of the unit style.</summary>
+    public MdJobBuilder Timestep(double timestep) { _spec = _spec with { Timestep = timestep }; return this; }
+
+    /// <summary>Neighbour skin, distance units.</summary>
+    public MdJobBuilder Skin(double skin) { _spec = _spec with { Skin = skin }; return this; }
+
+    /// <summary>Steps between neighbour-list rebuilds.</summary>
+    public MdJobBuilder RebuildEvery(int steps) { _spec = _spec with { RebuildEvery = steps }; return this; }
+
+    /// <summary>Steps to run.</summary>
+    public MdJobBuilder Steps(long steps) { _spec = _spec with { Steps = steps }; return this; }
+
+    /// <summary>Thermo output every this many steps.</summary>
+    public MdJobBuilder Thermo(int every) { _spec = _spec with { ThermoEvery = every }; return this; }
+
+    /// <summary>Domain grid, e.g. <c>2x2x2</c>.</summary>
+    public MdJobBuilder Domains(string grid) { _spec = _spec with { Domains = grid }; return this; }
+
+    /// <summary>Load balancing: <c>none</c> or <c>ring</c>, every <paramref name="every"/> steps (0: 5 rebuilds).</summary>
+    public MdJobBuilder Balance(string balance, int every = 0)
+    {
+        _spec = _spec with { Balance = balance, BalanceEvery = every };
+        return this;
+    }
+
+    /// <summary>Steps between checkpoints (0: 10 rebuilds).</summary>
+    public MdJobBuilder CheckpointEvery(int steps) { _spec = _spec with { CheckpointEvery = steps }; return this; }
+
+    /// <summary>Trajectory snapshot every this many steps (sent to the client as the <c>dump</c> stream).</summary>
+    public MdJobBuilder DumpEvery(int steps) { _spec = _spec with { DumpEvery = steps }; return this; }
+
+    /// <summary>Threads of each domain's pair loop (0: processors per domain on its node).</summary>
+    public MdJobBuilder ThreadsPerDomain(int threads) { _spec = _spec with { ThreadsPerDomain = threads }; return this; }
+
+    /// <summary>Checks the job (settings and data file) and returns it.</summary>
+    /// <exception cref="ArgumentException">An invalid setting or data file, naming it.</exception>
+    public MdJob Build()
+    {
+        if (string.IsNullOrEmpty(_spec.DataText))
+        {
+            throw new ArgumentException("data is required", "data");
+        }
+        _ = new MdSetup(_spec);
+        return new MdJob(_spec);
+    }
+}
+
+/// <summary>A built md job.</summary>
+public sealed record MdJob(MdJobSpec Spec) : IJobDefinition
+{
+    /// <inheritdoc />
+    public string Workload => MdWorkload.Verb;
+
+    /// <inheritdoc />
+    public JobSpec ToSpec(string jobId) => new(jobId, Workload, Actors.Runtime.Workload.Encode(Spec));
+}
+
+/// <summary>One thermo line of an md result.</summary>
+public sealed record MdThermo(long Step, double Temp, double Pe, double Ke, double Etotal, double Press);
+
+/// <summary>An md job's imbalance (largest over mean domain cost) over the interval ending at a step.</summary>
+public sealed record MdImbalance(long Step, double Imbalance);
+
+/// <summary>The result of an md job (its JSON).</summary>
+public sealed record MdResult(
+    string Workload,
+    string Data,
+    string Units,
+    string Pair,
+    string Kspace,
+    long Steps,
+    int Atoms,
+    string Domains,
+    int Nodes,
+    double Timestep,
+    MdThermo[] Thermo,
+    double AtomStepsPerSecond,
+    double Imbalance,
+    MdImbalance[] ImbalanceHistory,
+    string Balance,
+    int PlacementChanges,
+    int Restarts,
+    string StateSha256,
+    double Seconds);

@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text;
+using Dataflow.Actors.Runtime;
+using Dataflow.Md;
+
+namespace Dataflow.Host;
+
+/// <summary><c>dataflow run md</c>: molecular dynamics of a LAMMPS data file on spatial-domain actors.</summary>
+internal static class MdCommand
+{
+    private const string Usage = """
+        usage: dataflow run md --data FILE [--units lj|metal|real] [--pair "lj/cut 2.5"] [--pair-coeff "I J EPS SIGMA [CUT]"]...
+                               [--mix geometric|arithmetic] [--shift] [--kspace none|ewald|pppm] [--kspace-accuracy 1e-5]
+                               [--timestep DT] [--skin 0.3] [--rebuild-every 10] [--steps 100] [--thermo 10]
+                               [--domains 2x2x2] [--balance none|ring] [--balance-every N] [--checkpoint-every N]
+                               [--dump FILE] [--dump-every 100] [--threads N]
+                               [--cluster HOST:PORT] [--json FILE] [--quiet]
+
+        Velocity-Verlet (NVE) molecular dynamics from a LAMMPS data file (atom styles atomic, charge, full; orthogonal
+        box; a .gz file is read too), as LAMMPS' 'run' would do it: the box is split into a grid of domain actors
+        placed over the cluster's nodes, exchanging ghost atoms with their neighbours; Coulomb by Ewald or PPPM on
+        its own actor, overlapped with the domains' pair loops; ring load balancing moves domain boundaries along
+        the axis with the most domains. Thermo lines as LAMMPS prints them (step temp pe ke etotal press); lj units
+        print energies per atom. Results are bit for bit the same for any domain grid or node count.
+
+          --data FILE            LAMMPS data file (masses required; Pair Coeffs used unless --pair-coeff is given)
+          --units STYLE          lj (default), metal or real: every number in the file and options
+          --pair "STYLE ARGS"    lj/cut RC (default "lj/cut 2.5") or lj/cut/coul/long RC_LJ [RC_COUL]
+          --pair-coeff "I J EPS SIGMA [RC]"   repeatable; mixing fills in unlike pairs
+          --mix RULE             geometric (default) or arithmetic
+          --shift                shift LJ energies to zero at the cutoff
+          --kspace STYLE         ewald or pppm with lj/cut/coul/long (default none)
+          --kspace-accuracy A    relative force accuracy (default 1e-5)
+          --timestep DT          default 0.005 tau (lj), 0.001 ps (metal), 1 fs (real)
+          --skin D               neighbour skin, default 0.3 sigma (lj) or 2 Angstrom
+          --rebuild-every N      steps between neighbour-list rebuilds and migrations (default 10)
+          --steps N              steps to run (default 100)
+          --thermo N             thermo output every N steps (default 10; 0: first and last only)
+          --domains PXxPYxPZ     domain grid (default 1x1x1)
+          --balance ring         move domain boundaries along the ring axis to even out measured cost
+          --balance-every N      steps between balancing rounds (default 5 rebuilds)
+          --checkpoint-every N   steps between checkpoints (default 10 rebuilds); a lost node restarts from one
+          --dump FILE            LAMMPS dump (id type x y z) every --dump-every steps (default 100), for OVITO or VMD
+          --threads N            threads per domain's pair loop (default: processors / domains on the node)
+
+        example: dataflow run md --data lj.data --pair "lj/cut 2.5" --steps 1000 --domains 2x2x2 --json md.json
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var o = new ParsedOptions(args,
+            ["data", "units", "pair", "pair-coeff", "mix", "kspace", "kspace-accuracy", "timestep", "skin", "rebuild-every",
+                "steps", "thermo", "domains", "balance", "balance-every", "checkpoint-every", "dump", "dump-every", "threads",
+                .. Program.ClusterOptions, "json"],
+            ["shift", "quiet"], Usage);
+        if (o.Help)
+        {
+            Console.Out.WriteLine(Usage);
+            return 0;
+        }
+        var data = o.String("data") ?? throw new UsageException("md needs --data FILE", Usage);
+        var (style, arguments) = ParsePair(o.String("pair") ?? "lj/cut 2.5");
+        var dump = o.String("dump");
+        MdJob job;
+        try
+        {
+            var builder = Job.Md().Data(data).Units(o.String("units") ?? "lj").Pair(style, arguments)
+                .Mixing(o.String("mix") ?? "geometric").Shift(o.Flag("shift"))
+                .KSpace(o.String("kspace") ?? "none", o.Double("kspace-accuracy", 1e-5))
+                .RebuildEvery(o.Int("rebuild-every", 10)).Steps(o.Long("steps", 100)).Thermo(o.Int("thermo", 10))
+                .Domains(o.String("domains") ?? "1x1x1").Balance(o.String("balance") ?? "none", o.Int("balance-every", 0))
+                .CheckpointEvery(o.Int("checkpoint-every", 0)).ThreadsPerDomain(o.Int("threads", 0))
+                .DumpEvery(dump is null ? 0 : o.Int("dump-every", 100));
+            foreach (var line in o.All("pair-coeff"))
+            {
+                builder.PairCoeff(line);
+            }
+            if (o.String("timestep") is not null)
+            {
+                builder.Timestep(o.Double("timestep", 0));
+            }
+            if (o.String("skin") is not null)
+            {
+                builder.Skin(o.Double("skin", 0));
+            }
+            job = builder.Build();
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"invalid md job: {e.Message}");
+        }
+        if (dump is not null)
+        {
+            // Frames arrive in step order; a failed run leaves the frames written so far.
+            File.WriteAllText(dump, "");
+        }
+        void Output(JobOutput output)
+        {
+            if (dump is not null && output.Stream == "dump")
+            {
+                using var file = new FileStream(dump, FileMode.Append, FileAccess.Write);
+                file.Write(output.Data);
+            }
+        }
+        var normalized = job.Spec.Units == "lj";
+        var result = (await RunCommand.ExecuteAsync(o, job, p => Describe(p), Output)).As<MdResult>();
+        var text = new StringBuilder();
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"""
+            workload          md
+            data              {result.Data}
+            atoms             {result.Atoms}
+            pair, kspace      {result.Pair}, {result.Kspace}
+            steps             {result.Steps} (timestep {result.Timestep})
+            domains           {result.Domains} on {result.Nodes} node(s), balance {result.Balance}, imbalance {result.Imbalance:F3}
+            atom-steps/s      {result.AtomStepsPerSecond:E3}
+            restarts          {result.Restarts} (placement changes {result.PlacementChanges})
+            seconds           {result.Seconds:F2}
+            state sha256      {result.StateSha256}
+
+            thermo{(normalized ? " (energies per atom)" : "")}:
+            {"Step",8} {"Temp",16} {"E_pair",16} {"KinEng",16} {"TotEng",16} {"Press",16}
+            """));
+        foreach (var t in result.Thermo)
+        {
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"{t.Step,8} {t.Temp,16:G10} {t.Pe,16:G10} {t.Ke,16:G10} {t.Etotal,16:G10} {t.Press,16:G10}"));
+        }
+        Console.Out.Write(text.ToString());
+        return 0;
+    }
+
+    private static string Describe(JobProgress p) =>
+        p.Metrics.TryGetValue("etotal", out var e)
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"etotal {e:G8}{(p.Metrics.TryGetValue("imbalance", out var i) ? $", imbalance {i:F2}" : "")}")
+            : p.Note;
+
+    private static (string Style, double[] Arguments) ParsePair(string text)
+    {
+        var fields = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 2)
+        {
+            throw new UsageException($"--pair '{text}': expected a style and its cutoff(s), e.g. \"lj/cut 2.5\"", Usage);
+        }
+        var arguments = new double[fields.Length - 1];
+        for (var k = 1; k < fields.Length; k++)
+        {
+            if (!double.TryParse(fields[k], NumberStyles.Float, CultureInfo.InvariantCulture, out arguments[k - 1]))
+            {
+                throw new UsageException($"--pair '{text}': '{fields[k]}' is not a number", Usage);
+            }
+        }
+        return (fields[0], arguments);
+    }
+}

@@ -1,0 +1,22 @@
+namespace Dataflow.Kernels.Md.Domains;
+
+/// <summary>Whole atoms moving between domains (migration, ring passes) or to the driver (checkpoints, dumps):
+/// ids, types, charges, positions, velocities and image flags, per-atom vectors interleaved xyz.</summary>
+/// <param name="Charges">Charge per atom, or null for an uncharged system.</param>
+public sealed record AtomPacket(int[] Ids, int[] Types, double[]? Charges, double[] Positions, double[] Velocities, int[] Images)
+{
+    /// <summary>An empty packet.</summary>
+    public static AtomPacket Empty(bool charged) => new([], [], charged ? [] : null, [], [], []);
+
+    /// <summary>Number of atoms.</summary>
+    public int Count => Ids.Length;
+}
+
+/// <summary>Ghost atoms one domain sends another at a rebuild: global ids, periodic shift codes (see
+/// <see cref="DomainState.ShiftCode"/>), types, charges and shifted positions; later steps send positions only, in
+/// the same order.</summary>
+public sealed record GhostPacket(int[] Ids, byte[] Shifts, int[] Types, double[]? Charges, double[] Positions)
+{
+    /// <summary>Number of ghosts.</summary>
+    public int Count => Ids.Length;
+}
