@@ -74,7 +74,8 @@ public sealed class MdDomain : ReceiveActor
                 return;
             }
             _peers = b.Domains;
-            _longRange = b.LongRange;
+            // A null reference arrives from another node as Nobody.
+            _longRange = b.LongRange is null || b.LongRange.IsNobody() ? null : b.LongRange;
             Guarded(Setup);
         });
         Receive<MdMigrate>(m => Deliver(Kind.Migrate, m.Generation, m.Step, m.From, m));

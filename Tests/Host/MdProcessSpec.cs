@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Dataflow.Host;
+using Dataflow.Kernels.Md;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Dataflow.Tests.Host;
+
+/// <summary><c>dataflow run md</c> as a user runs it: two host processes with a host killed mid-run, trajectory
+/// dumps, and bad input.</summary>
+public sealed class MdProcessSpec(ITestOutputHelper output)
+{
+    private static readonly TimeSpan s_runLimit = TimeSpan.FromMinutes(4);
+
+    private static readonly string[] s_job =
+        ["run", "md", "--data", MdReferenceData.File("lj-500.data"), "--steps", "400", "--rebuild-every", "10",
+         "--checkpoint-every", "50", "--thermo", "50", "--domains", "2x2x2"];
+
+    [Fact]
+    public async Task Run_on_two_hosts_survives_a_SIGKILLed_host_bit_for_bit()
+    {
+        var dir = Directory.CreateTempSubdirectory("dataflow-md-kill-");
+        try
+        {
+            var embeddedJson = Path.Combine(dir.FullName, "embedded.json");
+            var embedded = await LocalHosts.RunCliAsync([.. s_job, "--json", embeddedJson], s_runLimit);
+            Assert.True(embedded.ExitCode == 0, embedded.Stderr);
+            var a = JsonDocument.Parse(File.ReadAllText(embeddedJson)).RootElement;
+
+            using var hosts = new LocalHosts();
+            await hosts.StartAsync();
+            await hosts.StartAsync();
+            // Split brain resolution keeps the half with the lowest address when two nodes part: the client joins
+            // through that host and the other one is killed.
+            var (survivor, victim) = hosts.Ports[0] < hosts.Ports[1] ? (0, 1) : (1, 0);
+            var clusterJson = Path.Combine(dir.FullName, "cluster.json");
+            var killed = 0;
+            var run = await LocalHosts.RunCliAsync([.. s_job, "--cluster", $"127.0.0.1:{hosts.Ports[survivor]}", "--json", clusterJson],
+                s_runLimit, line =>
+                {
+                    output.WriteLine(line);
+                    var slash = line.IndexOf('/');
+                    if (slash > 0 && long.TryParse(line[..slash], out var done) && done >= 120 &&
+                        Interlocked.Exchange(ref killed, 1) == 0)
+                    {
+                        hosts.Kill(victim);
+                    }
+                });
+            foreach (var line in hosts.Log)
+            {
+                output.WriteLine(line);
+            }
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.Equal(1, killed);
+            var b = JsonDocument.Parse(File.ReadAllText(clusterJson)).RootElement;
+            Assert.Equal("md", b.GetProperty("workload").GetString());
+            Assert.True(b.GetProperty("placementChanges").GetInt32() >= 1, "the kill must have moved domains");
+            // Checkpoints are taken at rebuilds and forces do not depend on the decomposition: bit for bit.
+            Assert.Equal(a.GetProperty("stateSha256").GetString(), b.GetProperty("stateSha256").GetString());
+            Assert.Equal(a.GetProperty("thermo").ToString(), b.GetProperty("thermo").ToString());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Dump_holds_a_frame_every_dump_every_steps_in_LAMMPS_dump_format()
+    {
+        var dir = Directory.CreateTempSubdirectory("dataflow-md-dump-");
+        try
+        {
+            var dump = Path.Combine(dir.FullName, "traj.lammpstrj");
+            var run = await LocalHosts.RunCliAsync(
+                ["run", "md", "--data", MdReferenceData.File("lj-500.data"), "--steps", "40", "--rebuild-every", "10",
+                 "--domains", "2x1x1", "--dump", dump, "--dump-every", "20", "--quiet"], s_runLimit);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            var lines = File.ReadAllLines(dump);
+            var frames = lines.Select((l, i) => (l, i)).Where(x => x.l == "ITEM: TIMESTEP").Select(x => long.Parse(lines[x.i + 1])).ToArray();
+            Assert.Equal([0L, 20L, 40L], frames);
+            Assert.Equal(3, lines.Count(l => l == "ITEM: NUMBER OF ATOMS"));
+            Assert.Contains("TotEng", run.Stdout);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_malformed_data_file_is_refused_naming_the_line()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "LAMMPS data\n\n2 atoms\n1 atom types\n\n0 5 xlo xhi\n0 5 ylo yhi\n0 5 zlo zhi\n\nMasses\n\n1 1.0\n\nAtoms # atomic\n\n1 1 0.5 0.5 0.5\n2 1 1.5 abc 0.5\n");
+            var run = await LocalHosts.RunCliAsync(["run", "md", "--data", path], TimeSpan.FromSeconds(60));
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains($"{path}:17", run.Stderr);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "--domains", "2x" }, "domains '2x'")]
+    [InlineData(new[] { "--pair", "lj/cut" }, "--pair 'lj/cut'")]
+    [InlineData(new[] { "--pair", "born 2.5" }, "pair style must be one of")]
+    [InlineData(new[] { "--units", "cgs" }, "units must be lj, metal or real")]
+    [InlineData(new[] { "--kspace", "pppm" }, "needs pair style lj/cut/coul/long")]
+    [InlineData(new[] { "--rebuild-every", "0" }, "rebuild-every must be at least 1")]
+    public async Task Bad_options_exit_2_naming_the_option(string[] extra, string expected)
+    {
+        var run = await LocalHosts.RunCliAsync(["run", "md", "--data", MdReferenceData.File("lj-500.data"), .. extra],
+            TimeSpan.FromSeconds(60));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr);
+    }
+}
