@@ -50,6 +50,36 @@ public sealed class MdWorkloadSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Lammps_bench_in_lj_32000_atoms_matches_LAMMPS_to_1e_6_on_1_and_8_domains()
+    {
+        // Reference: LAMMPS 29Sep2021 bench/in.lj as distributed (32,000 atoms), thermo every 10 steps at full
+        // precision, started from the data file LAMMPS wrote after velocity create (Kernels/Md/Reference/in.lj-32000,
+        // lj-32000.data.gz, log.lj-32000).
+        var expected = MdTestSystems.ReferenceThermo("log.lj-32000", normalized: true);
+        await using var cluster = await DataflowCluster.StartEmbeddedAsync();
+        string? hash = null;
+        foreach (var domains in new[] { "1x1x1", "2x2x2" })
+        {
+            var job = Job.Md().Data(MdReferenceData.File("lj-32000.data.gz")).Pair("lj/cut", 2.5).Skin(0.3).RebuildEvery(20)
+                .Steps(100).Thermo(10).Domains(domains).Build();
+            var result = (await cluster.RunAsync(job)).As<MdResult>();
+            output.WriteLine($"{domains}: {result.AtomStepsPerSecond:E3} atom-steps/s, {result.StateSha256}");
+            Assert.Equal(expected.Count, result.Thermo.Length);
+            var worst = 0.0;
+            for (var k = 0; k < expected.Count; k++)
+            {
+                var t = result.Thermo[k];
+                var actual = new ThermoSample(t.Step, t.Temp, t.Pe, t.Ke, t.Etotal, t.Press, true);
+                MdTestSystems.ThermoClose(expected[k], actual, 1e-6);
+                worst = Math.Max(worst, MdTestSystems.MaxRelativeDifference([expected[k]], [actual]));
+            }
+            output.WriteLine($"{domains}: largest relative difference to LAMMPS {worst:E2}");
+            hash ??= result.StateSha256;
+            Assert.Equal(hash, result.StateSha256);
+        }
+    }
+
+    [Fact]
     public async Task Molten_salt_with_pppm_on_its_own_actor_matches_the_engine_and_is_identical_on_4_domains()
     {
         const int steps = 60;
