@@ -13,9 +13,6 @@ public static class DomainForceFields
     {
         private readonly DomainNeighborList _list = new(threads);
         private ForceResult _result = new(0);
-        private double[] _positions = [];
-        private int[] _types = [];
-        private double[] _charges = [];
 
         public string Name => style.Name;
 
@@ -26,40 +23,24 @@ public static class DomainForceFields
         public void Build(ReadOnlySpan<double> positions, int count, int owned, ReadOnlySpan<long> keys, double listCutoff) =>
             _list.Build(positions, count, owned, keys, listCutoff);
 
-        public void Compute(ReadOnlySpan<double> positions, ReadOnlySpan<int> types, ReadOnlySpan<double> charges, int owned,
-            bool tally, Span<double> forces, Span<double> energy, Span<double> virial)
+        public void Compute(double[] positions, int[] types, double[]? charges, int owned, bool tally, Span<double> forces,
+            Span<double> energy, Span<double> virial)
         {
             if (_result.AtomCount < owned)
             {
                 _result = new ForceResult(Math.Max(owned, _result.AtomCount * 3 / 2));
             }
-            // The loops take arrays: keep local copies sized to the local atoms.
-            Fill(ref _positions, positions);
-            Fill(ref _types, types);
-            if (style.UsesCharges)
-            {
-                Fill(ref _charges, charges);
-            }
             _result.Requested = tally
                 ? ForceTerms.Energy | ForceTerms.Virial | ForceTerms.PerAtomEnergy | ForceTerms.PerAtomVirial
                 : ForceTerms.Forces;
             _result.Clear();
-            style.Compute(_list, _positions, _types, style.UsesCharges ? _charges : null, _result);
+            style.Compute(_list, positions, types, style.UsesCharges ? charges : null, _result);
             _result.Forces.AsSpan(0, 3 * owned).CopyTo(forces);
             if (tally)
             {
                 _result.PerAtomEnergy.AsSpan(0, owned).CopyTo(energy);
                 _result.PerAtomVirial.AsSpan(0, 6 * owned).CopyTo(virial);
             }
-        }
-
-        private static void Fill<T>(ref T[] target, ReadOnlySpan<T> source)
-        {
-            if (target.Length != source.Length)
-            {
-                target = new T[source.Length];
-            }
-            source.CopyTo(target);
         }
     }
 }

@@ -335,8 +335,7 @@ public sealed class DomainState
     public void ComputeForces(IDomainForceField field, bool tally)
     {
         ArgumentNullException.ThrowIfNull(field);
-        field.Compute(_localX.AsSpan(0, 3 * LocalCount), _localTypes.AsSpan(0, LocalCount),
-            _charged ? _localCharges.AsSpan(0, LocalCount) : [], Owned, tally,
+        field.Compute(_localX, _localTypes, _charged ? _localCharges : null, Owned, tally,
             _forces.AsSpan(0, 3 * Owned), _energy.AsSpan(0, Owned), _virial.AsSpan(0, 6 * Owned));
     }
 

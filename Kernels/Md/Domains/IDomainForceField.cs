@@ -20,15 +20,15 @@ public interface IDomainForceField
 
     /// <summary>Forces on the owned atoms from the list of the last <see cref="Build"/>, at the current
     /// positions; with <paramref name="tally"/>, also per-atom energy and virial (half of each pair).</summary>
-    /// <param name="positions">Local positions (owned, then ghosts), interleaved xyz.</param>
-    /// <param name="types">Local atom types, from 1.</param>
-    /// <param name="charges">Local charges, or empty for an uncharged system.</param>
+    /// <param name="positions">Local positions (owned, then ghosts), interleaved xyz; may be longer than needed.</param>
+    /// <param name="types">Local atom types, from 1; may be longer.</param>
+    /// <param name="charges">Local charges, or null for an uncharged system; may be longer.</param>
     /// <param name="owned">Owned atoms.</param>
     /// <param name="tally">Also compute per-atom energy and virial.</param>
     /// <param name="forces">3 per owned atom; overwritten.</param>
     /// <param name="energy">1 per owned atom; overwritten when <paramref name="tally"/>.</param>
     /// <param name="virial">6 per owned atom (xx yy zz xy xz yz); overwritten when <paramref name="tally"/>.</param>
-    void Compute(ReadOnlySpan<double> positions, ReadOnlySpan<int> types, ReadOnlySpan<double> charges, int owned,
+    void Compute(double[] positions, int[] types, double[]? charges, int owned,
         bool tally, Span<double> forces, Span<double> energy, Span<double> virial);
 
     /// <summary>Neighbour entries of the last build (the work of a force evaluation).</summary>
