@@ -59,6 +59,11 @@ internal static class StatusCommand
             {
                 var placement = string.Join(" ", j.WorkersPerNode.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}:{kv.Value}"));
                 w.WriteLine($"{j.JobId,-40}{j.Workload,-10}{j.State,-10}{$"{j.Done}/{j.Total}",-14}{j.PlacementChanges,6}  {placement}");
+                if (j.Metrics is { Count: > 0 } metrics)
+                {
+                    w.WriteLine("  " + string.Join("  ", metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                        .Select(kv => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:G6}"))));
+                }
             }
         }
         TelemetryTables.Write(w, status.Nodes);

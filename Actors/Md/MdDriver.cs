@@ -455,8 +455,18 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
             var address = _nodes[_placement[d]].Address;
             perNode[address] = perNode.GetValueOrDefault(address) + 1;
         }
+        var metrics = new Dictionary<string, double> { ["restarts"] = _restarts };
+        if (_imbalance.Count > 0)
+        {
+            // Largest over mean domain cost per step in the last rebuild interval.
+            metrics["imbalance"] = Math.Round(_imbalance[^1].Imbalance, 3);
+        }
+        if (_thermo.Count > 0)
+        {
+            metrics["etotal"] = _thermo.Values.Last().TotalEnergy;
+        }
         Context.Parent.Tell(new DriverStatus(new JobInfo(_spec.JobId, _spec.Workload, state, _lastProgressStep, Spec.Steps,
-            perNode, _placementChanges)));
+            perNode, _placementChanges, metrics)));
     }
 
     private string DescribePlacement()

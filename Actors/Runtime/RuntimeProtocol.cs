@@ -38,8 +38,9 @@ public sealed record GetClusterStatus : IDataflowMessage;
 public sealed record MemberInfo(string Address, string Status, string[] Roles, bool Reachable, double Throughput);
 
 /// <summary>One job as the coordinator sees it.</summary>
+/// <param name="Metrics">Workload figures worth watching (an md job's imbalance...), by name; may be null.</param>
 public sealed record JobInfo(string JobId, string Workload, string State, long Done, long Total,
-    Dictionary<string, int> WorkersPerNode, int PlacementChanges);
+    Dictionary<string, int> WorkersPerNode, int PlacementChanges, Dictionary<string, double>? Metrics = null);
 
 /// <summary>Coordinator to asker: reply to <see cref="GetClusterStatus"/>.</summary>
 public sealed record ClusterStatus(string Coordinator, MemberInfo[] Members, JobInfo[] Jobs,
