@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Dataflow.Kernels.Md.Domains;
 
 namespace Dataflow.Kernels.Md;
 
@@ -8,7 +9,9 @@ namespace Dataflow.Kernels.Md;
 /// <remarks>
 /// <para>Dataflow runs start from <c>lj-32000.data.gz</c>, the state LAMMPS' <c>in.lj</c> has after
 /// <c>velocity create</c>, with its settings: lj/cut 2.5, skin 0.3, lists rebuilt every 20 steps without a
-/// check, fix nve, thermo on the first and last step. Each pair path runs with each thread count. The time of a
+/// check, fix nve, thermo on the first and last step. Each pair path runs with each thread count, and so does the
+/// spatial-domain path (the box as one domain with ghost atoms, <see cref="DomainNeighborList"/> and
+/// <see cref="DomainLennardJonesCut"/>: a full list sorted by canonical key, no Newton's third law). The time of a
 /// Dataflow run includes its setup (one list build and one force evaluation); LAMMPS' "Loop time" does not, so
 /// the comparison slightly favours LAMMPS.</para>
 /// <para>LAMMPS runs <c>in.lj</c> itself as <c>lmp -in in.lj</c> and, when <c>mpirun</c> exists,
@@ -34,6 +37,10 @@ public static class MdBenchmark
         foreach (var path in settings.Paths)
         {
             RunDataflow(LammpsDataReader.Read(MdReferenceData.File("lj-500.data")), path, 1, 5);
+        }
+        if (settings.DomainLoop)
+        {
+            RunDomain(LammpsDataReader.Read(MdReferenceData.File("lj-500.data")), 1, 5);
         }
 
         // Variants run in turn, round after round, and each keeps its best time: on a shared machine the least
@@ -62,6 +69,17 @@ public static class MdBenchmark
                 {
                     var (seconds, final, backend) = RunDataflow(system, path, threads, settings.Steps);
                     return (seconds, final.TotalEnergy, backend, null);
+                }));
+            }
+        }
+        if (settings.DomainLoop)
+        {
+            foreach (var threads in settings.ThreadCounts)
+            {
+                variants.Add(new Variant($"dataflow {DomainLabel}", threads, () =>
+                {
+                    var (seconds, final) = RunDomain(system, threads, settings.Steps);
+                    return (seconds, final.TotalEnergy, null, null);
                 }));
             }
         }
@@ -109,13 +127,13 @@ public static class MdBenchmark
             var ratio = baseline is null ? "" : Invariant($"{row.AtomStepsPerSecond / baseline.AtomStepsPerSecond,13:F2}x");
             output.WriteLine(Invariant($"{row.Label,-34} {row.Threads,7} {row.Seconds,9:F3} {row.AtomStepsPerSecond,14:E3} {ratio,14}"));
         }
-        foreach (var path in settings.Paths)
+        foreach (var label in settings.Paths.Select(Label).Concat(settings.DomainLoop ? [DomainLabel] : []))
         {
-            var mine = rows.Where(r => r.Label == $"dataflow {Label(path)}").ToArray();
+            var mine = rows.Where(r => r.Label == $"dataflow {label}").ToArray();
             if (mine.Length >= 2)
             {
                 output.WriteLine(Invariant(
-                    $"speed-up {Label(path)}, {mine[^1].Threads} vs {mine[0].Threads} threads: {mine[^1].AtomStepsPerSecond / mine[0].AtomStepsPerSecond:F2}x"));
+                    $"speed-up {label}, {mine[^1].Threads} vs {mine[0].Threads} threads: {mine[^1].AtomStepsPerSecond / mine[0].AtomStepsPerSecond:F2}x"));
             }
         }
         var lammpsRows = rows.Where(r => r.Label.StartsWith("lmp", StringComparison.Ordinal)
@@ -158,6 +176,18 @@ public static class MdBenchmark
         var clock = Stopwatch.StartNew();
         var final = simulation.Run(steps);
         return (clock.Elapsed.TotalSeconds, final, pair.KernelBackend);
+    }
+
+    // The box as one spatial domain with ghosts: the domain list (rebuilt every 20 steps, skin 0.3) and the domain
+    // lj/cut loop, stepped as MdSimulation steps.
+    private static (double Seconds, ThermoSample Final) RunDomain(MdSystem source, int threads, int steps)
+    {
+        var state = new MdState(source.Clone(), UnitSystem.Lj);
+        using var lj = LennardJonesCut.SingleType(1.0, 1.0, 2.5);
+        var run = new SingleDomainVerlet(state, new DomainLennardJonesCut(lj, threads), 0.3, 20, threads);
+        var clock = Stopwatch.StartNew();
+        var final = run.Run(steps);
+        return (clock.Elapsed.TotalSeconds, final);
     }
 
     // Loop time of one LAMMPS run, as (seconds, no energy, no backend, problem).
@@ -241,6 +271,8 @@ public static class MdBenchmark
 
         public string? Problem { get; set; }
     }
+
+    private const string DomainLabel = "domain full list (C#)";
 
     private static string Label(PairComputePath path) => path switch
     {

@@ -15,6 +15,11 @@ public sealed record MdBenchmarkSettings
     /// <summary>Pair loops to time; default both.</summary>
     public IReadOnlyList<PairComputePath> Paths { get; init; } = [PairComputePath.HalfList, PairComputePath.FullListKernel];
 
+    /// <summary>Whether to time the spatial-domain path too: the box as one domain with ghost atoms, a
+    /// <see cref="Domains.DomainNeighborList"/> sorted by canonical key and the <see cref="Domains.DomainLennardJonesCut"/>
+    /// loop; default true.</summary>
+    public bool DomainLoop { get; init; } = true;
+
     /// <summary>Starting state; null takes the shipped <c>lj-32000.data.gz</c>.</summary>
     public string? DataFile { get; init; }
 

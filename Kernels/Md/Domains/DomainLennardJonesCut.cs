@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Dataflow.Kernels.Md.Domains;
 
@@ -99,9 +100,16 @@ public sealed class DomainLennardJonesCut : IDomainPairStyle
     }
 
     // The hot path (every step of a one-type run): forces only, coefficients hoisted out of the loops. Same
-    // expressions as Loop, so the same bits.
+    // expressions as Loop, so the same bits. Pair loops are fully optimised from the first call (no tiering): the
+    // first steps of a run would otherwise run on-stack-replacement code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForcesOneType(in Input p, int start, int end)
     {
+        var i = start;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            i = ForcesOneTypeFourAtoms(p, start, end);
+        }
         // Unchecked indexing: DomainNeighborList holds only local indices below its local count, and Compute checked
         // the positions against that count and the result against the owned count.
         ref var x0 = ref MemoryMarshal.GetArrayDataReference(p.Positions);
@@ -111,7 +119,7 @@ public sealed class DomainLennardJonesCut : IDomainPairStyle
         var cutsq = p.Table[0];
         var lj1 = p.Table[1];
         var lj2 = p.Table[2];
-        for (var i = start; i < end; i++)
+        for (; i < end; i++)
         {
             ref var xi = ref Unsafe.Add(ref x0, 3 * i);
             var xtmp = xi;
@@ -143,8 +151,70 @@ public sealed class DomainLennardJonesCut : IDomainPairStyle
         }
     }
 
+    // Four owned atoms at a time, one per vector lane, each walking its own row in order: lane l at step t handles
+    // entry t of atom i + l's row. Every lane does the scalar loop's arithmetic (IEEE add, subtract, multiply and
+    // divide round each lane as they round a scalar), a pair beyond the cutoff or past the row's end gets fpair = +0,
+    // and adding the resulting signed zero leaves a lane's sum unchanged (a sum that starts at +0 is never -0): the
+    // bits are the scalar loop's. Summing in row order makes each atom's additions one dependent chain; running four
+    // chains side by side hides their latency, which bounds the scalar loop. Rows may be read past their end: the
+    // list keeps LongestRow valid indices after the last row. Returns the first atom not done.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ForcesOneTypeFourAtoms(in Input p, int start, int end)
+    {
+        ref var x0 = ref MemoryMarshal.GetArrayDataReference(p.Positions);
+        ref var n0 = ref MemoryMarshal.GetArrayDataReference(p.Neighbors);
+        ref var o0 = ref MemoryMarshal.GetArrayDataReference(p.Offsets);
+        ref var f0 = ref MemoryMarshal.GetArrayDataReference(p.Forces);
+        var cutsq = Vector256.Create(p.Table[0]);
+        var lj1 = Vector256.Create(p.Table[1]);
+        var lj2 = Vector256.Create(p.Table[2]);
+        var one = Vector256.Create(1.0);
+        var i = start;
+        for (; i + 4 <= end; i += 4)
+        {
+            ref var xi = ref Unsafe.Add(ref x0, 3 * i);
+            var xtmp = Vector256.Create(xi, Unsafe.Add(ref xi, 3), Unsafe.Add(ref xi, 6), Unsafe.Add(ref xi, 9));
+            var ytmp = Vector256.Create(Unsafe.Add(ref xi, 1), Unsafe.Add(ref xi, 4), Unsafe.Add(ref xi, 7), Unsafe.Add(ref xi, 10));
+            var ztmp = Vector256.Create(Unsafe.Add(ref xi, 2), Unsafe.Add(ref xi, 5), Unsafe.Add(ref xi, 8), Unsafe.Add(ref xi, 11));
+            int k0 = Unsafe.Add(ref o0, i), k1 = Unsafe.Add(ref o0, i + 1), k2 = Unsafe.Add(ref o0, i + 2);
+            int k3 = Unsafe.Add(ref o0, i + 3), k4 = Unsafe.Add(ref o0, i + 4);
+            var length = Vector256.Create((long)(k1 - k0), k2 - k1, k3 - k2, k4 - k3);
+            var steps = Math.Max(Math.Max(k1 - k0, k2 - k1), Math.Max(k3 - k2, k4 - k3));
+            var fx = Vector256<double>.Zero;
+            var fy = Vector256<double>.Zero;
+            var fz = Vector256<double>.Zero;
+            for (var t = 0; t < steps; t++)
+            {
+                ref var xa = ref Unsafe.Add(ref x0, 3 * Unsafe.Add(ref n0, k0 + t));
+                ref var xb = ref Unsafe.Add(ref x0, 3 * Unsafe.Add(ref n0, k1 + t));
+                ref var xc = ref Unsafe.Add(ref x0, 3 * Unsafe.Add(ref n0, k2 + t));
+                ref var xd = ref Unsafe.Add(ref x0, 3 * Unsafe.Add(ref n0, k3 + t));
+                var delx = xtmp - Vector256.Create(xa, xb, xc, xd);
+                var dely = ytmp - Vector256.Create(Unsafe.Add(ref xa, 1), Unsafe.Add(ref xb, 1), Unsafe.Add(ref xc, 1), Unsafe.Add(ref xd, 1));
+                var delz = ztmp - Vector256.Create(Unsafe.Add(ref xa, 2), Unsafe.Add(ref xb, 2), Unsafe.Add(ref xc, 2), Unsafe.Add(ref xd, 2));
+                var rsq = delx * delx + dely * dely + delz * delz;
+                var r2inv = one / rsq;
+                var r6inv = r2inv * r2inv * r2inv;
+                var inRow = Vector256.GreaterThan(length, Vector256.Create((long)t)).AsDouble();
+                var fpair = (Vector256.LessThan(rsq, cutsq) & inRow) & (r6inv * (lj1 * r6inv - lj2) * r2inv);
+                fx += delx * fpair;
+                fy += dely * fpair;
+                fz += delz * fpair;
+            }
+            ref var fi = ref Unsafe.Add(ref f0, 3 * i);
+            for (var l = 0; l < 4; l++)
+            {
+                Unsafe.Add(ref fi, 3 * l) += fx.GetElement(l);
+                Unsafe.Add(ref fi, 3 * l + 1) += fy.GetElement(l);
+                Unsafe.Add(ref fi, 3 * l + 2) += fz.GetElement(l);
+            }
+        }
+        return i;
+    }
+
     // Any number of types, coefficients per pair; with TTally = On also the atom's energy and virial, half of each
     // pair (LAMMPS ev_tally: v = (dx dx, dy dy, dz dz, dx dy, dx dz, dy dz) fpair).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Loop<TTally>(in Input p, int start, int end)
         where TTally : struct
     {

@@ -102,6 +102,7 @@ public sealed class DomainLennardJonesCutCoulombLong : IDomainPairStyle
 
     // PairLJCutCoulLong::compute over a full list, one owned atom at a time; TExact = On for the double-precision
     // erfc, Off for LAMMPS' polynomial.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Loop<TTally, TExact>(in Input p, int start, int end)
         where TTally : struct
         where TExact : struct

@@ -14,14 +14,14 @@ namespace Dataflow.Kernels.Md.Domains;
 /// dx = x_i - x_j evaluated in that order, the same expression the pair loops evaluate, so membership is a function
 /// of the two positions alone. Row i lists local indices sorted by ascending key; keys must be unique among the local
 /// atoms (e.g. globalId * 27 + image-shift index).</para>
-/// <para>Construction: a cell list over the local atoms' bounding box with cells of about half the list cutoff
-/// (LAMMPS' default <c>binsize</c>) and the stencil of cells whose nearest points lie within the cutoff, each row
-/// then sorted by key rank. Owned atoms are split into contiguous ranges over <see cref="Threads"/>; every array is
+/// <para>Construction: a cell list over the local atoms' bounding box with cells of about a third of the list
+/// cutoff and the stencil of cells whose nearest points lie within the cutoff, visited as runs of cells along x;
+/// each row is then sorted by key rank. Owned atoms are split into contiguous ranges over <see cref="Threads"/>; every array is
 /// kept and reused by the next <see cref="Build"/>.</para>
 /// </remarks>
 public sealed class DomainNeighborList
 {
-    private const double CellsPerCutoff = 2.0;
+    private const double CellsPerCutoff = 3.0;
 
     private readonly ParallelOptions _parallel;
     private readonly RowBuffer[] _rows;
@@ -61,6 +61,9 @@ public sealed class DomainNeighborList
     /// <summary>Neighbour entries in all rows.</summary>
     public int EntryCount => _offsets[OwnedCount];
 
+    /// <summary>Entries in the longest row.</summary>
+    public int LongestRow { get; private set; }
+
     /// <summary>Builds so far; changes whenever the rows do, so that device copies know when to upload again.</summary>
     public int Version { get; private set; }
 
@@ -71,7 +74,7 @@ public sealed class DomainNeighborList
     public ReadOnlySpan<int> Neighbors => _neighbors.AsSpan(0, EntryCount);
 
     // The arrays behind Offsets and Neighbors, for pair loops that index without bounds checks; every entry is a
-    // local index below LocalCount.
+    // local index below LocalCount, and LongestRow zeros follow the last row.
     internal int[] OffsetArray => _offsets;
 
     internal int[] NeighborArray => _neighbors;
@@ -109,7 +112,7 @@ public sealed class DomainNeighborList
         BinAtoms(positions, count, grid);
         BuildStencil(grid, listCutoff);
 
-        var input = new RowInput(listCutoff * listCutoff, _stencilLength, perAtom * 1.125 + 16);
+        var input = new RowInput(listCutoff * listCutoff, _stencilLength, MostCandidates(grid), perAtom * 1.125 + 16);
         var threads = Math.Max(1, Math.Min(Threads, owned / 256));
         if (threads == 1)
         {
@@ -121,20 +124,26 @@ public sealed class DomainNeighborList
                 FillRows(input, (int)((long)owned * t / threads), (int)((long)owned * (t + 1) / threads), _rows[t]));
         }
         // Each thread wrote its rows' lengths into _offsets[i + 1]; prefix-sum them, then copy the rows in place.
+        var longest = 0;
         for (var i = 0; i < owned; i++)
         {
+            longest = Math.Max(longest, _offsets[i + 1]);
             _offsets[i + 1] += _offsets[i];
         }
         var entries = _offsets[owned];
-        if (_neighbors.Length < entries)
+        // Zeros after the last row, as many as the longest row: loops that walk several rows in step may read past
+        // a row's end (and mask what they read) without leaving the array.
+        if (_neighbors.Length < entries + longest)
         {
-            _neighbors = new int[entries + entries / 8];
+            _neighbors = new int[entries + entries / 8 + longest];
         }
+        _neighbors.AsSpan(entries, longest).Clear();
         for (var t = 0; t < threads; t++)
         {
             var start = (int)((long)owned * t / threads);
             _rows[t].Entries.AsSpan(0, _rows[t].Count).CopyTo(_neighbors.AsSpan(_offsets[start]));
         }
+        LongestRow = longest;
         LocalCount = count;
         OwnedCount = owned;
         ListCutoff = listCutoff;
@@ -246,13 +255,15 @@ public sealed class DomainNeighborList
         start[0] = 0;
     }
 
-    // Cell offsets whose nearest points lie within the cutoff; the grid is padded by the stencil reach on every side,
-    // so no offset leaves the grid. The 1e-9 relative margin covers rounding in the cell assignment: it adds cells,
-    // never drops a pair, since membership is decided by the distance test alone.
+    // The stencil as runs of cells along x: for each (dy, dz), the cells dx = -m..m whose nearest points lie within
+    // the cutoff, which are contiguous in the cell array and so are their atoms (one read per run, not per cell). The
+    // grid is padded by the stencil reach on every side, so no run leaves it. The 1e-9 relative margin covers
+    // rounding in the cell assignment: it adds cells, never drops a pair, since membership is decided by the
+    // distance test alone.
     private void BuildStencil(in Grid grid, double listCutoff)
     {
         var reach = listCutoff * (1 + 1e-9);
-        var length = (2 * grid.ReachX + 1) * (2 * grid.ReachY + 1) * (2 * grid.ReachZ + 1);
+        var length = 2 * (2 * grid.ReachY + 1) * (2 * grid.ReachZ + 1);
         if (_stencil.Length < length)
         {
             _stencil = new int[length];
@@ -262,21 +273,47 @@ public sealed class DomainNeighborList
         {
             for (var dy = -grid.ReachY; dy <= grid.ReachY; dy++)
             {
-                for (var dx = -grid.ReachX; dx <= grid.ReachX; dx++)
+                var gy = Math.Max(Math.Abs(dy) - 1, 0) * grid.WidthY;
+                var gz = Math.Max(Math.Abs(dz) - 1, 0) * grid.WidthZ;
+                var m = -1;
+                for (var dx = 0; dx <= grid.ReachX; dx++)
                 {
-                    var gx = Math.Max(Math.Abs(dx) - 1, 0) * grid.WidthX;
-                    var gy = Math.Max(Math.Abs(dy) - 1, 0) * grid.WidthY;
-                    var gz = Math.Max(Math.Abs(dz) - 1, 0) * grid.WidthZ;
+                    var gx = Math.Max(dx - 1, 0) * grid.WidthX;
                     if (gx * gx + gy * gy + gz * gz < reach * reach)
                     {
-                        _stencil[n++] = (dz * grid.PaddedY + dy) * grid.PaddedX + dx;
+                        m = dx;
                     }
+                }
+                if (m >= 0)
+                {
+                    var row = (dz * grid.PaddedY + dy) * grid.PaddedX;
+                    _stencil[n++] = row - m;
+                    _stencil[n++] = row + m + 1;
                 }
             }
         }
         _stencilLength = n;
     }
 
+    // An upper bound on the candidates of one atom: runs in the stencil times the most atoms in any run.
+    private int MostCandidates(in Grid grid)
+    {
+        var mostInCell = 0;
+        for (var c = 0; c < grid.CellCount; c++)
+        {
+            mostInCell = Math.Max(mostInCell, _cellStart[c + 1] - _cellStart[c]);
+        }
+        var widestRun = 0;
+        for (var s = 0; s < _stencilLength; s += 2)
+        {
+            widestRun = Math.Max(widestRun, _stencil[s + 1] - _stencil[s]);
+        }
+        return (int)Math.Min(int.MaxValue / 4, (long)_stencilLength / 2 * widestRun * mostInCell + 1);
+    }
+
+    // Fully optimised from the first call: a build runs a few times per run, too few for tiered compilation to
+    // replace the on-stack-replacement code of its long loops.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FillRows(in RowInput input, int start, int end, RowBuffer rows)
     {
         rows.Count = 0;
@@ -290,35 +327,14 @@ public sealed class DomainNeighborList
         for (var i = start; i < end; i++)
         {
             ref var self = ref Unsafe.Add(ref binned0, _slotOfLocal[i]);
-            var xi = self.X;
-            var yi = self.Y;
-            var zi = self.Z;
-            var rank = self.Rank;
             var cell = _cellOfLocal[i];
             var rowStart = rows.Count;
-            for (var s = 0; s < input.StencilLength; s++)
-            {
-                var c = cell + Unsafe.Add(ref stencil0, s);
-                var first = Unsafe.Add(ref cellStart0, c);
-                var last = Unsafe.Add(ref cellStart0, c + 1);
-                rows.EnsureRoom(rows.Count + (last - first));
-                ref var out0 = ref MemoryMarshal.GetArrayDataReference(rows.Entries);
-                var n = rows.Count;
-                for (var m = first; m < last; m++)
-                {
-                    ref var a = ref Unsafe.Add(ref binned0, m);
-                    // The pair loops' expression for r^2: dx = x_i - x_j, then dx dx + dy dy + dz dz.
-                    var dx = xi - a.X;
-                    var dy = yi - a.Y;
-                    var dz = zi - a.Z;
-                    var rsq = dx * dx + dy * dy + dz * dz;
-                    if (rsq < cutsq && a.Rank != rank)
-                    {
-                        Unsafe.Add(ref out0, n++) = a.Rank;
-                    }
-                }
-                rows.Count = n;
-            }
+            // Room for every candidate: at most the stencil's runs times the fullest run.
+            rows.EnsureRoom(rowStart + input.MostCandidates);
+            ref var out0 = ref MemoryMarshal.GetArrayDataReference(rows.Entries);
+            var n = Candidates(ref out0, rowStart, ref binned0, ref cellStart0, ref stencil0, input.StencilLength, cell,
+                self.X, self.Y, self.Z, self.Rank, cutsq);
+            rows.Count = n;
             var row = rows.Entries.AsSpan(rowStart, rows.Count - rowStart);
             row.Sort();
             for (var k = 0; k < row.Length; k++)
@@ -329,10 +345,38 @@ public sealed class DomainNeighborList
         }
     }
 
+    // Appends to out0 from index n the rank of every atom of the stencil around cell closer than the cutoff to
+    // (xi, yi, zi), other than rank itself; returns the new end. A method of its own so that its loop keeps every
+    // value in a register.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Candidates(
+        ref int out0, int n, ref BinnedAtom binned0, ref int cellStart0, ref int stencil0, int stencilLength, int cell,
+        double xi, double yi, double zi, int rank, double cutsq)
+    {
+        for (var s = 0; s < stencilLength; s += 2)
+        {
+            var first = Unsafe.Add(ref cellStart0, cell + Unsafe.Add(ref stencil0, s));
+            var last = Unsafe.Add(ref cellStart0, cell + Unsafe.Add(ref stencil0, s + 1));
+            for (var m = first; m < last; m++)
+            {
+                ref var a = ref Unsafe.Add(ref binned0, m);
+                // The pair loops' expression for r^2: dx = x_i - x_j, then dx dx + dy dy + dz dz.
+                var dx = xi - a.X;
+                var dy = yi - a.Y;
+                var dz = zi - a.Z;
+                var rsq = dx * dx + dy * dy + dz * dz;
+                // Branch-free append: about a quarter of the candidates are kept, too unpredictable to branch on.
+                Unsafe.Add(ref out0, n) = a.Rank;
+                n += (rsq < cutsq ? 1 : 0) & (a.Rank != rank ? 1 : 0);
+            }
+        }
+        return n;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct BinnedAtom(double X, double Y, double Z, int Rank);
 
-    private readonly record struct RowInput(double CutoffSquared, int StencilLength, double EntriesPerAtom);
+    private readonly record struct RowInput(double CutoffSquared, int StencilLength, int MostCandidates, double EntriesPerAtom);
 
     // One thread's rows, back to back, before they are copied into the shared array.
     private sealed class RowBuffer
