@@ -14,7 +14,7 @@ namespace Dataflow.Host;
 internal static class BenchCommand
 {
     private const string Usage = """
-        usage: dataflow bench [--only reduction|hosts|serialization|kernels|fci|nqs|md|longrange] [--steps S]
+        usage: dataflow bench [--only reduction|hosts|serialization|kernels|fci|nqs|md|mdrun|longrange] [--steps S]
 
         Prints, measured in one run:
           reduction      train steps/s with the deterministic logical-order reduction vs arrival order
@@ -24,6 +24,8 @@ internal static class BenchCommand
           fci            full CI of the bundled molecules: wall time and the difference to Psi4
           nqs            NQS sampling: samples per second with and without the KV cache
           md             LJ (LAMMPS bench/in.lj, 32,000 atoms): atom-steps per second on 1 and 2 threads, and lmp
+          mdrun          `run md` on domain actors: in.lj on 1 and 2 cores against lmp and mpirun -np 2, and ring
+                         balancing of a dense slab (imbalance and atom-steps/s with and without)
           longrange      the 3-D FFT against FFTW, and Ewald/PPPM timings
         """;
 
@@ -70,6 +72,11 @@ internal static class BenchCommand
         {
             w.WriteLine("== molecular dynamics, Lennard-Jones");
             Kernels.Md.MdBenchmark.Run(w);
+            w.WriteLine();
+        }
+        if (only is null or "mdrun")
+        {
+            await Bench.MdRunBench.RunAsync(w);
             w.WriteLine();
         }
         if (only is null or "longrange")
