@@ -10,7 +10,8 @@ namespace Dataflow.Kernels.Md;
 /// the last, a snapshot to <see cref="Trajectory"/> every <see cref="TrajectoryEvery"/> steps. Energies and virials
 /// are computed only on steps that print thermo, as LAMMPS does.</para>
 /// <para>Forces: each provider adds into its own <see cref="ForceResult"/>, summed in provider order into
-/// <see cref="Forces"/>.</para>
+/// <see cref="Forces"/>. Providers that depend on the run's bounds (<see cref="IRunAwareForceProvider"/>) hear of
+/// each run before its setup forces are computed.</para>
 /// </remarks>
 public sealed class MdSimulation
 {
@@ -136,6 +137,10 @@ public sealed class MdSimulation
     // Verlet::setup: pbc, neighbour build, forces with energy and virial, fix setup.
     private ThermoSample Setup(long first, long last)
     {
+        foreach (var provider in _providers.OfType<IRunAwareForceProvider>())
+        {
+            provider.BeginRun(State, first, last);
+        }
         Neighbors.Build(State);
         ComputeForces(ThermoTerms);
         Integrator.Setup(State, Forces.Forces, first, last);
