@@ -21,10 +21,10 @@ internal static class TelemetryTables
             w.WriteLine("no stage telemetry");
             return;
         }
-        w.WriteLine($"{"JOB",-32}{"STAGE",-8}{"NODE",-18}{"MSGS",8}{"BUSY s",9}{"MAILBOX",8}{"ITEMS/s",9}{"IN MB",9}{"OUT MB",9}");
+        w.WriteLine($"{"JOB",-32}{"STAGE",-11}{"WORKER",-13}{"NODE",-18}{"MSGS",8}{"BUSY s",9}{"MAILBOX",8}{"ITEMS/s",9}{"IN MB",9}{"OUT MB",9}");
         foreach (var s in stages)
         {
-            w.WriteLine($"{Trim(s.Job, 31),-32}{s.Stage,-8}{s.Node,-18}{s.Messages,8}{s.BusySeconds,9:F2}{s.MailboxDepth,8}" +
+            w.WriteLine($"{Trim(s.Job, 31),-32}{Trim(s.Stage, 10),-11}{Trim(s.Worker, 12),-13}{s.Node,-18}{s.Messages,8}{s.BusySeconds,9:F2}{s.MailboxDepth,8}" +
                 $"{s.ItemsPerSecond,9:F1}{s.BytesIn / 1e6,9:F2}{s.BytesOut / 1e6,9:F2}");
         }
     }
