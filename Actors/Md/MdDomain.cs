@@ -336,7 +336,8 @@ public sealed class MdDomain : ReceiveActor
 
     private void ComputeForces()
     {
-        _tally = _step == _startStep || _step == Spec.Steps || (Spec.ThermoEvery > 0 && _step % Spec.ThermoEvery == 0);
+        // LAMMPS prints the run's first step, every thermo interval and the last; a restart's first step is none of them.
+        _tally = _step == 0 || _step == Spec.Steps || (Spec.ThermoEvery > 0 && _step % Spec.ThermoEvery == 0);
         if (_longRange is not null)
         {
             // The k-space actor starts on these charges while this domain runs its pair loop (DPLR's overlap).

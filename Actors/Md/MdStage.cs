@@ -15,6 +15,7 @@ public sealed class MdStage : ReceiveActor
     private MdSetup? _setup;
     private double _gEwald;
     private int _generation = -1;
+    private int _spawned;
 
     /// <summary>Creates the stage for <paramref name="spec"/> on <paramref name="node"/>.</summary>
     public MdStage(JobSpec spec, string node)
@@ -82,7 +83,8 @@ public sealed class MdStage : ReceiveActor
 
     private void Spawn(Props props, string name, int generation, int domain, IActorRef driver)
     {
-        var child = Context.ActorOf(props, name);
+        // Stopping is asynchronous and a successor driver counts generations afresh: names stay unique by a counter.
+        var child = Context.ActorOf(props, $"{name}-{_spawned++}");
         Context.Watch(child);
         _children[child] = (generation, domain);
         driver.Tell(new MdActorReady(generation, domain, child));

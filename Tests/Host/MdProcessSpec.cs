@@ -66,6 +66,58 @@ public sealed class MdProcessSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Charged_run_survives_the_loss_of_the_coordinator_host_bit_for_bit()
+    {
+        // Three hosts (the oldest runs the coordinator and the job's driver); a molten salt with PPPM on its own actor.
+        // Killing the oldest host moves the driver: its successor resumes from the checkpoint replicated to the others.
+        string[] job =
+            ["run", "md", "--data", MdReferenceData.File("nacl-melt.data"), "--units", "metal", "--pair", "lj/cut/coul/long 8.0",
+             "--pair-coeff", "1 1 0.005637 2.350", "--pair-coeff", "2 2 0.004336 4.400", "--mix", "arithmetic",
+             "--kspace", "pppm", "--timestep", "0.002", "--skin", "2.0", "--rebuild-every", "10", "--checkpoint-every", "20",
+             "--steps", "200", "--thermo", "50", "--domains", "2x2x1"];
+        var dir = Directory.CreateTempSubdirectory("dataflow-md-coordinator-");
+        try
+        {
+            var embeddedJson = Path.Combine(dir.FullName, "embedded.json");
+            var embedded = await LocalHosts.RunCliAsync([.. job[..^1], "1x1x1", "--json", embeddedJson], s_runLimit);
+            Assert.True(embedded.ExitCode == 0, embedded.Stderr);
+            var a = JsonDocument.Parse(File.ReadAllText(embeddedJson)).RootElement;
+
+            using var hosts = new LocalHosts();
+            for (var i = 0; i < 3; i++)
+            {
+                await hosts.StartAsync();
+            }
+            var clusterJson = Path.Combine(dir.FullName, "cluster.json");
+            var killed = 0;
+            var run = await LocalHosts.RunCliAsync([.. job, "--cluster", $"127.0.0.1:{hosts.Ports[1]}", "--json", clusterJson],
+                s_runLimit, line =>
+                {
+                    output.WriteLine(line);
+                    var slash = line.IndexOf('/');
+                    if (slash > 0 && long.TryParse(line[..slash], out var done) && done >= 40 &&
+                        Interlocked.Exchange(ref killed, 1) == 0)
+                    {
+                        hosts.Kill(0);
+                    }
+                });
+            foreach (var line in hosts.Log)
+            {
+                output.WriteLine(line);
+            }
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.Equal(1, killed);
+            var b = JsonDocument.Parse(File.ReadAllText(clusterJson)).RootElement;
+            Assert.Equal(a.GetProperty("stateSha256").GetString(), b.GetProperty("stateSha256").GetString());
+            Assert.Equal(a.GetProperty("thermo").ToString(), b.GetProperty("thermo").ToString());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Dump_holds_a_frame_every_dump_every_steps_in_LAMMPS_dump_format()
     {
         var dir = Directory.CreateTempSubdirectory("dataflow-md-dump-");
