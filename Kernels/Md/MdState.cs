@@ -81,7 +81,8 @@ public sealed class MdState
             var hi = box.Hi(axis);
             for (var k = axis; k < x.Length; k += 3)
             {
-                if (!double.IsFinite(x[k]))
+                // Many box lengths out is a blow-up, not a crossing (and wrapping it would not end).
+                if (!double.IsFinite(x[k]) || x[k] < lo - 10 * length || x[k] >= hi + 10 * length)
                 {
                     throw new InvalidOperationException(
                         $"atom {Ids[k / 3]} has coordinate {"xyz"[axis]} = {x[k]} at step {Step}: the simulation has blown up "

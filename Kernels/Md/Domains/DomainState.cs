@@ -115,7 +115,9 @@ public sealed class DomainState
             var length = Box.Length(axis);
             for (var k = axis; k < 3 * Owned; k += 3)
             {
-                if (!double.IsFinite(_x[k]))
+                // An atom many box lengths out has not moved a skin between rebuilds: the run has blown up (and
+                // wrapping it one length at a time would take forever).
+                if (!double.IsFinite(_x[k]) || _x[k] < lo - 10 * length || _x[k] >= hi + 10 * length)
                 {
                     throw new InvalidOperationException(
                         $"atom {_ids[k / 3]} has coordinate {"xyz"[axis]} = {_x[k]} at step {step}: the simulation has blown up "
