@@ -16,8 +16,8 @@ namespace Dataflow.Kernels.Md.Domains;
 /// atoms (e.g. globalId * 27 + image-shift index).</para>
 /// <para>Construction: a cell list over the local atoms' bounding box with cells of about a third of the list
 /// cutoff and the stencil of cells whose nearest points lie within the cutoff, visited as runs of cells along x;
-/// each row is then sorted by key rank. Owned atoms are split into contiguous ranges over <see cref="Threads"/>; every array is
-/// kept and reused by the next <see cref="Build"/>.</para>
+/// each row is then sorted by key rank. Owned atoms are split into contiguous ranges over <see cref="Threads"/>;
+/// every array is kept and reused by the next <see cref="Build"/>.</para>
 /// </remarks>
 public sealed class DomainNeighborList
 {
@@ -112,7 +112,7 @@ public sealed class DomainNeighborList
         BinAtoms(positions, count, grid);
         BuildStencil(grid, listCutoff);
 
-        var input = new RowInput(listCutoff * listCutoff, _stencilLength, MostCandidates(grid), perAtom * 1.125 + 16);
+        var input = new RowInput(listCutoff * listCutoff, _stencilLength, MostCandidates(grid, count), perAtom * 1.125 + 16);
         var threads = Math.Max(1, Math.Min(Threads, owned / 256));
         if (threads == 1)
         {
@@ -295,8 +295,9 @@ public sealed class DomainNeighborList
         _stencilLength = n;
     }
 
-    // An upper bound on the candidates of one atom: runs in the stencil times the most atoms in any run.
-    private int MostCandidates(in Grid grid)
+    // An upper bound on the candidates of one atom: runs in the stencil times the most atoms in any run, and never
+    // more than all local atoms (the runs are disjoint).
+    private int MostCandidates(in Grid grid, int count)
     {
         var mostInCell = 0;
         for (var c = 0; c < grid.CellCount; c++)
@@ -308,7 +309,7 @@ public sealed class DomainNeighborList
         {
             widestRun = Math.Max(widestRun, _stencil[s + 1] - _stencil[s]);
         }
-        return (int)Math.Min(int.MaxValue / 4, (long)_stencilLength / 2 * widestRun * mostInCell + 1);
+        return (int)Math.Min(count + 1L, (long)_stencilLength / 2 * widestRun * mostInCell + 1);
     }
 
     // Fully optimised from the first call: a build runs a few times per run, too few for tiered compilation to
