@@ -1,16 +1,16 @@
 namespace Dataflow.Kernels.Md.Domains;
 
 /// <summary>NVE steps of a whole periodic box as one domain with ghost atoms, through <see cref="DomainNeighborList"/>
-/// and an <see cref="IDomainPairStyle"/>: what one domain actor of the decomposed engine computes, for
-/// <see cref="MdBenchmark"/>.</summary>
+/// and an <see cref="IDomainPairStyle"/>: what one domain actor of the decomposed engine computes, as
+/// <see cref="MdBenchmark"/> times it.</summary>
 /// <remarks>
 /// As LAMMPS with one process: at each rebuild the atoms are wrapped into the box, every periodic image x + s L
 /// (s != 0) within the list cutoff of the box becomes a ghost with key id * 27 + shift index, and the list is built;
 /// between rebuilds the ghosts follow their atoms (LAMMPS' forward communication). The step is
 /// <see cref="MdSimulation"/>'s: velocity Verlet, rebuild every <c>every</c> steps without a check, energy and
-/// virial on the last step only.
+/// virial on thermo steps only. Forces do not depend on the thread count, so neither does any bit of the run.
 /// </remarks>
-internal sealed class SingleDomainVerlet
+public sealed class SingleDomainVerlet
 {
     private readonly MdState _state;
     private readonly IDomainPairStyle _pair;
@@ -25,12 +25,22 @@ internal sealed class SingleDomainVerlet
     private double[]? _charges;
     private long[] _keys = [];
 
-    public SingleDomainVerlet(MdState state, IDomainPairStyle pair, double skin, int every, int threads)
+    /// <summary>A run of <paramref name="state"/> with <paramref name="pair"/>.</summary>
+    /// <param name="state">Atoms, units and timestep; advanced in place. Box edges must be at least the list cutoff.</param>
+    /// <param name="pair">The pair style's domain loop.</param>
+    /// <param name="skinDistance">Neighbour skin, distance units (LAMMPS <c>neighbor skin bin</c>).</param>
+    /// <param name="rebuildEvery">Rebuild ghosts and list every this many steps (<c>neigh_modify every N check no</c>).</param>
+    /// <param name="threads">Threads of the list builds.</param>
+    public SingleDomainVerlet(MdState state, IDomainPairStyle pair, double skinDistance, int rebuildEvery, int threads)
     {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(pair);
+        ArgumentOutOfRangeException.ThrowIfNegative(skinDistance);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rebuildEvery, 1);
         _state = state;
         _pair = pair;
-        _listCutoff = pair.Cutoff + skin;
-        _every = every;
+        _listCutoff = pair.Cutoff + skinDistance;
+        _every = rebuildEvery;
         _list = new DomainNeighborList(threads);
         _forces = new ForceResult(state.AtomCount);
         var box = state.Box;
@@ -40,13 +50,23 @@ internal sealed class SingleDomainVerlet
         }
     }
 
+    /// <summary>The list of the last rebuild.</summary>
+    public DomainNeighborList List => _list;
+
     /// <summary>Sets up (rebuild, forces with energy and virial), runs <paramref name="steps"/> steps and returns
-    /// the thermo line of the last.</summary>
-    public ThermoSample Run(int steps)
+    /// the thermo line of the last, as <see cref="MdSimulation.Run"/> does.</summary>
+    /// <param name="steps">Steps to run.</param>
+    /// <param name="thermoEvery">Report every this many steps; 0 reports only the first and last.</param>
+    /// <param name="thermo">Receives each report; may be null.</param>
+    public ThermoSample Run(int steps, int thermoEvery = 0, Action<ThermoSample>? thermo = null)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        ArgumentOutOfRangeException.ThrowIfNegative(thermoEvery);
         var last = _state.Step + steps;
         Rebuild();
         Compute(ForceTerms.Energy | ForceTerms.Virial);
+        var sample = Thermo.Sample(_state, _forces.Energy, _forces.Virial, null);
+        thermo?.Invoke(sample);
         for (var n = 0; n < steps; n++)
         {
             _state.Step++;
@@ -59,10 +79,16 @@ internal sealed class SingleDomainVerlet
             {
                 ForwardPositions();
             }
-            Compute(_state.Step == last ? ForceTerms.Energy | ForceTerms.Virial : ForceTerms.Forces);
+            var report = _state.Step == last || (thermoEvery > 0 && _state.Step % thermoEvery == 0);
+            Compute(report ? ForceTerms.Energy | ForceTerms.Virial : ForceTerms.Forces);
             _integrator.FinalIntegrate(_state, _forces.Forces);
+            if (report)
+            {
+                sample = Thermo.Sample(_state, _forces.Energy, _forces.Virial, null);
+                thermo?.Invoke(sample);
+            }
         }
-        return Thermo.Sample(_state, _forces.Energy, _forces.Virial, null);
+        return sample;
     }
 
     private void Compute(ForceTerms terms)
