@@ -13,7 +13,7 @@ internal static class MdCommand
                                [--mix geometric|arithmetic] [--shift] [--kspace none|ewald|pppm] [--kspace-accuracy 1e-5]
                                [--timestep DT] [--skin 0.3] [--rebuild-every 10] [--steps 100] [--thermo 10]
                                [--domains 2x2x2] [--balance none|ring] [--balance-every N] [--checkpoint-every N]
-                               [--dump FILE] [--dump-every 100] [--threads N]
+                               [--langevin "T_START T_STOP DAMP SEED"] [--dump FILE] [--dump-every 100] [--threads N]
                                [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Velocity-Verlet (NVE) molecular dynamics from a LAMMPS data file (atom styles atomic, charge, full; orthogonal
@@ -40,6 +40,7 @@ internal static class MdCommand
           --balance ring         move domain boundaries along the ring axis to even out measured cost
           --balance-every N      steps between balancing rounds (default 5 rebuilds)
           --checkpoint-every N   steps between checkpoints (default 10 rebuilds); a lost node restarts from one
+          --langevin "T0 T1 DAMP SEED"   Langevin thermostat as LAMMPS' fix langevin (default: NVE)
           --dump FILE            LAMMPS dump (id type x y z) every --dump-every steps (default 100), for OVITO or VMD
           --threads N            threads per domain's pair loop (default: processors / domains on the node)
 
@@ -50,7 +51,7 @@ internal static class MdCommand
     {
         var o = new ParsedOptions(args,
             ["data", "units", "pair", "pair-coeff", "mix", "kspace", "kspace-accuracy", "timestep", "skin", "rebuild-every",
-                "steps", "thermo", "domains", "balance", "balance-every", "checkpoint-every", "dump", "dump-every", "threads",
+                "steps", "thermo", "domains", "balance", "balance-every", "checkpoint-every", "dump", "dump-every", "threads", "langevin",
                 .. Program.ClusterOptions, "json"],
             ["shift", "quiet"], Usage);
         if (o.Help)
@@ -74,6 +75,16 @@ internal static class MdCommand
             foreach (var line in o.All("pair-coeff"))
             {
                 builder.PairCoeff(line);
+            }
+            if (o.String("langevin") is { } langevin)
+            {
+                var fields = langevin.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                var values = fields.Select(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
+                if (values.Length != 4 || values.Any(double.IsNaN) || values[3] != Math.Floor(values[3]) || values[3] < 1 || values[3] > int.MaxValue)
+                {
+                    throw new UsageException($"--langevin '{langevin}': expected T_START T_STOP DAMP SEED, e.g. \"1.0 1.0 1.0 48279\"", Usage);
+                }
+                builder.Langevin(values[0], values[1], values[2], (int)values[3]);
             }
             if (o.String("timestep") is not null)
             {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Dataflow.Actors.Runtime.Telemetry;
 using Dataflow.Kernels.Compute;
+using Dataflow.Kernels.Md;
 using Dataflow.Kernels.Md.Domains;
 
 namespace Dataflow.Actors.Md;
@@ -48,6 +49,7 @@ public sealed class MdDomain : ReceiveActor
     private double _costSinceRebuild;
     private int _stepsSinceRebuild;
     private double _stepCost;
+    private double[]? _restoredForces;
 
     /// <summary>Creates domain <paramref name="index"/> holding <paramref name="atoms"/>.</summary>
     public MdDomain(string jobId, MdSetup setup, int index, int generation, long startStep, AtomPacket atoms, IActorRef driver,
@@ -63,6 +65,7 @@ public sealed class MdDomain : ReceiveActor
         _balance = setup.Spec.Balance == "ring" && _layout.RingLength > 1;
         _state = new DomainState(index, setup.System.Box, setup.System.Masses, setup.Units, setup.Timestep, setup.Charged);
         _state.Add(atoms);
+        _restoredForces = startStep > 0 ? atoms.Forces : null;
         _field = setup.CreateForceField(gEwald, threads);
         _telemetry = new StageTelemetry(jobId, "md-domain", $"domain-{index}", node);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
@@ -350,6 +353,20 @@ public sealed class MdDomain : ReceiveActor
 
     private void FinishStep()
     {
+        if (_step == _startStep && _restoredForces is not null)
+        {
+            // A restart resumes with the forces the checkpointed step used: a Langevin force depends on the
+            // half-step velocities, which the checkpoint no longer has (for conservative forces they are the same bits).
+            _state.SetForces(_restoredForces);
+            _restoredForces = null;
+        }
+        else if (Spec.Langevin is { } langevin)
+        {
+            // LAMMPS fix langevin post_force: after the pair and k-space forces, from the current velocities.
+            var target = langevin[0] + (Spec.Steps > 0 ? (double)_step / Spec.Steps : 0) * (langevin[1] - langevin[0]);
+            var step = new LangevinStep((int)langevin[3], _step, target, langevin[2], _setup.Timestep, _setup.Units);
+            LangevinThermostat.AddForces(step, _setup.System.Masses, _state.Ids, _state.Types, _state.Velocities, _state.Forces);
+        }
         if (_step > _startStep)
         {
             _state.FinalIntegrate();

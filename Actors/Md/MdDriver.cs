@@ -390,6 +390,9 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
             ["units"] = Spec.Units,
             ["pair"] = $"{Spec.PairStyle} {string.Join(" ", Spec.PairArguments!.Select(a => a.ToString(CultureInfo.InvariantCulture)))}",
             ["kspace"] = Spec.KSpace,
+            ["thermostat"] = Spec.Langevin is { } l
+                ? string.Create(CultureInfo.InvariantCulture, $"langevin {l[0]} {l[1]} {l[2]} {l[3]}")
+                : "nve",
             ["steps"] = Spec.Steps,
             ["atoms"] = atomsCount,
             ["domains"] = _setup.Grid.ToString(),
@@ -508,7 +511,7 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
     {
         var n = indices.Count;
         var packet = new AtomPacket(new int[n], new int[n], atoms.Charges is null ? null : new double[n], new double[3 * n],
-            new double[3 * n], new int[3 * n]);
+            new double[3 * n], new int[3 * n], atoms.Forces is null ? null : new double[3 * n]);
         for (var k = 0; k < n; k++)
         {
             var i = indices[k];
@@ -523,6 +526,10 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
                 packet.Positions[3 * k + a] = atoms.Positions[3 * i + a];
                 packet.Velocities[3 * k + a] = atoms.Velocities[3 * i + a];
                 packet.Images[3 * k + a] = atoms.Images[3 * i + a];
+                if (packet.Forces is not null)
+                {
+                    packet.Forces[3 * k + a] = atoms.Forces![3 * i + a];
+                }
             }
         }
         return packet;
@@ -534,7 +541,8 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         var all = parts.ToArray();
         var merged = new AtomPacket(all.SelectMany(p => p.Ids).ToArray(), all.SelectMany(p => p.Types).ToArray(),
             charged ? all.SelectMany(p => p.Charges!).ToArray() : null, all.SelectMany(p => p.Positions).ToArray(),
-            all.SelectMany(p => p.Velocities).ToArray(), all.SelectMany(p => p.Images).ToArray());
+            all.SelectMany(p => p.Velocities).ToArray(), all.SelectMany(p => p.Images).ToArray(),
+            all.All(p => p.Forces is not null) ? all.SelectMany(p => p.Forces!).ToArray() : null);
         var order = Enumerable.Range(0, merged.Count).OrderBy(i => merged.Ids[i]).ToList();
         return Select(merged, order);
     }

@@ -29,6 +29,7 @@ namespace Dataflow.Actors.Md;
 /// <param name="CheckpointEvery">Steps between checkpoints (a multiple of RebuildEvery).</param>
 /// <param name="DumpEvery">Steps between trajectory snapshots; 0 for none.</param>
 /// <param name="ThreadsPerDomain">Threads of each domain's pair loop; 0 for processors / domains per node.</param>
+/// <param name="Langevin">LAMMPS <c>fix langevin</c> arguments T_start T_stop damp seed, or null for NVE.</param>
 public sealed record MdJobSpec(
     string DataText,
     string SourceName,
@@ -50,7 +51,8 @@ public sealed record MdJobSpec(
     int BalanceEvery = 0,
     int CheckpointEvery = 0,
     int DumpEvery = 0,
-    int ThreadsPerDomain = 0)
+    int ThreadsPerDomain = 0,
+    double[]? Langevin = null)
 {
     /// <summary>Pair styles the domains run.</summary>
     public static readonly string[] PairStyles = ["lj/cut", "lj/cut/coul/long"];
@@ -142,6 +144,12 @@ public sealed record MdJobSpec(
         if (DumpEvery < 0)
         {
             throw new ArgumentException($"dump-every must be >= 0 (got {DumpEvery})", "dump-every");
+        }
+        if (Langevin is { } langevin && (langevin.Length != 4 || langevin[0] < 0 || langevin[1] < 0 || !(langevin[2] > 0)
+                || langevin[3] != Math.Floor(langevin[3]) || langevin[3] < 1 || langevin[3] > int.MaxValue))
+        {
+            throw new ArgumentException(
+                "langevin takes T_start T_stop damp seed (temperatures >= 0, damp > 0, seed a positive whole number)", "langevin");
         }
         if (ThreadsPerDomain < 0)
         {

@@ -94,6 +94,15 @@ public sealed class MdJobBuilder
     /// <summary>Trajectory snapshot every this many steps (sent to the client as the <c>dump</c> stream).</summary>
     public MdJobBuilder DumpEvery(int steps) { _spec = _spec with { DumpEvery = steps }; return this; }
 
+    /// <summary>A Langevin thermostat (LAMMPS <c>fix langevin T_start T_stop damp seed</c> with <c>fix nve</c>); the
+    /// random force of atom id at a step comes from a stream keyed by (seed, step, id), so runs stay bitwise
+    /// independent of the decomposition.</summary>
+    public MdJobBuilder Langevin(double startTemperature, double stopTemperature, double damp, int seed)
+    {
+        _spec = _spec with { Langevin = [startTemperature, stopTemperature, damp, seed] };
+        return this;
+    }
+
     /// <summary>Threads of each domain's pair loop (0: processors per domain on its node).</summary>
     public MdJobBuilder ThreadsPerDomain(int threads) { _spec = _spec with { ThreadsPerDomain = threads }; return this; }
 
@@ -133,6 +142,7 @@ public sealed record MdResult(
     string Units,
     string Pair,
     string Kspace,
+    string Thermostat,
     long Steps,
     int Atoms,
     string Domains,

@@ -3,7 +3,10 @@ namespace Dataflow.Kernels.Md.Domains;
 /// <summary>Whole atoms moving between domains (migration, ring passes) or to the driver (checkpoints, dumps):
 /// ids, types, charges, positions, velocities and image flags, per-atom vectors interleaved xyz.</summary>
 /// <param name="Charges">Charge per atom, or null for an uncharged system.</param>
-public sealed record AtomPacket(int[] Ids, int[] Types, double[]? Charges, double[] Positions, double[] Velocities, int[] Images)
+/// <param name="Forces">The forces of the step the atoms were taken at (checkpoints; a restart resumes with them,
+/// since a velocity-dependent force such as Langevin's cannot be recomputed from the saved velocities), or null.</param>
+public sealed record AtomPacket(int[] Ids, int[] Types, double[]? Charges, double[] Positions, double[] Velocities, int[] Images,
+    double[]? Forces = null)
 {
     /// <summary>An empty packet.</summary>
     public static AtomPacket Empty(bool charged) => new([], [], charged ? [] : null, [], [], []);

@@ -187,8 +187,18 @@ public sealed class DomainState
         return result;
     }
 
-    /// <summary>All owned atoms, copied.</summary>
-    public AtomPacket Snapshot() => Pack(Enumerable.Range(0, Owned).ToList());
+    /// <summary>All owned atoms, copied, with their current forces.</summary>
+    public AtomPacket Snapshot() =>
+        Pack(Enumerable.Range(0, Owned).ToList()) with { Forces = _forces.AsSpan(0, 3 * Owned).ToArray() };
+
+    /// <summary>Sets the owned atoms' forces (3 per atom, owned order), e.g. the ones a checkpoint saved.</summary>
+    public void SetForces(ReadOnlySpan<double> forces) => forces.CopyTo(_forces.AsSpan(0, 3 * Owned));
+
+    /// <summary>Owned velocities, interleaved xyz.</summary>
+    public ReadOnlySpan<double> Velocities => _v.AsSpan(0, 3 * Owned);
+
+    /// <summary>Owned atom types.</summary>
+    public ReadOnlySpan<int> Types => _types.AsSpan(0, Owned);
 
     /// <summary>Starts a ghost exchange: forgets the ghosts received and the ghost lists sent before.</summary>
     public void ClearGhosts()
