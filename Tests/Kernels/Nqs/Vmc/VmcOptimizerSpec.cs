@@ -13,6 +13,19 @@ public sealed class VmcOptimizerSpec(ITestOutputHelper output)
     [Fact]
     public void Default_vmc_reaches_chemical_accuracy_on_lih() => ReachesChemicalAccuracy("lih");
 
+    [Fact]
+    public void Equal_seeds_give_bitwise_equal_runs_through_the_annealing()
+    {
+        var options = new VmcOptions { Iterations = 20, Seed = 3 };
+        var a = VmcOptimizer.Run(BundledMolecules.Load("lih"), options);
+        var b = VmcOptimizer.Run(BundledMolecules.Load("lih"), options);
+        var c = VmcOptimizer.Run(BundledMolecules.Load("lih"), options with { Seed = 4 });
+        Assert.True(options.TemperatureAt(5) > 0 && options.TemperatureAt(15) == 0);
+        Assert.Equal(a.Parameters, b.Parameters);
+        Assert.Equal(a.History.Select(i => i.EnergyHartree), b.History.Select(i => i.EnergyHartree));
+        Assert.NotEqual(a.Parameters, c.Parameters);
+    }
+
     private void ReachesChemicalAccuracy(string molecule, int? iterations = null)
     {
         var options = new VmcOptions { Seed = 1 };
