@@ -242,9 +242,8 @@ public sealed class AutoregressiveSampler
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var phase = chunk.State is { } state
-            ? _model.StepPhase(state, chunk.LastTokens())
-            : _model.forward(chunk.PrefixTensor()).Phase;
+        using var tokens = chunk.PrefixTensor();
+        var phase = _model.Phase(tokens);
         using var asDouble = phase.to_type(ScalarType.Float64);
         return asDouble.data<double>().ToArray();
     }

@@ -5,7 +5,7 @@ namespace Dataflow.Kernels.Nqs;
 /// <summary>Key/value caches and electron counts of a batch of prefixes being decoded one orbital at a time by
 /// <see cref="TransformerWavefunction.Step"/>; rows can be dropped or duplicated with <see cref="Select(long[])"/>.</summary>
 /// <remarks>Owns its tensors (they belong to no dispose scope): dispose it when done. Caches are preallocated for
-/// all K + 1 positions, position-major [K + 1, B, heads, d/heads] per layer, so a step writes in place instead of
+/// all K positions, position-major [K, B, heads, d/heads] per layer, so a step writes in place instead of
 /// concatenating and the filled positions 0..i form one contiguous block.</remarks>
 public sealed class IncrementalState : IDisposable
 {

@@ -12,9 +12,10 @@ namespace Dataflow.Kernels.Nqs;
 /// of orbital i. Tokens that would make the electron count per spin unreachable are masked before the softmax
 /// (see <see cref="ConfigurationSpace.IsAllowed"/>), so the conditionals are normalised over valid completions
 /// and log|psi(x)| = 1/2 sum_i log p(x_i | x_&lt;i) is normalised over the space.</para>
-/// <para>One extra position K reads the last orbital's token; its final hidden state, which has attended to the
-/// whole configuration, feeds <c>phase_head</c> (an MLP) giving phi(x). The causal mask keeps positions 0..K-1
-/// blind to it, so the phase head changes the phase and never |psi|.</para>
+/// <para><c>phase_head</c> is an MLP of its own reading the one-hot tokens of the whole configuration [4 K] and giving
+/// phi(x). Sharing the decoder with the amplitude left the phase unable to flip the signs of the excitations that carry
+/// the correlation energy: VMC on LiH stalled at the Hartree-Fock energy. A separate network keeps |psi| independent of
+/// the phase parameters and the phase independent of the decoder.</para>
 /// <para>State-dict keys follow GPT-2: <c>wte</c>, <c>wpe</c>, <c>h.{l}.ln_1</c>, <c>h.{l}.attn.c_attn</c>, ...,
 /// <c>ln_f</c>, plus <c>amp_head</c> and <c>phase_head.fc</c>, <c>phase_head.out</c>.</para>
 /// </remarks>
@@ -26,7 +27,7 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     // Large negative logit for masked tokens: exp underflows to exactly 0 in float32 and float64, and unlike
     // -inf it leaves no NaN in the softmax or its gradient when a whole row is masked (invalid input).
     private const double MaskedLogit = -1e30;
-    private const int FileVersion = 1;
+    private const int FileVersion = 2;
     private const string FileMagic = "DFNQS";
 
     private readonly Embedding wte;
@@ -48,14 +49,14 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         DType = options.Float64 ? ScalarType.Float64 : ScalarType.Float32;
         var d = options.DModel;
         wte = nn.Embedding(OrbitalTokens.Count + 1, d, dtype: DType);
-        wpe = nn.Embedding(space.Orbitals + 1, d, dtype: DType);
+        wpe = nn.Embedding(space.Orbitals, d, dtype: DType);
         h = nn.ModuleList(Enumerable.Range(0, options.Layers)
             .Select(_ => new DecoderBlock(d, options.Heads, options.FeedForwardMultiple * d, DType))
             .ToArray());
         ln_f = nn.LayerNorm(d, dtype: DType);
         amp_head = nn.Linear(d, OrbitalTokens.Count, dtype: DType);
         phase_head = nn.Sequential(
-            ("fc", nn.Linear(d, options.PhaseHidden, dtype: DType)),
+            ("fc", nn.Linear(OrbitalTokens.Count * space.Orbitals, options.PhaseHidden, dtype: DType)),
             ("tanh", nn.Tanh()),
             ("out", nn.Linear(options.PhaseHidden, 1, dtype: DType)));
         RegisterComponents();
@@ -105,18 +106,27 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         CheckTokens(tokens);
         using var scope = NewDisposeScope();
         var k = Space.Orbitals;
-        var hidden = Hidden(WithStart(tokens));
-        var (logp, allowed) = MaskedLogProbabilities(hidden.narrow(1, 0, k), tokens);
+        var hidden = Hidden(WithStart(tokens.narrow(1, 0, k - 1)));
+        var (logp, allowed) = MaskedLogProbabilities(hidden, tokens);
         var index = tokens.unsqueeze(-1);
         var picked = logp.gather(2, index).squeeze(-1);
         var valid = allowed.gather(2, index).squeeze(-1).all(1);
         var logAmplitude = picked.sum(1).mul(0.5).masked_fill(valid.logical_not(), double.NegativeInfinity);
-        var phase = phase_head.forward(hidden.select(1, k)).squeeze(-1);
+        var phase = Phase(tokens);
         return scope.MoveToOuter(logAmplitude, phase);
     }
 
     /// <summary>log|psi(x)| and phi(x) of a batch of configurations, int64 tokens [B, K]; differentiable.</summary>
     public (Tensor LogAmplitude, Tensor Phase) LogAmplitudeAndPhase(Tensor tokens) => forward(tokens);
+
+    /// <summary>phi(x) [B] of configurations, int64 tokens [B, K], from the phase MLP alone; differentiable.</summary>
+    public Tensor Phase(Tensor tokens)
+    {
+        CheckTokens(tokens);
+        using var scope = NewDisposeScope();
+        var oneHot = nn.functional.one_hot(tokens, OrbitalTokens.Count).to_type(DType).flatten(1);
+        return phase_head.forward(oneHot).squeeze(-1).MoveToOuterDisposeScope();
+    }
 
     /// <summary>log|psi(x)| and phi(x) of configurations given flat, K tokens each; differentiable.</summary>
     public (Tensor LogAmplitude, Tensor Phase) LogAmplitudeAndPhase(ReadOnlySpan<byte> tokens)
@@ -131,8 +141,8 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     {
         CheckTokens(tokens);
         using var scope = NewDisposeScope();
-        var hidden = Hidden(WithStart(tokens));
-        var (logp, allowed) = MaskedLogProbabilities(hidden.narrow(1, 0, Space.Orbitals), tokens);
+        var hidden = Hidden(WithStart(tokens.narrow(1, 0, Space.Orbitals - 1)));
+        var (logp, allowed) = MaskedLogProbabilities(hidden, tokens);
         return logp.masked_fill(allowed.logical_not(), double.NegativeInfinity).MoveToOuterDisposeScope();
     }
 
@@ -156,7 +166,7 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         var headDim = Options.DModel / Options.Heads;
-        long[] shape = [Space.Orbitals + 1, batch, Options.Heads, headDim];
+        long[] shape = [Space.Orbitals, batch, Options.Heads, headDim];
         var keys = new Tensor[Options.Layers];
         var values = new Tensor[Options.Layers];
         for (var l = 0; l < Options.Layers; l++)
@@ -190,21 +200,6 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         var logits = amp_head.forward(x);
         var allowed = Allowed(state.AlphaUsed, state.BetaUsed, remaining);
         return MaskedLogSoftmax(logits, allowed).masked_fill(allowed.logical_not(), double.NegativeInfinity).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>After K steps, feeds the last orbital's tokens and returns phi [B] of the completed configurations.</summary>
-    public Tensor StepPhase(IncrementalState state, long[] lastTokens)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(lastTokens);
-        if (state.Position != Space.Orbitals)
-        {
-            throw new InvalidOperationException($"the phase needs all {Space.Orbitals} orbitals; the state is at position {state.Position}");
-        }
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var x = Advance(state, lastTokens);
-        return phase_head.forward(x).squeeze(-1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Writes the options, the space and the state dict to <paramref name="path"/>.</summary>

@@ -81,6 +81,50 @@ public static class VmcGradient
         return sum;
     }
 
+    /// <summary>Weights w_x = |psi(x)|^(2 <paramref name="exponent"/>) / sum_y |psi(y)|^(2 exponent) over the unique samples,
+    /// from their log-amplitudes; an exponent of 1 gives the model's probabilities renormalised to the sample.</summary>
+    /// <remarks>Summed in sample order, so equal samples give bitwise equal weights.</remarks>
+    public static double[] AmplitudeWeights(SampleResult samples, double exponent)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var logAmplitudes = samples.LogAmplitudes;
+        var max = double.NegativeInfinity;
+        foreach (var l in logAmplitudes)
+        {
+            max = Math.Max(max, l);
+        }
+        var weights = new double[logAmplitudes.Length];
+        var sum = 0.0;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = Math.Exp(2.0 * exponent * (logAmplitudes[i] - max));
+            sum += weights[i];
+        }
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] /= sum;
+        }
+        return weights;
+    }
+
+    /// <summary>Local energies of the annealed objective F = E - T S, S = -sum_x |psi(x)|^2 ln |psi(x)|^2: Re E_loc(x) + T ln |psi(x)|^2,
+    /// whose energy gradient is the gradient of F (Hibat-Allah et al., Nat. Mach. Intell. 3, 952 (2021)).</summary>
+    public static LocalEnergyResult WithEntropy(SampleResult samples, LocalEnergyResult localEnergy, double temperatureHartree)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentNullException.ThrowIfNull(localEnergy);
+        if (temperatureHartree == 0)
+        {
+            return localEnergy;
+        }
+        var real = new double[localEnergy.RealHartree.Length];
+        for (var i = 0; i < real.Length; i++)
+        {
+            real[i] = localEnergy.RealHartree[i] + 2.0 * temperatureHartree * samples.LogAmplitudes[localEnergy.Range.Start + i];
+        }
+        return localEnergy with { RealHartree = real };
+    }
+
     /// <summary>The gradient over all samples as doubles, laid out as <see cref="FlatParameters.Get"/>.</summary>
     public static double[] Compute(
         TransformerWavefunction model, SampleResult samples, LocalEnergyResult localEnergy, double energyHartree, int chunk = DefaultChunk)

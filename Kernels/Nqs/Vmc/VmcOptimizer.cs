@@ -34,6 +34,27 @@ public static class VmcOptimizer
         return Run(model, localEnergy, options, progress);
     }
 
+    /// <summary>The update direction of iteration <paramref name="t"/>: the energy gradient with count weights when
+    /// <see cref="VmcOptions.GradientWeightExponent"/> is 1 and the temperature 0, else the gradient of the annealed
+    /// objective with amplitude-power weights, centred on its own weighted mean.</summary>
+    private static double[] Gradient(
+        TransformerWavefunction model, SampleResult samples, LocalEnergyResult local, double energyHartree, VmcOptions options, int t)
+    {
+        var temperature = options.TemperatureAt(t);
+        if (options.GradientWeightExponent == 1.0 && temperature == 0.0)
+        {
+            return VmcGradient.Compute(model, samples, local, energyHartree);
+        }
+        var weights = VmcGradient.AmplitudeWeights(samples, options.GradientWeightExponent);
+        var annealed = VmcGradient.WithEntropy(samples, local, temperature);
+        var baseline = 0.0;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            baseline += weights[i] * annealed.RealHartree[i];
+        }
+        return VmcGradient.Partial(model, samples, weights, annealed, baseline).ToDoubles();
+    }
+
     /// <summary>Redraws the phase head's weights from N(0, <paramref name="std"/>^2 / fan_in) with a generator seeded by
     /// <paramref name="seed"/> (biases stay 0), so that phase differences start of order one.</summary>
     public static void InitializePhaseHead(TransformerWavefunction model, double std, long seed)
@@ -88,7 +109,7 @@ public static class VmcOptimizer
             var localSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();
-            var gradient = VmcGradient.Compute(model, samples, local, statistics.EnergyHartree);
+            var gradient = Gradient(model, samples, local, statistics.EnergyHartree, options, t);
             var learningRate = options.LearningRateAt(t);
             optimizer.Step(parameters, gradient, learningRate, options.WeightDecay);
             FlatParameters.Set(model, parameters);

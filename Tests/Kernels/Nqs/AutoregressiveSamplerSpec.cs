@@ -73,7 +73,7 @@ public sealed class AutoregressiveSamplerSpec
     public void Any_partition_of_the_prefixes_samples_exactly_the_single_sampler_multiset()
     {
         using var model = NqsTestModels.Create(8, 3, 3);
-        var options = new SamplerOptions { Samples = 200_000, Seed = 5, Iteration = 3, ChunkPrefixes = 64 };
+        var options = new SamplerOptions { Samples = 200_000, Seed = 5, Iteration = 3, ChunkPrefixes = 16 };
         var sampler = new AutoregressiveSampler(model, options);
         var single = sampler.Sample();
         Assert.True(single.Unique > 10 * options.ChunkPrefixes, $"{single.Unique} unique");

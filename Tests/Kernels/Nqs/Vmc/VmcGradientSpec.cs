@@ -44,6 +44,44 @@ public sealed class VmcGradientSpec
     }
 
     [Fact]
+    public void Entropy_shifted_gradient_matches_finite_differences_of_the_annealed_objective_on_lih()
+    {
+        const double temperature = 0.3;
+        using var model = Model(6, 2, 2, seed: 13);
+        var local = LocalEnergy.FromFcidump(BundledMolecules.Load("lih"));
+        double Objective()
+        {
+            var (_, w, _, e) = Exact(model, local);
+            return e + temperature * w.Sum(p => p * Math.Log(p));
+        }
+        var (all, weights, result, _) = Exact(model, local);
+        var modelWeights = VmcGradient.AmplitudeWeights(all, 1.0);
+        Assert.Equal(weights, modelWeights, new ToleranceComparer(1e-12));
+        var annealed = VmcGradient.WithEntropy(all, result, temperature);
+        var baseline = modelWeights.Select((w, i) => w * annealed.RealHartree[i]).Sum();
+        var gradient = VmcGradient.Partial(model, all, modelWeights, annealed, baseline).ToDoubles();
+
+        var theta = FlatParameters.Get(model);
+        var random = new Random(3);
+        var indices = Enumerable.Range(0, theta.Length).Where(i => Math.Abs(gradient[i]) > 1e-4).OrderBy(_ => random.Next()).Take(12).ToList();
+        Assert.Equal(12, indices.Count);
+        const double h = 1e-5;
+        foreach (var i in indices)
+        {
+            var shifted = (double[])theta.Clone();
+            shifted[i] = theta[i] + h;
+            FlatParameters.Set(model, shifted);
+            var plus = Objective();
+            shifted[i] = theta[i] - h;
+            FlatParameters.Set(model, shifted);
+            var minus = Objective();
+            var numeric = (plus - minus) / (2 * h);
+            Assert.True(Math.Abs(numeric - gradient[i]) < 1e-7 + 1e-5 * Math.Abs(numeric), $"[{i}]: autograd {gradient[i]}, finite difference {numeric}");
+        }
+        FlatParameters.Set(model, theta);
+    }
+
+    [Fact]
     public void Gradient_matches_central_finite_differences_of_the_exact_energy_on_h2()
     {
         using var model = Model(2, 1, 1, seed: 11);
