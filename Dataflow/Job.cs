@@ -20,4 +20,7 @@ public static class Job
 
     /// <summary>A molecular-dynamics job (<c>md</c>).</summary>
     public static Md.MdJobBuilder Md() => new();
+
+    /// <summary>A neural-network quantum state job (<c>nqs</c>).</summary>
+    public static Nqs.NqsJobBuilder Nqs() => new();
 }

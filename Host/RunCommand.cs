@@ -26,6 +26,7 @@ internal static class RunCommand
             "train" => TrainCommand.RunAsync(args[1..]),
             "fci" => FciCommand.RunAsync(args[1..]),
             "md" => MdCommand.RunAsync(args[1..]),
+            "nqs" => NqsCommand.RunAsync(args[1..]),
             _ => throw new UsageException($"unknown workload '{args[0]}'", s_usage),
         };
     }

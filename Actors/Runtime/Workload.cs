@@ -50,6 +50,7 @@ public static class Workloads
         Register(new Train.TrainWorkload());
         Register(new Fci.FciWorkload());
         Register(new Md.MdWorkload());
+        Register(new Nqs.NqsWorkload());
     }
 
     /// <summary>Adds a workload (later registrations replace earlier ones of the same name).</summary>

@@ -43,6 +43,14 @@ public sealed class AutoregressiveSampler
     /// <see cref="SampleSubtrees"/> or <see cref="SplitPrefixes"/>: at most about (3 K + 5) M, whatever N.</summary>
     public long PeakLivePrefixes { get; private set; }
 
+    /// <summary>Depth at which work is divided among logical samplers (<see cref="SampleSplit"/>).</summary>
+    public const int SplitDepth = 2;
+
+    /// <summary>All logical samples, drawn as the logical samplers of a distributed run draw them: the prefixes at
+    /// <see cref="SplitDepth"/> first, then their subtrees. Inference batches then hold the same prefixes as in a run
+    /// whose prefixes are divided among any number of samplers, so the bits are the same.</summary>
+    public SampleResult SampleSplit() => SampleSubtrees(SplitPrefixes(Math.Min(SplitDepth, _orbitals), 1)[0]);
+
     /// <summary>All <see cref="SamplerOptions.Samples"/> logical samples from the root.</summary>
     public SampleResult Sample() => SampleSubtrees(PrefixSet.Root(_options.Samples));
 

@@ -48,6 +48,30 @@ public sealed class GradientSum
         }
     }
 
+    /// <summary>The fixed-point values as two longs each (high, then low half), for messages.</summary>
+    public long[] ToBits()
+    {
+        var bits = new long[2 * _values.Length];
+        for (var i = 0; i < _values.Length; i++)
+        {
+            bits[2 * i] = (long)(_values[i] >> 64);
+            bits[2 * i + 1] = unchecked((long)(ulong)_values[i]);
+        }
+        return bits;
+    }
+
+    /// <summary>A sum from <see cref="ToBits"/>.</summary>
+    public static GradientSum FromBits(long[] bits)
+    {
+        ArgumentNullException.ThrowIfNull(bits);
+        var sum = new GradientSum(bits.Length / 2);
+        for (var i = 0; i < sum._values.Length; i++)
+        {
+            sum._values[i] = ((Int128)bits[2 * i] << 64) | unchecked((ulong)bits[2 * i + 1]);
+        }
+        return sum;
+    }
+
     /// <summary>The sum as doubles (each rounded once).</summary>
     public double[] ToDoubles()
     {

@@ -100,7 +100,7 @@ public static class VmcOptimizer
                 Seed = options.Seed,
                 Iteration = t,
             });
-            var samples = sampler.Sample();
+            var samples = sampler.SampleSplit();
             var samplingSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();

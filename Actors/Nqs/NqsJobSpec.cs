@@ -1,0 +1,74 @@
+using Dataflow.Kernels.Nqs;
+using Dataflow.Kernels.Nqs.Vmc;
+using Dataflow.Kernels.Quantum;
+
+namespace Dataflow.Actors.Nqs;
+
+/// <summary>The <c>nqs</c> workload's spec: the FCIDUMP text and the VMC settings (defaults those of
+/// <see cref="VmcOptions"/>).</summary>
+/// <param name="Samples">Logical samples per iteration at the end of the growth schedule; 0 keeps the default.</param>
+/// <param name="Eloc"><c>exact</c> or <c>sample-space</c>.</param>
+/// <param name="LogicalSamplers">Sampler work items per iteration (prefix groups).</param>
+/// <param name="Evaluators">Local-energy and gradient work items per iteration (cost-balanced sample ranges).</param>
+public sealed record NqsJobSpec(
+    string FcidumpText,
+    string SourceName,
+    int Iterations = 1000,
+    long Samples = 0,
+    long Seed = 1,
+    int Layers = 0,
+    int DModel = 0,
+    int Heads = 0,
+    string Eloc = "exact",
+    double? ReferenceHartree = null,
+    int LogicalSamplers = 4,
+    int Evaluators = 4)
+{
+    /// <summary>The VMC options these settings give.</summary>
+    public VmcOptions Options()
+    {
+        var defaults = new VmcOptions();
+        var model = defaults.Model;
+        model = model with
+        {
+            Layers = Layers > 0 ? Layers : model.Layers,
+            DModel = DModel > 0 ? DModel : model.DModel,
+            Heads = Heads > 0 ? Heads : model.Heads,
+        };
+        return defaults with
+        {
+            Iterations = Iterations,
+            Samples = Samples > 0 ? Samples : defaults.Samples,
+            InitialSamples = Samples > 0 ? Math.Min(defaults.InitialSamples, Samples) : defaults.InitialSamples,
+            Seed = Seed,
+            LocalEnergyMode = Eloc == "sample-space" ? LocalEnergyMode.SampleSpace : LocalEnergyMode.Exact,
+            Model = model,
+        };
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(FcidumpText))
+        {
+            throw new ArgumentException("fcidump is empty", "fcidump");
+        }
+        if (Eloc is not ("exact" or "sample-space"))
+        {
+            throw new ArgumentException($"eloc must be exact or sample-space (got '{Eloc}')", "eloc");
+        }
+        if (LogicalSamplers < 1 || Evaluators < 1)
+        {
+            throw new ArgumentException($"samplers and evaluators must be at least 1 (got {LogicalSamplers}, {Evaluators})", "samplers");
+        }
+        try
+        {
+            Options().Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException(e.Message, e.ParamName ?? "options", e);
+        }
+        FcidumpReader.ParseText(FcidumpText, SourceName);
+    }
+}

@@ -1,0 +1,85 @@
+using Dataflow.Actors.Nqs;
+using Dataflow.Actors.Runtime;
+
+namespace Dataflow.Nqs;
+
+/// <summary>Builds an <c>nqs</c> job: <c>Job.Nqs().Fcidump("h2o.fcidump").Iterations(1000).Build()</c>.</summary>
+/// <remarks>Defaults are <see cref="Kernels.Nqs.Vmc.VmcOptions"/>' (the settings that reach chemical accuracy on the
+/// bundled molecules).</remarks>
+public sealed class NqsJobBuilder
+{
+    private NqsJobSpec _spec = new("", "<none>");
+
+    /// <summary>Reads an FCIDUMP file.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public NqsJobBuilder Fcidump(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"FCIDUMP file {path} not found", path);
+        }
+        _spec = _spec with { FcidumpText = File.ReadAllText(path), SourceName = path };
+        return this;
+    }
+
+    /// <summary>Takes FCIDUMP text.</summary>
+    public NqsJobBuilder FcidumpText(string text, string sourceName = "<text>")
+    {
+        _spec = _spec with { FcidumpText = text, SourceName = sourceName };
+        return this;
+    }
+
+    /// <summary>VMC iterations.</summary>
+    public NqsJobBuilder Iterations(int iterations) { _spec = _spec with { Iterations = iterations }; return this; }
+
+    /// <summary>Logical samples per iteration at the end of the growth schedule.</summary>
+    public NqsJobBuilder Samples(long samples) { _spec = _spec with { Samples = samples }; return this; }
+
+    /// <summary>Seed of the model initialisation and the sampling streams.</summary>
+    public NqsJobBuilder Seed(long seed) { _spec = _spec with { Seed = seed }; return this; }
+
+    /// <summary>Transformer layers, width and heads (0 keeps a default).</summary>
+    public NqsJobBuilder Model(int layers, int dModel, int heads)
+    {
+        _spec = _spec with { Layers = layers, DModel = dModel, Heads = heads };
+        return this;
+    }
+
+    /// <summary>Local energy mode: <c>exact</c> or <c>sample-space</c>.</summary>
+    public NqsJobBuilder Eloc(string mode) { _spec = _spec with { Eloc = mode }; return this; }
+
+    /// <summary>An energy to report the error against (hartree).</summary>
+    public NqsJobBuilder Reference(double? energyHartree) { _spec = _spec with { ReferenceHartree = energyHartree }; return this; }
+
+    /// <summary>Logical samplers and evaluators per iteration.</summary>
+    public NqsJobBuilder Workers(int samplers, int evaluators)
+    {
+        _spec = _spec with { LogicalSamplers = samplers, Evaluators = evaluators };
+        return this;
+    }
+
+    /// <summary>Checks the job and returns it.</summary>
+    public NqsJob Build()
+    {
+        _spec.Validate();
+        return new NqsJob(_spec);
+    }
+}
+
+/// <summary>A built nqs job.</summary>
+public sealed record NqsJob(NqsJobSpec Spec) : IJobDefinition
+{
+    /// <inheritdoc />
+    public string Workload => NqsWorkload.Verb;
+
+    /// <inheritdoc />
+    public JobSpec ToSpec(string jobId) => new(jobId, Workload, Actors.Runtime.Workload.Encode(Spec));
+}
+
+/// <summary>One iteration of an nqs result's history.</summary>
+public sealed record NqsIteration(int Iteration, double Energy, double Variance, double Seconds);
+
+/// <summary>The result of an nqs job (its JSON).</summary>
+public sealed record NqsResult(string Workload, string Fcidump, double Energy, double EnergyStdErr, double Variance,
+    int Iterations, int NUnique, double Seconds, int PlacementChanges, NqsIteration[] History, double? Reference = null,
+    double? Error = null);

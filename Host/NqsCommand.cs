@@ -1,0 +1,96 @@
+using System.Globalization;
+using Dataflow.Kernels.Quantum;
+using Dataflow.Nqs;
+
+namespace Dataflow.Host;
+
+/// <summary><c>dataflow run nqs</c>: ground-state energy by variational Monte Carlo with a transformer wavefunction.</summary>
+internal static class NqsCommand
+{
+    private static readonly string s_usage = $"""
+        usage: dataflow run nqs --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--iterations 1000] [--samples N] [--seed 1]
+                                [--layers L] [--d-model D] [--heads H] [--eloc exact|sample-space] [--reference E]
+                                [--samplers 4] [--evaluators 4] [--cluster HOST:PORT] [--json FILE] [--quiet]
+
+        Variational Monte Carlo with an autoregressive transformer wavefunction: each iteration the logical
+        samplers draw unique configurations with counts (exact autoregressive sampling), the evaluators compute
+        local energies of cost-balanced sample ranges and partial energy gradients, and the driver takes an AdamW
+        step. The bundled molecules ({string.Join(", ", BundledMolecules.Names)}, STO-3G, Psi4) can be named instead
+        of a file; their FCI energy is the default --reference.
+
+          --iterations N     VMC iterations (default 1000)
+          --samples N        logical samples per iteration once grown (default 1e12)
+          --seed K           model initialisation and sampling streams
+          --layers, --d-model, --heads   transformer size (defaults 2, 16, 4)
+          --eloc MODE        exact (default) or sample-space local energies
+          --reference E      report the error against this energy (hartree)
+          --samplers N, --evaluators N   work items per iteration (the history depends on --samplers only)
+
+        example: dataflow run nqs --fcidump lih --json lih.json
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var o = new ParsedOptions(args,
+            ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers", "evaluators",
+                .. Program.ClusterOptions, "json"], ["quiet"], s_usage);
+        if (o.Help)
+        {
+            Console.Out.WriteLine(s_usage);
+            return 0;
+        }
+        var name = o.String("fcidump") ?? throw new UsageException("nqs needs --fcidump FILE", s_usage);
+        var path = FciCommand.ResolveFcidump(name);
+        double? reference = o.String("reference") is null ? null : o.Double("reference", 0);
+        if (reference is null && BundledMolecules.Names.Contains(name.ToLowerInvariant()) && !File.Exists(name))
+        {
+            reference = BundledMolecules.Reference(name.ToLowerInvariant()).FciEnergyHartree;
+        }
+        NqsJob job;
+        try
+        {
+            job = Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", 1000)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
+                .Model(o.Int("layers", 0), o.Int("d-model", 0), o.Int("heads", 0)).Eloc(o.String("eloc") ?? "exact")
+                .Reference(reference).Workers(o.Int("samplers", 4), o.Int("evaluators", 4)).Build();
+        }
+        catch (FcidumpFormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"invalid nqs job: {e.Message}");
+        }
+        var result = (await RunCommand.ExecuteAsync(o, job, p => Describe(p))).As<NqsResult>();
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+            workload          nqs
+            fcidump           {result.Fcidump}
+            energy            {result.Energy:F8} +- {result.EnergyStdErr:E1} Ha (mean of the last iterations)
+            variance          {result.Variance:E3} Ha^2
+            iterations        {result.Iterations} (unique samples at the end {result.NUnique})
+            seconds           {result.Seconds:F1}
+            """));
+        if (result.Reference is { } r)
+        {
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"reference         {r:F8} Ha (error {result.Error * 1e3:F3} mHa; chemical accuracy 1.6 mHa)"));
+        }
+        return 0;
+    }
+
+    private static string Describe(Actors.Runtime.JobProgress p)
+    {
+        var m = p.Metrics;
+        if (!m.TryGetValue("energy", out var e))
+        {
+            return p.Note;
+        }
+        var error = m.TryGetValue("error", out var d) ? string.Create(CultureInfo.InvariantCulture, $" (error {d * 1e3:F2} mHa)") : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"E {e:F6}{error} var {m["variance"]:E1} unique {m["unique"]:F0} s/l/g {m["samplingSeconds"]:F2}/{m["localEnergySeconds"]:F2}/{m["gradientSeconds"]:F2} s");
+    }
+}
