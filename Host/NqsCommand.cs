@@ -10,7 +10,8 @@ internal static class NqsCommand
     private static readonly string s_usage = $"""
         usage: dataflow run nqs --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--iterations 1000] [--samples N] [--seed 1]
                                 [--layers L] [--d-model D] [--heads H] [--eloc exact|sample-space] [--reference E]
-                                [--samplers 4] [--evaluators 4] [--cluster HOST:PORT] [--json FILE] [--quiet]
+                                [--samplers 4] [--evaluators 4] [--checkpoint-every 10] [--resume DIR]
+                                [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Variational Monte Carlo with an autoregressive transformer wavefunction: each iteration the logical
         samplers draw unique configurations with counts (exact autoregressive sampling), the evaluators compute
@@ -25,6 +26,8 @@ internal static class NqsCommand
           --eloc MODE        exact (default) or sample-space local energies
           --reference E      report the error against this energy (hartree)
           --samplers N, --evaluators N   work items per iteration (the history depends on --samplers only)
+          --resume DIR       write checkpoints to DIR every --checkpoint-every iterations and, when DIR already
+                             holds one, continue from it (the same options give the history of an uninterrupted run)
 
         example: dataflow run nqs --fcidump lih --json lih.json
         """;
@@ -33,7 +36,7 @@ internal static class NqsCommand
     {
         var o = new ParsedOptions(args,
             ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers", "evaluators",
-                .. Program.ClusterOptions, "json"], ["quiet"], s_usage);
+                "checkpoint-every", "resume", .. Program.ClusterOptions, "json"], ["quiet"], s_usage);
         if (o.Help)
         {
             Console.Out.WriteLine(s_usage);
@@ -51,7 +54,8 @@ internal static class NqsCommand
         {
             job = Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", 1000)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
                 .Model(o.Int("layers", 0), o.Int("d-model", 0), o.Int("heads", 0)).Eloc(o.String("eloc") ?? "exact")
-                .Reference(reference).Workers(o.Int("samplers", 4), o.Int("evaluators", 4)).Build();
+                .Reference(reference).Workers(o.Int("samplers", 4), o.Int("evaluators", 4))
+                .Checkpoints(o.Int("checkpoint-every", 10), o.String("resume")).Build();
         }
         catch (FcidumpFormatException e)
         {

@@ -44,7 +44,7 @@ public sealed class NqsDriver : ReceiveActor
     private double _localSeconds;
 
     /// <summary>Creates the driver.</summary>
-    public NqsDriver(JobSpec spec, IActorRef client)
+    public NqsDriver(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered)
     {
         _spec = spec;
         _client = client;
@@ -60,6 +60,24 @@ public sealed class NqsDriver : ReceiveActor
         }
         _parameters = FlatParameters.Get(_model);
         _optimizer = new VmcAdamW(_parameters.Length);
+        // A successor coordinator's replica, else the checkpoint directory's file: continue where it stopped.
+        var checkpoint = recovered is not null
+            ? NqsCheckpoint.FromBytes(recovered.Checkpoint)
+            : _job.CheckpointDirectory is { } dir ? NqsCheckpoint.Load(dir) : null;
+        if (checkpoint is not null)
+        {
+            if (checkpoint.Parameters.Length != _parameters.Length)
+            {
+                throw new ArgumentException(
+                    $"the checkpoint holds {checkpoint.Parameters.Length} parameters, this model {_parameters.Length}: not this job's", "resume");
+            }
+            checkpoint.Parameters.CopyTo(_parameters, 0);
+            FlatParameters.Set(_model, _parameters);
+            _optimizer.Restore(checkpoint.M, checkpoint.V, checkpoint.Steps);
+            _history.AddRange(checkpoint.History);
+            _iteration = checkpoint.Iteration;
+            _placementChanges = recovered?.PlacementChanges ?? 0;
+        }
 
         Receive<NodesChanged>(changed =>
         {
@@ -221,7 +239,26 @@ public sealed class NqsDriver : ReceiveActor
         }
         _client.Tell(new JobProgress(_spec.JobId, _iteration + 1, _options.Iterations, metrics, ""));
         _iteration++;
+        if (_iteration % _job.CheckpointEvery == 0 || _iteration == _options.Iterations)
+        {
+            Checkpoint();
+        }
         StartSampling();
+    }
+
+    private void Checkpoint()
+    {
+        var (m, v, steps) = _optimizer.State;
+        var checkpoint = new NqsCheckpoint(_iteration, (double[])_parameters.Clone(), m, v, steps, _history.ToArray());
+        if (_job.CheckpointDirectory is { } dir)
+        {
+            checkpoint.Save(dir);
+        }
+        var replica = new ReplicateCheckpoint(_spec, _client, _iteration, checkpoint.ToBytes(), _placementChanges, _clock.Elapsed.TotalSeconds);
+        foreach (var node in _nodes)
+        {
+            Context.ActorSelection(node.AgentPath).Tell(replica);
+        }
     }
 
     private void Collect(Round round, int generation, int iteration, int index, object part, int expected,

@@ -10,6 +10,9 @@ namespace Dataflow.Actors.Nqs;
 /// <param name="Eloc"><c>exact</c> or <c>sample-space</c>.</param>
 /// <param name="LogicalSamplers">Sampler work items per iteration (prefix groups).</param>
 /// <param name="Evaluators">Local-energy and gradient work items per iteration (cost-balanced sample ranges).</param>
+/// <param name="CheckpointEvery">Iterations between checkpoints (replicated to every node, and written to
+/// <paramref name="CheckpointDirectory"/> when given).</param>
+/// <param name="CheckpointDirectory">Directory on the driver's node to write checkpoints to and resume from.</param>
 public sealed record NqsJobSpec(
     string FcidumpText,
     string SourceName,
@@ -22,7 +25,9 @@ public sealed record NqsJobSpec(
     string Eloc = "exact",
     double? ReferenceHartree = null,
     int LogicalSamplers = 4,
-    int Evaluators = 4)
+    int Evaluators = 4,
+    int CheckpointEvery = 10,
+    string? CheckpointDirectory = null)
 {
     /// <summary>The VMC options these settings give.</summary>
     public VmcOptions Options()
@@ -56,6 +61,10 @@ public sealed record NqsJobSpec(
         if (Eloc is not ("exact" or "sample-space"))
         {
             throw new ArgumentException($"eloc must be exact or sample-space (got '{Eloc}')", "eloc");
+        }
+        if (CheckpointEvery < 1)
+        {
+            throw new ArgumentException($"checkpoint-every must be at least 1 (got {CheckpointEvery})", "checkpoint-every");
         }
         if (LogicalSamplers < 1 || Evaluators < 1)
         {

@@ -29,7 +29,7 @@ public sealed class NqsWorkload : Workload
 
     /// <inheritdoc />
     public override Props DriverProps(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered) =>
-        Props.Create(() => new NqsDriver(spec, client)).WithDispatcher("akka.actor.compute-dispatcher");
+        Props.Create(() => new NqsDriver(spec, client, recovered)).WithDispatcher("akka.actor.compute-dispatcher");
 
     /// <inheritdoc />
     public override Props StageProps(JobSpec spec, string node) =>

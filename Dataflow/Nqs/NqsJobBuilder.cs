@@ -58,6 +58,14 @@ public sealed class NqsJobBuilder
         return this;
     }
 
+    /// <summary>Checkpoints every <paramref name="every"/> iterations, written to <paramref name="directory"/> when given
+    /// (and resumed from it when it already holds one).</summary>
+    public NqsJobBuilder Checkpoints(int every, string? directory = null)
+    {
+        _spec = _spec with { CheckpointEvery = every, CheckpointDirectory = directory is null ? null : Path.GetFullPath(directory) };
+        return this;
+    }
+
     /// <summary>Checks the job and returns it.</summary>
     public NqsJob Build()
     {

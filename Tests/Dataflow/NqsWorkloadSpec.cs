@@ -36,6 +36,47 @@ public sealed class NqsWorkloadSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_cancelled_run_resumed_from_its_checkpoint_directory_gives_the_uninterrupted_history()
+    {
+        var dir = Directory.CreateTempSubdirectory("dataflow-nqs-resume-");
+        try
+        {
+            await using var cluster = await DataflowCluster.StartEmbeddedAsync();
+            NqsJobBuilder Job20() => Job.Nqs().Fcidump(BundledMolecules.Path("lih")).Iterations(20).Workers(2, 2);
+            var whole = (await cluster.RunAsync(Job20().Build())).As<NqsResult>();
+
+            var resumable = Job20().Checkpoints(5, dir.FullName).Build();
+            using var cancel = new CancellationTokenSource();
+            var progress = new SynchronousProgress(p =>
+            {
+                if (p.Done >= 12)
+                {
+                    cancel.Cancel();
+                }
+            });
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cluster.RunAsync(resumable, progress, cancel.Token));
+            var saved = global::Dataflow.Actors.Nqs.NqsCheckpoint.Load(dir.FullName);
+            Assert.NotNull(saved);
+            Assert.InRange(saved.Iteration, 10, 15);
+            // The cancelled job may still write one more checkpoint while it stops: wait for the driver to end.
+            await Task.Delay(1000);
+
+            var resumed = (await cluster.RunAsync(resumable)).As<NqsResult>();
+            Assert.Equal(whole.History.Select(h => h.Energy), resumed.History.Select(h => h.Energy));
+            Assert.Equal(whole.Energy, resumed.Energy);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private sealed class SynchronousProgress(Action<global::Dataflow.Actors.Runtime.JobProgress> report) : IProgress<global::Dataflow.Actors.Runtime.JobProgress>
+    {
+        public void Report(global::Dataflow.Actors.Runtime.JobProgress value) => report(value);
+    }
+
+    [Fact]
     public async Task Default_run_of_h2_reaches_chemical_accuracy_through_the_actors()
     {
         var reference = BundledMolecules.Reference("h2").FciEnergyHartree;

@@ -15,6 +15,23 @@ public sealed class VmcAdamW(int length, double beta1 = 0.9, double beta2 = 0.99
     /// <summary>Steps taken.</summary>
     public int Steps { get; private set; }
 
+    /// <summary>The moment estimates and step count, for checkpoints.</summary>
+    public (double[] M, double[] V, int Steps) State => ((double[])_m.Clone(), (double[])_v.Clone(), Steps);
+
+    /// <summary>Restores a state from <see cref="State"/>.</summary>
+    public void Restore(double[] m, double[] v, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(v);
+        if (m.Length != _m.Length || v.Length != _v.Length)
+        {
+            throw new ArgumentException($"a state for {m.Length} parameters, expected {_m.Length}", nameof(m));
+        }
+        m.CopyTo(_m, 0);
+        v.CopyTo(_v, 0);
+        Steps = steps;
+    }
+
     /// <summary>Updates <paramref name="parameters"/> in place from <paramref name="gradient"/>.</summary>
     public void Step(Span<double> parameters, ReadOnlySpan<double> gradient, double learningRate, double weightDecay)
     {
