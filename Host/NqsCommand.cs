@@ -10,7 +10,7 @@ internal static class NqsCommand
     private static readonly string s_usage = $"""
         usage: dataflow run nqs --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--iterations 1000] [--samples N] [--seed 1]
                                 [--layers L] [--d-model D] [--heads H] [--eloc exact|sample-space] [--reference E]
-                                [--samplers 4] [--evaluators 4] [--checkpoint-every 10] [--resume DIR]
+                                [--samplers 4] [--evaluators 4] [--checkpoint-every 10] [--resume DIR] [--plot FILE.png]
                                 [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Variational Monte Carlo with an autoregressive transformer wavefunction: each iteration the logical
@@ -26,6 +26,8 @@ internal static class NqsCommand
           --eloc MODE        exact (default) or sample-space local energies
           --reference E      report the error against this energy (hartree)
           --samplers N, --evaluators N   work items per iteration (the history depends on --samplers only)
+          --plot FILE        PNG of the convergence: the error against --reference on a log scale with the
+                             chemical-accuracy line (the energy itself without a reference)
           --resume DIR       write checkpoints to DIR every --checkpoint-every iterations and, when DIR already
                              holds one, continue from it (the same options give the history of an uninterrupted run)
 
@@ -36,7 +38,7 @@ internal static class NqsCommand
     {
         var o = new ParsedOptions(args,
             ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers", "evaluators",
-                "checkpoint-every", "resume", .. Program.ClusterOptions, "json"], ["quiet"], s_usage);
+                "checkpoint-every", "resume", "plot", .. Program.ClusterOptions, "json"], ["quiet"], s_usage);
         if (o.Help)
         {
             Console.Out.WriteLine(s_usage);
@@ -70,6 +72,10 @@ internal static class NqsCommand
             throw new UsageException($"invalid nqs job: {e.Message}");
         }
         var result = (await RunCommand.ExecuteAsync(o, job, p => Describe(p))).As<NqsResult>();
+        if (o.String("plot") is { } plot)
+        {
+            Plot.ConvergencePlot.Write(plot, result.History.Select(h => h.Energy).ToArray(), result.Reference);
+        }
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             workload          nqs
             fcidump           {result.Fcidump}

@@ -19,9 +19,11 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
         try
         {
             var embeddedJson = Path.Combine(dir.FullName, "embedded.json");
-            var embedded = await LocalHosts.RunCliAsync([.. s_job, "--json", embeddedJson], s_runLimit);
+            var plot = Path.Combine(dir.FullName, "convergence.png");
+            var embedded = await LocalHosts.RunCliAsync([.. s_job, "--json", embeddedJson, "--plot", plot], s_runLimit);
             Assert.True(embedded.ExitCode == 0, embedded.Stderr);
             Assert.Contains("reference", embedded.Stdout);
+            AssertConvergencePng(File.ReadAllBytes(plot));
 
             using var hosts = new LocalHosts();
             for (var i = 0; i < 3; i++)
@@ -44,6 +46,28 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    /// <summary>A valid PNG (signature, 800 x 500 RGB header, the standard IEND CRC 0xAE426082) whose pixels hold the
+    /// chemical-accuracy line (green) and the error curve (blue).</summary>
+    private static void AssertConvergencePng(byte[] png)
+    {
+        Assert.Equal([137, 80, 78, 71, 13, 10, 26, 10], png[..8]);
+        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
+        Assert.Equal(800, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+        Assert.Equal(500, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+        Assert.Equal([0xAE, 0x42, 0x60, 0x82], png[^4..]);
+        var idatLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(33));
+        Assert.Equal("IDAT", System.Text.Encoding.ASCII.GetString(png, 37, 4));
+        using var zlib = new System.IO.Compression.ZLibStream(new MemoryStream(png, 41, idatLength), System.IO.Compression.CompressionMode.Decompress);
+        using var raw = new MemoryStream();
+        zlib.CopyTo(raw);
+        var bytes = raw.ToArray();
+        Assert.Equal(500 * (1 + 800 * 3), bytes.Length);
+        int Count(byte r, byte g, byte b) => Enumerable.Range(0, 500).Sum(row =>
+            Enumerable.Range(0, 800).Count(x => bytes[row * 2401 + 1 + 3 * x] == r && bytes[row * 2401 + 2 + 3 * x] == g && bytes[row * 2401 + 3 + 3 * x] == b));
+        Assert.True(Count(44, 160, 44) > 700, "the chemical-accuracy line");
+        Assert.True(Count(31, 119, 180) > 500, "the error curve");
     }
 
     [Fact]
