@@ -14,7 +14,7 @@ public sealed class ElasticPlacementSpec() : TestKit(DataflowNode.LoadConfig(new
     [Fact]
     public async Task Members_join_and_leave_and_logical_workers_move_without_changing_the_result()
     {
-        var job = Job.Train().Model(TrainModelKind.Cnn).LogicalWorkers(6).Steps(320).Seed(5).CheckpointEvery(25)
+        var job = Job.Train().Model(TrainModelKind.Cnn).LogicalWorkers(6).Steps(640).Seed(5).CheckpointEvery(25)
             .BatchPerWorker(32).Build();
 
         // Reference: the single-process training loop, an independent path through the same kernels.
@@ -52,7 +52,8 @@ public sealed class ElasticPlacementSpec() : TestKit(DataflowNode.LoadConfig(new
                         placements.Add(p.Note);
                     }
                 }
-                // Scale out at step 10; once the new node holds workers, scale in by letting node 1 leave.
+                // Scale out at step 10; once the new node holds workers, scale in by letting node 1 leave. The run is
+                // long enough (640 steps) that a graceful leave, which takes seconds, re-places before it ends.
                 if (p.Done >= 10 && Interlocked.Exchange(ref joined, 1) == 0)
                 {
                     stepAtJoin = p.Done;
