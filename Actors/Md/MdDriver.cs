@@ -8,6 +8,7 @@ using Akka.Event;
 using Dataflow.Actors.Runtime;
 using Dataflow.Kernels.Md;
 using Dataflow.Kernels.Md.Domains;
+using Dataflow.Kernels.Numerics;
 using Dataflow.Kernels.Scheduling;
 
 namespace Dataflow.Actors.Md;
@@ -46,6 +47,7 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
     private long _firstStep;
     private double _loopStartSeconds = -1;
     private bool _ended;
+    private long _lastDumpStep = -1;
 
     /// <summary>Creates the driver; <paramref name="recovered"/> resumes from a replicated checkpoint.</summary>
     public MdDriver(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered)
@@ -185,7 +187,7 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         {
             lists[layout.OwnerOf(atoms.Positions[3 * i], atoms.Positions[3 * i + 1], atoms.Positions[3 * i + 2])].Add(i);
         }
-        return lists.Select(l => Select(atoms, l)).ToArray();
+        return lists.Select(atoms.Select).ToArray();
     }
 
     private void OnReady(MdActorReady ready)
@@ -363,8 +365,6 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         }
     }
 
-    private long _lastDumpStep = -1;
-
     private string DumpFrame(long step, AtomPacket atoms)
     {
         var system = new MdSystem(_setup.System.Box, _setup.System.TypeCount, atoms.Ids, atoms.Types, atoms.Positions,
@@ -507,34 +507,6 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         system.Charges is null ? null : (double[])system.Charges.Clone(), (double[])system.Positions.Clone(),
         (double[])system.Velocities.Clone(), (int[])system.Images.Clone());
 
-    private static AtomPacket Select(AtomPacket atoms, List<int> indices)
-    {
-        var n = indices.Count;
-        var packet = new AtomPacket(new int[n], new int[n], atoms.Charges is null ? null : new double[n], new double[3 * n],
-            new double[3 * n], new int[3 * n], atoms.Forces is null ? null : new double[3 * n]);
-        for (var k = 0; k < n; k++)
-        {
-            var i = indices[k];
-            packet.Ids[k] = atoms.Ids[i];
-            packet.Types[k] = atoms.Types[i];
-            if (packet.Charges is not null)
-            {
-                packet.Charges[k] = atoms.Charges![i];
-            }
-            for (var a = 0; a < 3; a++)
-            {
-                packet.Positions[3 * k + a] = atoms.Positions[3 * i + a];
-                packet.Velocities[3 * k + a] = atoms.Velocities[3 * i + a];
-                packet.Images[3 * k + a] = atoms.Images[3 * i + a];
-                if (packet.Forces is not null)
-                {
-                    packet.Forces[3 * k + a] = atoms.Forces![3 * i + a];
-                }
-            }
-        }
-        return packet;
-    }
-
     /// <summary>Domain packets merged into one, in atom-id order.</summary>
     private static AtomPacket Merge(IEnumerable<AtomPacket> parts, bool charged)
     {
@@ -543,8 +515,7 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
             charged ? all.SelectMany(p => p.Charges!).ToArray() : null, all.SelectMany(p => p.Positions).ToArray(),
             all.SelectMany(p => p.Velocities).ToArray(), all.SelectMany(p => p.Images).ToArray(),
             all.All(p => p.Forces is not null) ? all.SelectMany(p => p.Forces!).ToArray() : null);
-        var order = Enumerable.Range(0, merged.Count).OrderBy(i => merged.Ids[i]).ToList();
-        return Select(merged, order);
+        return merged.Select(Enumerable.Range(0, merged.Count).OrderBy(i => merged.Ids[i]).ToList());
     }
 
     private sealed class ThermoAggregate

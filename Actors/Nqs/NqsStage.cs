@@ -14,6 +14,7 @@ public sealed class NqsStage : ReceiveActor
 {
     private readonly string _node;
     private readonly NqsJobSpec _job;
+    private readonly VmcOptions _options;
     private readonly StageTelemetry _telemetry;
     private TransformerWavefunction? _model;
     private LocalEnergy? _localEnergy;
@@ -24,6 +25,7 @@ public sealed class NqsStage : ReceiveActor
     {
         _node = node;
         _job = Workload.Decode<NqsJobSpec>(spec);
+        _options = _job.Options();
         _telemetry = new StageTelemetry(spec.JobId, "nqs", Self.Path.Name, node);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         Receive<NqsSampleWork>(w => Run(w.Generation, () =>
@@ -34,7 +36,7 @@ public sealed class NqsStage : ReceiveActor
                 var sampler = new AutoregressiveSampler(model, new SamplerOptions
                 {
                     Samples = w.Samples,
-                    Seed = _job.Options().Seed,
+                    Seed = _options.Seed,
                     Iteration = w.Iteration,
                 });
                 var result = sampler.SampleSubtrees(w.Prefixes[k]);
@@ -47,7 +49,7 @@ public sealed class NqsStage : ReceiveActor
             Model(w.Parameters);
             for (var k = 0; k < w.Evaluators.Length; k++)
             {
-                var result = _localEnergy!.Compute(w.Samples, _evaluator, _job.Options().LocalEnergyMode, w.Ranges[k]);
+                var result = _localEnergy!.Compute(w.Samples, _evaluator, _options.LocalEnergyMode, w.Ranges[k]);
                 _telemetry.AddItems(w.Ranges[k].Count);
                 Sender.Tell(new NqsLocalEnergies(w.Generation, w.Iteration, w.Evaluators[k], result));
             }
@@ -87,10 +89,9 @@ public sealed class NqsStage : ReceiveActor
     {
         if (_model is null)
         {
-            var options = _job.Options();
-            TorchRuntime.EnsureLoaded(options.Threads);
+            TorchRuntime.EnsureLoaded(_options.Threads);
             _localEnergy = LocalEnergy.FromFcidump(FcidumpReader.ParseText(_job.FcidumpText, _job.SourceName));
-            _model = new TransformerWavefunction(_localEnergy.Space, options.Model, options.Seed);
+            _model = new TransformerWavefunction(_localEnergy.Space, _options.Model, _options.Seed);
             _evaluator = new TransformerEvaluator(_model);
         }
         FlatParameters.Set(_model, parameters);

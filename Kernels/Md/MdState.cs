@@ -69,11 +69,20 @@ public sealed class MdState
 
     /// <summary>Moves every atom outside the box back in by whole box lengths and counts the crossing in its image
     /// flags, as LAMMPS' <c>Domain::pbc</c> does before each neighbour-list build.</summary>
-    public void WrapIntoBox()
+    public void WrapIntoBox() => Wrap(Box, Positions, Images, Ids, Step);
+
+    /// <summary>Wraps positions into <paramref name="box"/> as <see cref="WrapIntoBox"/> does, for any set of atoms (a
+    /// whole state or a domain's owned atoms).</summary>
+    /// <param name="box">The periodic box.</param>
+    /// <param name="positions">Positions, interleaved xyz; updated.</param>
+    /// <param name="images">Image flags, interleaved xyz; updated.</param>
+    /// <param name="ids">Atom ids, for the error message.</param>
+    /// <param name="step">Step number, for the error message.</param>
+    /// <exception cref="InvalidOperationException">A coordinate is not finite or many box lengths out (a blow-up).</exception>
+    public static void Wrap(OrthogonalBox box, Span<double> positions, Span<int> images, ReadOnlySpan<int> ids, long step)
     {
-        var box = Box;
-        var x = Positions;
-        var image = Images;
+        ArgumentNullException.ThrowIfNull(box);
+        var x = positions;
         for (var axis = 0; axis < 3; axis++)
         {
             var lo = box.Lo(axis);
@@ -85,20 +94,20 @@ public sealed class MdState
                 if (!double.IsFinite(x[k]) || x[k] < lo - 10 * length || x[k] >= hi + 10 * length)
                 {
                     throw new InvalidOperationException(
-                        $"atom {Ids[k / 3]} has coordinate {"xyz"[axis]} = {x[k]} at step {Step}: the simulation has blown up "
+                        $"atom {ids[k / 3]} has coordinate {"xyz"[axis]} = {x[k]} at step {step}: the simulation has blown up "
                         + "(timestep too large, or atoms started overlapping)");
                 }
                 // Loops, not ifs: an atom more than a box length out (a bad start) is still brought in.
                 while (x[k] < lo)
                 {
                     x[k] += length;
-                    image[k]--;
+                    images[k]--;
                 }
                 while (x[k] >= hi)
                 {
                     // Rounding can land exactly on hi after the shift; LAMMPS clamps to lo in that case.
                     x[k] = Math.Max(x[k] - length, lo);
-                    image[k]++;
+                    images[k]++;
                 }
             }
         }

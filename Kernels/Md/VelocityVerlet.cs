@@ -37,16 +37,25 @@ public sealed class VelocityVerlet : IIntegrator
     public static void KickHalfStep(MdState state, ReadOnlySpan<double> forces)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var dtf = 0.5 * state.Timestep * state.Units.Ftm2v;
-        var v = state.Velocities;
-        var types = state.Types;
-        var masses = state.Masses;
+        Kick(0.5 * state.Timestep * state.Units.Ftm2v, state.Masses, state.Types, state.Velocities, forces);
+    }
+
+    /// <summary>v += dtf / m F for each atom (dtf = dt/2 ftm2v for a half step), over any set of atoms: a whole
+    /// state or a domain's owned atoms.</summary>
+    /// <param name="dtf">Half timestep times the unit style's ftm2v.</param>
+    /// <param name="masses">Mass per type (index type - 1).</param>
+    /// <param name="types">Atom types, from 1.</param>
+    /// <param name="velocities">Velocities, interleaved xyz; updated.</param>
+    /// <param name="forces">Forces, interleaved xyz.</param>
+    public static void Kick(double dtf, ReadOnlySpan<double> masses, ReadOnlySpan<int> types, Span<double> velocities,
+        ReadOnlySpan<double> forces)
+    {
         for (var i = 0; i < types.Length; i++)
         {
             var dtfm = dtf / masses[types[i] - 1];
-            v[3 * i] += dtfm * forces[3 * i];
-            v[3 * i + 1] += dtfm * forces[3 * i + 1];
-            v[3 * i + 2] += dtfm * forces[3 * i + 2];
+            velocities[3 * i] += dtfm * forces[3 * i];
+            velocities[3 * i + 1] += dtfm * forces[3 * i + 1];
+            velocities[3 * i + 2] += dtfm * forces[3 * i + 2];
         }
     }
 }

@@ -13,6 +13,36 @@ public sealed record AtomPacket(int[] Ids, int[] Types, double[]? Charges, doubl
 
     /// <summary>Number of atoms.</summary>
     public int Count => Ids.Length;
+
+    /// <summary>A packet of the atoms at <paramref name="indices"/>, in that order, copied.</summary>
+    public AtomPacket Select(IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        var n = indices.Count;
+        var packet = new AtomPacket(new int[n], new int[n], Charges is null ? null : new double[n], new double[3 * n],
+            new double[3 * n], new int[3 * n], Forces is null ? null : new double[3 * n]);
+        for (var k = 0; k < n; k++)
+        {
+            var i = indices[k];
+            packet.Ids[k] = Ids[i];
+            packet.Types[k] = Types[i];
+            if (packet.Charges is not null)
+            {
+                packet.Charges[k] = Charges![i];
+            }
+            for (var a = 0; a < 3; a++)
+            {
+                packet.Positions[3 * k + a] = Positions[3 * i + a];
+                packet.Velocities[3 * k + a] = Velocities[3 * i + a];
+                packet.Images[3 * k + a] = Images[3 * i + a];
+                if (packet.Forces is not null)
+                {
+                    packet.Forces[3 * k + a] = Forces![3 * i + a];
+                }
+            }
+        }
+        return packet;
+    }
 }
 
 /// <summary>Ghost atoms one domain sends another at a rebuild: global ids, periodic shift codes (see

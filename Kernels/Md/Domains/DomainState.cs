@@ -1,3 +1,5 @@
+using Dataflow.Kernels.Numerics;
+
 namespace Dataflow.Kernels.Md.Domains;
 
 /// <summary>The atoms of one spatial domain and what it does with them in a step: velocity Verlet on its owned
@@ -106,36 +108,8 @@ public sealed class DomainState
 
     /// <summary>Wraps owned atoms into the box, counting crossings in their image flags (LAMMPS Domain::pbc).</summary>
     /// <exception cref="InvalidOperationException">A coordinate is not finite (the run blew up).</exception>
-    public void Wrap(long step)
-    {
-        for (var axis = 0; axis < 3; axis++)
-        {
-            var lo = Box.Lo(axis);
-            var hi = Box.Hi(axis);
-            var length = Box.Length(axis);
-            for (var k = axis; k < 3 * Owned; k += 3)
-            {
-                // An atom many box lengths out has not moved a skin between rebuilds: the run has blown up (and
-                // wrapping it one length at a time would take forever).
-                if (!double.IsFinite(_x[k]) || _x[k] < lo - 10 * length || _x[k] >= hi + 10 * length)
-                {
-                    throw new InvalidOperationException(
-                        $"atom {_ids[k / 3]} has coordinate {"xyz"[axis]} = {_x[k]} at step {step}: the simulation has blown up "
-                        + "(timestep too large, or atoms started overlapping)");
-                }
-                while (_x[k] < lo)
-                {
-                    _x[k] += length;
-                    _images[k]--;
-                }
-                while (_x[k] >= hi)
-                {
-                    _x[k] = Math.Max(_x[k] - length, lo);
-                    _images[k]++;
-                }
-            }
-        }
-    }
+    public void Wrap(long step) =>
+        MdState.Wrap(Box, _x.AsSpan(0, 3 * Owned), _images.AsSpan(0, 3 * Owned), _ids.AsSpan(0, Owned), step);
 
     /// <summary>Removes the owned atoms that <paramref name="layout"/> gives to other domains and returns them by
     /// destination.</summary>
@@ -416,41 +390,12 @@ public sealed class DomainState
         return offsets;
     }
 
-    private void Kick()
-    {
-        var dtf = 0.5 * _timestep * _ftm2v;
-        for (var i = 0; i < Owned; i++)
-        {
-            var dtfm = dtf / _masses[_types[i] - 1];
-            _v[3 * i] += dtfm * _forces[3 * i];
-            _v[3 * i + 1] += dtfm * _forces[3 * i + 1];
-            _v[3 * i + 2] += dtfm * _forces[3 * i + 2];
-        }
-    }
+    private void Kick() => VelocityVerlet.Kick(0.5 * _timestep * _ftm2v, _masses, _types.AsSpan(0, Owned),
+        _v.AsSpan(0, 3 * Owned), _forces.AsSpan(0, 3 * Owned));
 
-    private AtomPacket Pack(List<int> atoms)
-    {
-        var n = atoms.Count;
-        var packet = new AtomPacket(new int[n], new int[n], _charged ? new double[n] : null, new double[3 * n],
-            new double[3 * n], new int[3 * n]);
-        for (var k = 0; k < n; k++)
-        {
-            var i = atoms[k];
-            packet.Ids[k] = _ids[i];
-            packet.Types[k] = _types[i];
-            if (packet.Charges is not null)
-            {
-                packet.Charges[k] = _charges[i];
-            }
-            for (var a = 0; a < 3; a++)
-            {
-                packet.Positions[3 * k + a] = _x[3 * i + a];
-                packet.Velocities[3 * k + a] = _v[3 * i + a];
-                packet.Images[3 * k + a] = _images[3 * i + a];
-            }
-        }
-        return packet;
-    }
+    // The owned arrays seen as a packet (longer than Owned: only indices below it are read).
+    private AtomPacket Pack(List<int> atoms) =>
+        new AtomPacket(_ids, _types, _charged ? _charges : null, _x, _v, _images).Select(atoms);
 
     private void EnsureOwnedCapacity(int n)
     {

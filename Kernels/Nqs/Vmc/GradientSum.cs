@@ -1,3 +1,5 @@
+using Dataflow.Kernels.Numerics;
+
 namespace Dataflow.Kernels.Nqs.Vmc;
 
 /// <summary>A sum of gradient vectors in fixed point (integer multiples of 2^-64, 128-bit), so that addition is exact
@@ -6,12 +8,11 @@ namespace Dataflow.Kernels.Nqs.Vmc;
 /// 2^62 fit. Partial gradients of sample groups are reduced with <see cref="Add(GradientSum)"/>.</remarks>
 public sealed class GradientSum
 {
-    private const double Scale = 18446744073709551616.0; // 2^64
-    private const double MaxMagnitude = 4.6e18; // < 2^62
-    private readonly Int128[] _values;
+    private const double MaxMagnitude = 4.6e18; // < 2^62, ExactSum's range
+    private readonly ExactSum[] _values;
 
     /// <summary>A zero sum over <paramref name="length"/> parameters.</summary>
-    public GradientSum(int length) => _values = new Int128[length];
+    public GradientSum(int length) => _values = new ExactSum[length];
 
     /// <summary>Number of parameters.</summary>
     public int Length => _values.Length;
@@ -30,7 +31,7 @@ public sealed class GradientSum
             {
                 throw new ArithmeticException($"gradient component {i} = {g} is outside the fixed-point range");
             }
-            _values[i] += (Int128)Math.Round(g * Scale, MidpointRounding.ToEven);
+            _values[i].Add(g);
         }
     }
 
@@ -44,18 +45,19 @@ public sealed class GradientSum
         }
         for (var i = 0; i < _values.Length; i++)
         {
-            _values[i] += other._values[i];
+            _values[i].Add(other._values[i]);
         }
     }
 
-    /// <summary>The fixed-point values as two longs each (high, then low half), for messages.</summary>
+    /// <summary>The fixed-point values as two longs each (high, then low half), for transport between processes.</summary>
     public long[] ToBits()
     {
         var bits = new long[2 * _values.Length];
         for (var i = 0; i < _values.Length; i++)
         {
-            bits[2 * i] = (long)(_values[i] >> 64);
-            bits[2 * i + 1] = unchecked((long)(ulong)_values[i]);
+            var (high, low) = _values[i].Bits;
+            bits[2 * i] = high;
+            bits[2 * i + 1] = unchecked((long)low);
         }
         return bits;
     }
@@ -67,7 +69,7 @@ public sealed class GradientSum
         var sum = new GradientSum(bits.Length / 2);
         for (var i = 0; i < sum._values.Length; i++)
         {
-            sum._values[i] = ((Int128)bits[2 * i] << 64) | unchecked((ulong)bits[2 * i + 1]);
+            sum._values[i] = ExactSum.FromBits(bits[2 * i], unchecked((ulong)bits[2 * i + 1]));
         }
         return sum;
     }
@@ -78,19 +80,8 @@ public sealed class GradientSum
         var result = new double[_values.Length];
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = (double)_values[i] / Scale;
+            result[i] = _values[i].Value;
         }
         return result;
-    }
-
-    /// <summary>The raw fixed-point components, for transport between processes.</summary>
-    public Int128[] ToFixedPoint() => (Int128[])_values.Clone();
-
-    /// <summary>A sum from components written by <see cref="ToFixedPoint"/>.</summary>
-    public static GradientSum FromFixedPoint(ReadOnlySpan<Int128> values)
-    {
-        var sum = new GradientSum(values.Length);
-        values.CopyTo(sum._values);
-        return sum;
     }
 }

@@ -1,5 +1,6 @@
 using Dataflow.Kernels.Md;
 using Dataflow.Kernels.Md.Domains;
+using Dataflow.Kernels.Numerics;
 using Xunit;
 
 namespace Dataflow.Tests.Kernels.Md.Domains;

@@ -157,7 +157,7 @@ public sealed class VmcGradientSpec
         var reversed = new GradientSum(single.Length);
         for (var j = partials.Count - 1; j >= 0; j--)
         {
-            reversed.Add(GradientSum.FromFixedPoint(partials[j].ToFixedPoint()));
+            reversed.Add(GradientSum.FromBits(partials[j].ToBits()));
         }
         Assert.Equal(single, reversed.ToDoubles());
     }

@@ -1,9 +1,9 @@
-namespace Dataflow.Kernels.Md.Domains;
+namespace Dataflow.Kernels.Numerics;
 
 /// <summary>A sum of doubles in fixed point (integer multiples of 2^-64 in 128 bits), exact and associative: partial
 /// sums of any grouping of the terms, added in any order, give the same bits.</summary>
 /// <remarks>Each term is rounded once to the grid (absolute error at most 2^-65, about 2.7e-20); magnitudes up to
-/// 2^62 (4.6e18) fit. Thermo totals over domains use it, so that they do not depend on how atoms are split.</remarks>
+/// 2^62 (4.6e18) fit. Thermo totals over MD domains and partial VMC gradients use it, so that they do not depend on how the work is split.</remarks>
 public struct ExactSum
 {
     private const double Scale = 18446744073709551616.0; // 2^64
