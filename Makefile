@@ -2,6 +2,7 @@
 CONFIG ?= Release
 NATIVE_DIR := .native/linux-x64
 DOTNET ?= dotnet
+SHELL := /bin/bash
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
@@ -25,8 +26,13 @@ build: native
 run: build
 	./dataflow run train
 
+# The log is kept in TestResults/test.log; when a test fails, its name and message are printed again at the end.
 test: build
-	$(DOTNET) test Tests/Tests.csproj -c $(CONFIG) --no-build --filter "Category!=Heavy" --logger "console;verbosity=normal"
+	@mkdir -p TestResults
+	@set -o pipefail; $(DOTNET) test Tests/Tests.csproj -c $(CONFIG) --no-build --filter "Category!=Heavy" \
+		--logger "console;verbosity=normal" 2>&1 | tee TestResults/test.log || { \
+		echo "== failed tests (full log: TestResults/test.log) =="; \
+		grep -E -A25 '^\s+Failed [A-Za-z]' TestResults/test.log | cut -c1-400 | head -150; exit 1; }
 
 # The heavy references (32,000-atom LJ against LAMMPS, 10,000-step NVE of a molten salt): minutes, not in `make test`.
 test-heavy: build

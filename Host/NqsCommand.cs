@@ -10,7 +10,7 @@ internal static class NqsCommand
     private static readonly string s_usage = $"""
         usage: dataflow run nqs --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--iterations 1000] [--samples N] [--seed 1]
                                 [--layers L] [--d-model D] [--heads H] [--eloc exact|sample-space] [--reference E]
-                                [--samplers 4] [--evaluators 4] [--checkpoint-every 10] [--resume DIR] [--plot FILE.png]
+                                [--samplers 4] [--evaluators 0] [--checkpoint-every 10] [--resume DIR] [--plot FILE.png]
                                 [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Variational Monte Carlo with an autoregressive transformer wavefunction: each iteration the logical
@@ -25,7 +25,8 @@ internal static class NqsCommand
           --layers, --d-model, --heads   transformer size (defaults 2, 16, 4)
           --eloc MODE        exact (default) or sample-space local energies
           --reference E      report the error against this energy (hartree)
-          --samplers N, --evaluators N   work items per iteration (the history depends on --samplers only)
+          --samplers N, --evaluators N   work items per iteration (the history depends on --samplers only);
+                             --evaluators 0, the default, runs one per host
           --plot FILE        PNG of the convergence: the error against --reference on a log scale with the
                              chemical-accuracy line (the energy itself without a reference)
           --resume DIR       write checkpoints to DIR every --checkpoint-every iterations and, when DIR already
@@ -56,7 +57,7 @@ internal static class NqsCommand
         {
             job = Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", 1000)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
                 .Model(o.Int("layers", 0), o.Int("d-model", 0), o.Int("heads", 0)).Eloc(o.String("eloc") ?? "exact")
-                .Reference(reference).Workers(o.Int("samplers", 4), o.Int("evaluators", 4))
+                .Reference(reference).Workers(o.Int("samplers", 4), o.Int("evaluators", 0))
                 .Checkpoints(o.Int("checkpoint-every", 10), o.String("resume")).Build();
         }
         catch (FcidumpFormatException e)

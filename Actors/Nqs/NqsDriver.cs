@@ -38,6 +38,7 @@ public sealed class NqsDriver : ReceiveActor
     private Round _round = Round.Idle;
     private SampleResult? _samples;
     private SampleRange[] _ranges = [];
+    private int _evaluators = 1;
     private LocalEnergyResult? _local;
     private EnergyStatistics? _statistics;
     private double _samplingSeconds;
@@ -100,8 +101,8 @@ public sealed class NqsDriver : ReceiveActor
             StartSampling();
         });
         Receive<NqsSampled>(m => Collect(Round.Sampling, m.Generation, m.Iteration, m.Sampler, m.Samples, _job.LogicalSamplers, FinishSampling));
-        Receive<NqsLocalEnergies>(m => Collect(Round.LocalEnergy, m.Generation, m.Iteration, m.Evaluator, m.Result, _job.Evaluators, FinishLocalEnergy));
-        Receive<NqsGradient>(m => Collect(Round.Gradient, m.Generation, m.Iteration, m.Evaluator, m.Bits, _job.Evaluators, FinishGradient));
+        Receive<NqsLocalEnergies>(m => Collect(Round.LocalEnergy, m.Generation, m.Iteration, m.Evaluator, m.Result, _evaluators, FinishLocalEnergy));
+        Receive<NqsGradient>(m => Collect(Round.Gradient, m.Generation, m.Iteration, m.Evaluator, m.Bits, _evaluators, FinishGradient));
         Receive<NqsFailed>(f =>
         {
             if (f.Generation == _generation)
@@ -164,8 +165,11 @@ public sealed class NqsDriver : ReceiveActor
         _samplingSeconds = _phase.Elapsed.TotalSeconds;
         _phase.Restart();
         _round = Round.LocalEnergy;
-        _ranges = LocalEnergy.PartitionByCost(_localEnergy.EstimateCosts(_samples), _job.Evaluators, VmcGradient.DefaultChunk);
-        foreach (var (node, items) in Place(_job.Evaluators))
+        // Results do not depend on the number of evaluators (exact gradient sums over fixed micro-batches), so by
+        // default each compute node runs one: one deduplicated connected set per node, no work evaluated twice there.
+        _evaluators = _job.Evaluators > 0 ? _job.Evaluators : _nodes.Length;
+        _ranges = LocalEnergy.PartitionByCost(_localEnergy.EstimateCosts(_samples), _evaluators, VmcGradient.DefaultChunk);
+        foreach (var (node, items) in Place(_evaluators))
         {
             node.Tell(new NqsLocalWork(_spec.JobId, _generation, _iteration, _parameters, _samples, items,
                 items.Select(i => _ranges[i]).ToArray()));
@@ -174,7 +178,7 @@ public sealed class NqsDriver : ReceiveActor
 
     private void FinishLocalEnergy(Dictionary<int, object> parts)
     {
-        var results = Enumerable.Range(0, _job.Evaluators).Select(i => (LocalEnergyResult)parts[i]).ToList();
+        var results = Enumerable.Range(0, _evaluators).Select(i => (LocalEnergyResult)parts[i]).ToList();
         _statistics = EnergyStatistics.Compute(_samples!, results);
         _local = new LocalEnergyResult(SampleRange.All(_samples!), results.SelectMany(r => r.RealHartree).ToArray(),
             results.SelectMany(r => r.ImaginaryHartree).ToArray(), results.Sum(r => r.ConnectedElements), results.Sum(r => r.Inferred));
@@ -204,7 +208,7 @@ public sealed class NqsDriver : ReceiveActor
                 baseline += weights[i] * energies.RealHartree[i];
             }
         }
-        foreach (var (node, items) in Place(_job.Evaluators))
+        foreach (var (node, items) in Place(_evaluators))
         {
             node.Tell(new NqsGradientWork(_spec.JobId, _generation, _iteration, _parameters, _samples!, weights, energies,
                 baseline, items, items.Select(i => _ranges[i]).ToArray()));
@@ -214,7 +218,7 @@ public sealed class NqsDriver : ReceiveActor
     private void FinishGradient(Dictionary<int, object> parts)
     {
         var sum = new GradientSum(_parameters.Length);
-        for (var i = 0; i < _job.Evaluators; i++)
+        for (var i = 0; i < _evaluators; i++)
         {
             sum.Add(GradientSum.FromBits((long[])parts[i]));
         }

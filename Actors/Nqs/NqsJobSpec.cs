@@ -9,7 +9,8 @@ namespace Dataflow.Actors.Nqs;
 /// <param name="Samples">Logical samples per iteration at the end of the growth schedule; 0 keeps the default.</param>
 /// <param name="Eloc"><c>exact</c> or <c>sample-space</c>.</param>
 /// <param name="LogicalSamplers">Sampler work items per iteration (prefix groups).</param>
-/// <param name="Evaluators">Local-energy and gradient work items per iteration (cost-balanced sample ranges).</param>
+/// <param name="Evaluators">Local-energy and gradient work items per iteration (cost-balanced sample ranges); 0, the
+/// default, runs one per compute node. Results do not depend on it.</param>
 /// <param name="CheckpointEvery">Iterations between checkpoints (replicated to every node, and written to
 /// <paramref name="CheckpointDirectory"/> when given).</param>
 /// <param name="CheckpointDirectory">Directory on the driver's node to write checkpoints to and resume from.</param>
@@ -25,7 +26,7 @@ public sealed record NqsJobSpec(
     string Eloc = "exact",
     double? ReferenceHartree = null,
     int LogicalSamplers = 4,
-    int Evaluators = 4,
+    int Evaluators = 0,
     int CheckpointEvery = 10,
     string? CheckpointDirectory = null)
 {
@@ -66,9 +67,13 @@ public sealed record NqsJobSpec(
         {
             throw new ArgumentException($"checkpoint-every must be at least 1 (got {CheckpointEvery})", "checkpoint-every");
         }
-        if (LogicalSamplers < 1 || Evaluators < 1)
+        if (LogicalSamplers < 1)
         {
-            throw new ArgumentException($"samplers and evaluators must be at least 1 (got {LogicalSamplers}, {Evaluators})", "samplers");
+            throw new ArgumentException($"samplers must be at least 1 (got {LogicalSamplers})", "samplers");
+        }
+        if (Evaluators < 0)
+        {
+            throw new ArgumentException($"evaluators must be 0 (one per node) or more (got {Evaluators})", "evaluators");
         }
         try
         {

@@ -18,7 +18,7 @@ public sealed class NqsStage : ReceiveActor
     private readonly StageTelemetry _telemetry;
     private TransformerWavefunction? _model;
     private LocalEnergy? _localEnergy;
-    private TransformerEvaluator? _evaluator;
+    private PrefixTreeEvaluator? _evaluator;
 
     /// <summary>Creates the stage for <paramref name="spec"/> on <paramref name="node"/>.</summary>
     public NqsStage(JobSpec spec, string node)
@@ -92,7 +92,7 @@ public sealed class NqsStage : ReceiveActor
             TorchRuntime.EnsureLoaded(_options.Threads);
             _localEnergy = LocalEnergy.FromFcidump(FcidumpReader.ParseText(_job.FcidumpText, _job.SourceName));
             _model = new TransformerWavefunction(_localEnergy.Space, _options.Model, _options.Seed);
-            _evaluator = new TransformerEvaluator(_model);
+            _evaluator = new PrefixTreeEvaluator(_model);
         }
         FlatParameters.Set(_model, parameters);
         return _model;

@@ -51,7 +51,7 @@ public sealed class NqsJobBuilder
     /// <summary>An energy to report the error against (hartree).</summary>
     public NqsJobBuilder Reference(double? energyHartree) { _spec = _spec with { ReferenceHartree = energyHartree }; return this; }
 
-    /// <summary>Logical samplers and evaluators per iteration.</summary>
+    /// <summary>Logical samplers and evaluators per iteration (evaluators 0: one per compute node).</summary>
     public NqsJobBuilder Workers(int samplers, int evaluators)
     {
         _spec = _spec with { LogicalSamplers = samplers, Evaluators = evaluators };

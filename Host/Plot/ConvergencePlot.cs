@@ -5,19 +5,24 @@ using System.Text;
 namespace Dataflow.Host.Plot;
 
 /// <summary>A PNG of an energy convergence: with a reference, the error E - E_ref on a log scale (grey lines at every
-/// decade, the 1.6 mHa chemical-accuracy line in green); without one, the energy on a linear scale.</summary>
+/// decade, the 1.6 mHa chemical-accuracy line in green); without one, the energy on a linear scale. Axes carry their
+/// titles and tick labels (iterations below, decades or energies on the left) in <see cref="PixelFont"/>.</summary>
 /// <remarks>Written directly as PNG (RGB, 8 bits, zlib-compressed scanlines with filter 0; PNG specification,
 /// w3.org/TR/png), so no imaging library is needed.</remarks>
 internal static class ConvergencePlot
 {
     private const int Width = 800;
     private const int Height = 500;
-    private const int Margin = 40;
+    private const int Left = 78;
+    private const int Right = 24;
+    private const int Top = 40;
+    private const int Bottom = 52;
     private const double ChemicalAccuracyHartree = 1.6e-3;
 
     public static readonly (byte R, byte G, byte B) Curve = (31, 119, 180);
     public static readonly (byte R, byte G, byte B) Accuracy = (44, 160, 44);
     public static readonly (byte R, byte G, byte B) Grid = (210, 210, 210);
+    public static readonly (byte R, byte G, byte B) Ink = (0, 0, 0);
 
     /// <summary>Writes the plot of <paramref name="energies"/> (one per iteration) to <paramref name="path"/>.</summary>
     public static void Write(string path, IReadOnlyList<double> energies, double? referenceHartree)
@@ -26,37 +31,60 @@ internal static class ConvergencePlot
         Array.Fill(pixels, (byte)255);
         var canvas = new Canvas(pixels);
         var n = Math.Max(2, energies.Count);
-        double X(int i) => Margin + (Width - 2.0 * Margin) * i / (n - 1);
-        Func<double, double> y;
+        double X(int i) => Left + (Width - Left - Right) * (double)i / (n - 1);
+        var plotHeight = Height - Top - Bottom;
         if (referenceHartree is { } reference)
         {
             var errors = energies.Select(e => Math.Max(Math.Abs(e - reference), 1e-7)).ToArray();
             var top = Math.Ceiling(Math.Log10(errors.Max()));
             var bottom = Math.Min(Math.Floor(Math.Log10(errors.Min())), Math.Floor(Math.Log10(ChemicalAccuracyHartree)));
-            y = v => Margin + (Height - 2.0 * Margin) * (top - Math.Log10(Math.Max(v, 1e-7))) / Math.Max(1e-9, top - bottom);
+            double Y(double v) => Top + plotHeight * (top - Math.Log10(Math.Max(v, 1e-7))) / Math.Max(1e-9, top - bottom);
+            var every = Math.Max(1, (int)Math.Ceiling((top - bottom + 1) / 12));
             for (var decade = bottom; decade <= top; decade++)
             {
-                canvas.Line(Margin, y(Math.Pow(10, decade)), Width - Margin, y(Math.Pow(10, decade)), Grid);
+                canvas.Line(Left, Y(Math.Pow(10, decade)), Width - Right, Y(Math.Pow(10, decade)), Grid);
+                if ((int)(decade - bottom) % every == 0)
+                {
+                    canvas.TextRight($"1e{decade:0}", Left - 6, (int)Y(Math.Pow(10, decade)) - 3);
+                }
             }
-            canvas.Line(Margin, y(ChemicalAccuracyHartree), Width - Margin, y(ChemicalAccuracyHartree), Accuracy, thick: true);
+            canvas.Line(Left, Y(ChemicalAccuracyHartree), Width - Right, Y(ChemicalAccuracyHartree), Accuracy, thick: true);
+            canvas.Text("1.6 mHa", Width - Right - PixelFont.Measure("1.6 mHa") - 4, (int)Y(ChemicalAccuracyHartree) - 11, Accuracy);
             for (var i = 1; i < errors.Length; i++)
             {
-                canvas.Line(X(i - 1), y(errors[i - 1]), X(i), y(errors[i]), Curve, thick: true);
+                canvas.Line(X(i - 1), Y(errors[i - 1]), X(i), Y(errors[i]), Curve, thick: true);
             }
+            canvas.Text("error |E - E_ref| (Ha), log scale", Left, Top - 24, Ink, scale: 2);
         }
         else
         {
             var max = energies.Max();
             var min = energies.Min();
-            y = v => Margin + (Height - 2.0 * Margin) * (max - v) / Math.Max(1e-12, max - min);
+            double Y(double v) => Top + plotHeight * (max - v) / Math.Max(1e-12, max - min);
+            for (var q = 0; q <= 4; q++)
+            {
+                var v = max - (max - min) * q / 4;
+                canvas.Line(Left, Y(v), Width - Right, Y(v), Grid);
+                canvas.TextRight(v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture), Left - 6, (int)Y(v) - 3);
+            }
             for (var i = 1; i < energies.Count; i++)
             {
-                canvas.Line(X(i - 1), y(energies[i - 1]), X(i), y(energies[i]), Curve, thick: true);
+                canvas.Line(X(i - 1), Y(energies[i - 1]), X(i), Y(energies[i]), Curve, thick: true);
             }
+            canvas.Text("energy E (Ha)", Left, Top - 24, Ink, scale: 2);
         }
-        // Frame.
-        canvas.Line(Margin, Margin, Margin, Height - Margin, (0, 0, 0));
-        canvas.Line(Margin, Height - Margin, Width - Margin, Height - Margin, (0, 0, 0));
+        // Frame, iteration ticks (1-based, as the progress lines count) and the x-axis title.
+        canvas.Line(Left, Top, Left, Height - Bottom, Ink);
+        canvas.Line(Left, Height - Bottom, Width - Right, Height - Bottom, Ink);
+        for (var q = 0; q <= 4; q++)
+        {
+            var i = (int)Math.Round((n - 1) * q / 4.0);
+            var label = (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            canvas.Line(X(i), Height - Bottom, X(i), Height - Bottom + 4, Ink);
+            canvas.Text(label, (int)X(i) - PixelFont.Measure(label) / 2, Height - Bottom + 8, Ink);
+        }
+        const string axis = "iteration";
+        canvas.Text(axis, Left + (Width - Left - Right - PixelFont.Measure(axis, 2)) / 2, Height - 22, Ink, scale: 2);
         File.WriteAllBytes(path, Encode(pixels, Width, Height));
     }
 
@@ -129,6 +157,15 @@ internal static class ConvergencePlot
                 }
             }
         }
+
+        public void Text(string text, int x, int y, (byte R, byte G, byte B) colour, int scale = 1)
+        {
+            var self = this;
+            PixelFont.Draw(text, x, y, scale, (px, py) => self.Set(px, py, colour));
+        }
+
+        /// <summary>Text whose right edge is at <paramref name="right"/>.</summary>
+        public void TextRight(string text, int right, int y) => Text(text, right - PixelFont.Measure(text), y, Ink);
 
         private void Set(int x, int y, (byte R, byte G, byte B) colour)
         {

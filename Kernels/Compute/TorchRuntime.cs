@@ -30,6 +30,19 @@ public static class TorchRuntime
     {
         lock (s_gate)
         {
+            LoadNative();
+            if (torch.get_num_threads() != intraOpThreads)
+            {
+                torch.set_num_threads(intraOpThreads);
+            }
+        }
+    }
+
+    /// <summary>Loads the native libraries (idempotent, thread-safe) and leaves the thread count as it is.</summary>
+    public static void LoadNative()
+    {
+        lock (s_gate)
+        {
             if (s_nativeDirectory is null)
             {
                 var dir = FindNativeDirectory();
@@ -49,10 +62,6 @@ public static class TorchRuntime
                         $"cannot load {bridge}; run 'make native' (or 'make build') to prepare the native libraries");
                 }
                 s_nativeDirectory = dir;
-            }
-            if (torch.get_num_threads() != intraOpThreads)
-            {
-                torch.set_num_threads(intraOpThreads);
             }
         }
     }

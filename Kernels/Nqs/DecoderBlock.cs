@@ -1,3 +1,4 @@
+using Dataflow.Kernels.Compute;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ internal sealed class DecoderBlock : nn.Module<Tensor, Tensor>
     {
         using var n1 = ln_1.forward(x);
         using var a = attn.forward(n1);
-        using var x1 = x.add(a);
+        using var x1 = x.add(a, HeldScalars.One);
         return Feed(x1);
     }
 
@@ -35,7 +36,7 @@ internal sealed class DecoderBlock : nn.Module<Tensor, Tensor>
     {
         using var n1 = ln_1.forward(x);
         using var a = attn.Step(n1, keyCache, valueCache, position);
-        using var x1 = x.add(a);
+        using var x1 = x.add(a, HeldScalars.One);
         return Feed(x1);
     }
 
@@ -43,6 +44,6 @@ internal sealed class DecoderBlock : nn.Module<Tensor, Tensor>
     {
         using var n2 = ln_2.forward(x1);
         using var f = mlp.forward(n2);
-        return x1.add(f);
+        return x1.add(f, HeldScalars.One);
     }
 }

@@ -20,6 +20,18 @@ internal sealed class FeedForward : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        if (x.dim() == 2)
+        {
+            return Apply(x);
+        }
+        // Linear layers on [B T, d]: libtorch's batched 3-D path was 2.5x slower on these thin matrices.
+        using var flat = x.reshape(-1, x.shape[^1]);
+        using var y = Apply(flat);
+        return y.view(x.shape);
+    }
+
+    private Tensor Apply(Tensor x)
+    {
         using var a = c_fc.forward(x);
         using var g = nn.functional.gelu(a);
         return c_proj.forward(g);

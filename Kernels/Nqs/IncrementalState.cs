@@ -6,7 +6,11 @@ namespace Dataflow.Kernels.Nqs;
 /// <see cref="TransformerWavefunction.Step"/>; rows can be dropped or duplicated with <see cref="Select(long[])"/>.</summary>
 /// <remarks>Owns its tensors (they belong to no dispose scope): dispose it when done. Caches are preallocated for
 /// all K positions, position-major [K, B, heads, d/heads] per layer, so a step writes in place instead of
-/// concatenating and the filled positions 0..i form one contiguous block.</remarks>
+/// concatenating and the filled positions 0..i form one contiguous block. The tensors hold <see cref="Rows"/> rows,
+/// <see cref="Batch"/> rounded up to a multiple of <see cref="RowMultiple"/> by repeating the last row: libtorch's
+/// matrix kernels give a row different bits when it falls in a partial block of rows (measured: a [M, 16] x [16, 48]
+/// product changed the last bits of every row unless M was a multiple of 4), so with whole blocks a prefix gets the
+/// same values whatever batch, chunk or evaluator it is decoded in.</remarks>
 public sealed class IncrementalState : IDisposable
 {
     private readonly Tensor[] _keys;
@@ -14,18 +18,41 @@ public sealed class IncrementalState : IDisposable
     private Tensor _alphaUsed;
     private Tensor _betaUsed;
 
-    internal IncrementalState(Tensor[] keys, Tensor[] values, Tensor alphaUsed, Tensor betaUsed, int position)
+    /// <summary>Tensor rows are a multiple of this.</summary>
+    public const int RowMultiple = 16;
+
+    internal IncrementalState(Tensor[] keys, Tensor[] values, Tensor alphaUsed, Tensor betaUsed, int position, int batch)
     {
         _keys = keys;
         _values = values;
         _alphaUsed = alphaUsed;
         _betaUsed = betaUsed;
         Position = position;
-        Batch = (int)alphaUsed.shape[0];
+        Batch = batch;
+        Rows = (int)alphaUsed.shape[0];
     }
 
     /// <summary>Rows (prefixes) in the batch.</summary>
     public int Batch { get; }
+
+    /// <summary>Rows of the tensors: <see cref="Batch"/> padded to a multiple of <see cref="RowMultiple"/>.</summary>
+    public int Rows { get; }
+
+    /// <summary><paramref name="batch"/> rounded up to a multiple of <see cref="RowMultiple"/>.</summary>
+    public static int Padded(int batch) => (batch + RowMultiple - 1) / RowMultiple * RowMultiple;
+
+    /// <summary><paramref name="rows"/> followed by copies of its last entry up to <see cref="Padded"/> entries.</summary>
+    public static long[] Pad(long[] rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var padded = new long[Padded(rows.Length)];
+        rows.CopyTo(padded, 0);
+        for (var i = rows.Length; i < padded.Length; i++)
+        {
+            padded[i] = rows[^1];
+        }
+        return padded;
+    }
 
     /// <summary>Positions consumed so far: the next <see cref="TransformerWavefunction.Step"/> runs this position.</summary>
     public int Position { get; internal set; }
@@ -53,25 +80,44 @@ public sealed class IncrementalState : IDisposable
     public IncrementalState Select(long[] rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        using var index = tensor(rows, ScalarType.Int64);
-        return Select(index);
-    }
-
-    /// <summary>A new state whose row i is this state's row <paramref name="rows"/>[i] (int64 indices).</summary>
-    public IncrementalState Select(Tensor rows)
-    {
+        foreach (var r in rows)
+        {
+            if (r < 0 || r >= Batch)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), r, $"rows are 0..{Batch - 1}");
+            }
+        }
         using var noGrad = no_grad();
-        var keys = _keys.Select(k => k.index_select(1, rows).DetachFromDisposeScope()).ToArray();
-        var values = _values.Select(v => v.index_select(1, rows).DetachFromDisposeScope()).ToArray();
+        using var index = tensor(Pad(rows), ScalarType.Int64);
+        var keys = _keys.Select(k => Gather(k, index, Position)).ToArray();
+        var values = _values.Select(v => Gather(v, index, Position)).ToArray();
         return new IncrementalState(
             keys,
             values,
-            _alphaUsed.index_select(0, rows).DetachFromDisposeScope(),
-            _betaUsed.index_select(0, rows).DetachFromDisposeScope(),
-            Position);
+            _alphaUsed.index_select(0, index).DetachFromDisposeScope(),
+            _betaUsed.index_select(0, index).DetachFromDisposeScope(),
+            Position,
+            rows.Length);
     }
 
-    /// <summary>Frees the caches.</summary>
+    /// <summary>Rows of a cache [K, B, h, d/h]; only the <paramref name="filled"/> positions written so far are copied,
+    /// the rest is left uninitialised (a step writes position i before it reads positions 0..i).</summary>
+    private static Tensor Gather(Tensor cache, Tensor rows, int filled)
+    {
+        var shape = cache.shape.ToArray();
+        shape[1] = rows.shape[0];
+        var result = empty(shape, cache.dtype);
+        if (filled > 0)
+        {
+            using var written = cache.narrow(0, 0, filled);
+            using var picked = written.index_select(1, rows);
+            using var target = result.narrow(0, 0, filled);
+            target.copy_(picked);
+        }
+        return result.DetachFromDisposeScope();
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
         foreach (var t in _keys)

@@ -1,3 +1,4 @@
+using Dataflow.Kernels.Compute;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,6 +28,8 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     // Large negative logit for masked tokens: exp underflows to exactly 0 in float32 and float64, and unlike
     // -inf it leaves no NaN in the softmax or its gradient when a whole row is masked (invalid input).
     private const double MaskedLogit = -1e30;
+    private readonly Scalar _maskedLogit;
+    private readonly Scalar _startToken;
     private const int FileVersion = 2;
     private const string FileMagic = "DFNQS";
 
@@ -48,6 +51,9 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         Options = options;
         DType = options.Float64 ? ScalarType.Float64 : ScalarType.Float32;
         var d = options.DModel;
+        // Held for the model's life (see HeldScalars).
+        _maskedLogit = MaskedLogit.ToScalar();
+        _startToken = ((long)StartToken).ToScalar();
         wte = nn.Embedding(OrbitalTokens.Count + 1, d, dtype: DType);
         wpe = nn.Embedding(space.Orbitals, d, dtype: DType);
         h = nn.ModuleList(Enumerable.Range(0, options.Layers)
@@ -111,7 +117,7 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         var index = tokens.unsqueeze(-1);
         var picked = logp.gather(2, index).squeeze(-1);
         var valid = allowed.gather(2, index).squeeze(-1).all(1);
-        var logAmplitude = picked.sum(1).mul(0.5).masked_fill(valid.logical_not(), double.NegativeInfinity);
+        var logAmplitude = picked.sum(1).mul(HeldScalars.Half).masked_fill(valid.logical_not(), HeldScalars.NegativeInfinity);
         var phase = Phase(tokens);
         return scope.MoveToOuter(logAmplitude, phase);
     }
@@ -124,8 +130,21 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     {
         CheckTokens(tokens);
         using var scope = NewDisposeScope();
-        var oneHot = nn.functional.one_hot(tokens, OrbitalTokens.Count).to_type(DType).flatten(1);
-        return phase_head.forward(oneHot).squeeze(-1).MoveToOuterDisposeScope();
+        // Whole blocks of rows, as in decoding (see IncrementalState), so a configuration's phase has the same bits in any batch.
+        var batch = tokens.shape[0];
+        var padded = IncrementalState.Padded((int)batch);
+        var rows = tokens;
+        if (padded != batch)
+        {
+            var index = new long[padded];
+            for (var i = 0; i < padded; i++)
+            {
+                index[i] = Math.Min(i, batch - 1);
+            }
+            rows = tokens.index_select(0, tensor(index));
+        }
+        var oneHot = nn.functional.one_hot(rows, OrbitalTokens.Count).to_type(DType).flatten(1);
+        return phase_head.forward(oneHot).squeeze(-1).narrow(0, 0, batch).MoveToOuterDisposeScope();
     }
 
     /// <summary>log|psi(x)| and phi(x) of configurations given flat, K tokens each; differentiable.</summary>
@@ -143,7 +162,7 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         using var scope = NewDisposeScope();
         var hidden = Hidden(WithStart(tokens.narrow(1, 0, Space.Orbitals - 1)));
         var (logp, allowed) = MaskedLogProbabilities(hidden, tokens);
-        return logp.masked_fill(allowed.logical_not(), double.NegativeInfinity).MoveToOuterDisposeScope();
+        return logp.masked_fill(allowed.logical_not(), HeldScalars.NegativeInfinity).MoveToOuterDisposeScope();
     }
 
     /// <summary>Masked log p(c | prefix) [B, 4] of the orbital after each prefix in <paramref name="prefixes"/>
@@ -158,7 +177,7 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         var logits = amp_head.forward(hidden.select(1, depth));
         var (alphaUsed, betaUsed) = Counts(prefixes);
         var allowed = Allowed(alphaUsed, betaUsed, Space.Orbitals - 1 - depth);
-        return MaskedLogSoftmax(logits, allowed).masked_fill(allowed.logical_not(), double.NegativeInfinity).MoveToOuterDisposeScope();
+        return MaskedLogSoftmax(logits, allowed).masked_fill(allowed.logical_not(), HeldScalars.NegativeInfinity).MoveToOuterDisposeScope();
     }
 
     /// <summary>Starts incremental decoding of <paramref name="batch"/> empty prefixes.</summary>
@@ -166,7 +185,8 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         var headDim = Options.DModel / Options.Heads;
-        long[] shape = [Space.Orbitals, batch, Options.Heads, headDim];
+        var rows = IncrementalState.Padded(batch);
+        long[] shape = [Space.Orbitals, rows, Options.Heads, headDim];
         var keys = new Tensor[Options.Layers];
         var values = new Tensor[Options.Layers];
         for (var l = 0; l < Options.Layers; l++)
@@ -177,9 +197,10 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         return new IncrementalState(
             keys,
             values,
-            zeros(batch, ScalarType.Int64).DetachFromDisposeScope(),
-            zeros(batch, ScalarType.Int64).DetachFromDisposeScope(),
-            0);
+            zeros(rows, ScalarType.Int64).DetachFromDisposeScope(),
+            zeros(rows, ScalarType.Int64).DetachFromDisposeScope(),
+            0,
+            batch);
     }
 
     /// <summary>Feeds one token per row and returns the masked conditional log-probabilities [B, 4] of the
@@ -199,7 +220,8 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         var x = Advance(state, lastTokens);
         var logits = amp_head.forward(x);
         var allowed = Allowed(state.AlphaUsed, state.BetaUsed, remaining);
-        return MaskedLogSoftmax(logits, allowed).masked_fill(allowed.logical_not(), double.NegativeInfinity).MoveToOuterDisposeScope();
+        var logp = MaskedLogSoftmax(logits, allowed).masked_fill(allowed.logical_not(), HeldScalars.NegativeInfinity);
+        return logp.narrow(0, 0, state.Batch).MoveToOuterDisposeScope();
     }
 
     /// <summary>Writes the options, the space and the state dict to <paramref name="path"/>.</summary>
@@ -274,7 +296,7 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         using var positions = arange(length, ScalarType.Int64);
         using var tok = wte.forward(inputs);
         using var pos = wpe.forward(positions);
-        var x = tok.add(pos);
+        var x = tok.add(pos, HeldScalars.One);
         foreach (var block in h)
         {
             var next = block.forward(x);
@@ -293,7 +315,7 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
         Tensor input;
         if (position == 0)
         {
-            input = full([batch], StartToken, ScalarType.Int64);
+            input = full([state.Rows], _startToken, ScalarType.Int64);
         }
         else
         {
@@ -301,11 +323,12 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
             {
                 throw new ArgumentException($"need {batch} last tokens at position {position}", nameof(lastTokens));
             }
-            input = tensor(lastTokens);
-            state.SetCounts(state.AlphaUsed.add(input.bitwise_and(1)), state.BetaUsed.add(input.bitwise_right_shift(1)));
+            input = tensor(IncrementalState.Pad(lastTokens));
+            state.SetCounts(state.AlphaUsed.add(input.bitwise_and(1), HeldScalars.One), state.BetaUsed.add(input.bitwise_right_shift(1), HeldScalars.One));
         }
-        using var positionIndex = full(1, position, ScalarType.Int64);
-        var x = wte.forward(input).add(wpe.forward(positionIndex));
+        using var positionScalar = ((long)position).ToScalar();
+        using var positionIndex = full(1, positionScalar, ScalarType.Int64);
+        var x = wte.forward(input).add(wpe.forward(positionIndex), HeldScalars.One);
         for (var l = 0; l < h.Count; l++)
         {
             x = h[l].Step(x, state.KeyCache(l), state.ValueCache(l), position);
@@ -315,25 +338,27 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     }
 
     /// <summary>Inputs [B, n + 1] = start token followed by <paramref name="tokens"/> [B, n].</summary>
-    private static Tensor WithStart(Tensor tokens)
+    private Tensor WithStart(Tensor tokens)
     {
-        using var start = full(tokens.shape[0], 1, StartToken, ScalarType.Int64);
+        using var start = full(tokens.shape[0], 1, _startToken, ScalarType.Int64);
         return cat([start, tokens], 1);
     }
 
     /// <summary>Masked log-softmax of every position's amplitude logits and the allowed-token mask, both [B, K, 4].</summary>
     private (Tensor LogP, Tensor Allowed) MaskedLogProbabilities(Tensor hidden, Tensor tokens)
     {
-        var logits = amp_head.forward(hidden);
+        using var flat = hidden.reshape(-1, hidden.shape[^1]);
+        using var flatLogits = amp_head.forward(flat);
+        var logits = flatLogits.view(hidden.shape[0], hidden.shape[1], OrbitalTokens.Count);
         var (alphaUsed, betaUsed) = ExclusiveCounts(tokens);
         using var remaining = arange(Space.Orbitals - 1, -1, -1, ScalarType.Int64);
         var allowed = Allowed(alphaUsed, betaUsed, remaining);
         return (MaskedLogSoftmax(logits, allowed), allowed);
     }
 
-    private static Tensor MaskedLogSoftmax(Tensor logits, Tensor allowed)
+    private Tensor MaskedLogSoftmax(Tensor logits, Tensor allowed)
     {
-        using var masked = logits.masked_fill(allowed.logical_not(), MaskedLogit);
+        using var masked = logits.masked_fill(allowed.logical_not(), _maskedLogit);
         return masked.log_softmax(-1);
     }
 
@@ -360,15 +385,17 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     {
         using var da = tensor(new long[] { 0, 1, 0, 1 });
         using var db = tensor(new long[] { 0, 0, 1, 1 });
-        using var a = alphaUsed.unsqueeze(-1).add(da);
-        using var b = betaUsed.unsqueeze(-1).add(db);
+        using var a = alphaUsed.unsqueeze(-1).add(da, HeldScalars.One);
+        using var b = betaUsed.unsqueeze(-1).add(db, HeldScalars.One);
         using var r = remaining.unsqueeze(-1);
-        using var aReach = a.add(r);
-        using var bReach = b.add(r);
-        using var aMax = a.le(Space.AlphaElectrons);
-        using var bMax = b.le(Space.BetaElectrons);
-        using var aMin = aReach.ge(Space.AlphaElectrons);
-        using var bMin = bReach.ge(Space.BetaElectrons);
+        using var aReach = a.add(r, HeldScalars.One);
+        using var bReach = b.add(r, HeldScalars.One);
+        using var alphaCount = ((long)Space.AlphaElectrons).ToScalar();
+        using var betaCount = ((long)Space.BetaElectrons).ToScalar();
+        using var aMax = a.le(alphaCount);
+        using var bMax = b.le(betaCount);
+        using var aMin = aReach.ge(alphaCount);
+        using var bMin = bReach.ge(betaCount);
         using var alphaOk = aMax.logical_and(aMin);
         using var betaOk = bMax.logical_and(bMin);
         return alphaOk.logical_and(betaOk);
@@ -376,7 +403,8 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
 
     private Tensor Allowed(Tensor alphaUsed, Tensor betaUsed, int remaining)
     {
-        using var r = full(1, remaining, ScalarType.Int64);
+        using var remainingScalar = ((long)remaining).ToScalar();
+        using var r = full(1, remainingScalar, ScalarType.Int64);
         using var rb = r.expand(alphaUsed.shape[0]);
         return Allowed(alphaUsed, betaUsed, rb);
     }

@@ -1,3 +1,4 @@
+using Dataflow.Kernels.Compute;
 using static TorchSharp.torch;
 
 namespace Dataflow.Kernels.Nqs.Vmc;
@@ -71,7 +72,7 @@ public static class VmcGradient
                 var (logAmplitude, phase) = model.forward(tensor(tokens, [rows, k]));
                 var a = tensor(amplitudeCoefficients).to_type(logAmplitude.dtype);
                 var b = tensor(phaseCoefficients).to_type(phase.dtype);
-                var loss = logAmplitude.mul(a).sum().add(phase.mul(b).sum());
+                var loss = logAmplitude.mul(a).sum().add(phase.mul(b).sum(), HeldScalars.One);
                 loss.backward();
             }
             sum.Add(FlatParameters.Gradient(model));

@@ -88,7 +88,7 @@ public static class VmcOptimizer
         var total = Stopwatch.StartNew();
         var parameters = FlatParameters.Get(model);
         var optimizer = new VmcAdamW(parameters.Length);
-        var evaluator = new TransformerEvaluator(model);
+        var evaluator = new PrefixTreeEvaluator(model);
         var history = new List<VmcIteration>(options.Iterations);
         var clock = new Stopwatch();
         for (var t = 0; t < options.Iterations; t++)
