@@ -14,7 +14,8 @@ namespace Dataflow.Host;
 internal static class BenchCommand
 {
     private const string Usage = """
-        usage: dataflow bench [--only reduction|hosts|serialization|kernels|fci|nqs|md|mdrun|longrange] [--steps S]
+        usage: dataflow bench [--only reduction|hosts|serialization|kernels|fci|nqs|nqsrun|md|mdrun|longrange] [--steps S]
+                              [--molecules h2,lih,h2o,n2]
 
         Prints, measured in one run:
           reduction      train steps/s with the deterministic logical-order reduction vs arrival order
@@ -22,7 +23,9 @@ internal static class BenchCommand
           serialization  MessagePack vs Akka's default serializer on a 1M-float gradient message
           kernels        an ILGPU kernel by direct CPU dispatch and on ILGPU's CPU accelerator vs a plain loop
           fci            full CI of the bundled molecules: wall time and the difference to Psi4
-          nqs            NQS sampling: samples per second with and without the KV cache
+          nqs            NQS: samples per second with and without the KV cache; local-energy connected elements
+                         per second, exact against sample-space; one evaluator host process against two
+          nqsrun         `run nqs` with its defaults on the bundled molecules (--molecules): error and wall time
           md             LJ (LAMMPS bench/in.lj, 32,000 atoms): atom-steps per second on 1 and 2 threads, and lmp
           mdrun          `run md` on domain actors: in.lj on 1 and 2 cores against lmp and mpirun -np 2, and ring
                          balancing of a dense slab (imbalance and atom-steps/s with and without)
@@ -31,7 +34,7 @@ internal static class BenchCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var o = new ParsedOptions(args, ["only", "steps"], [], Usage);
+        var o = new ParsedOptions(args, ["only", "steps", "molecules"], [], Usage);
         if (o.Help)
         {
             Console.Out.WriteLine(Usage);
@@ -67,6 +70,21 @@ internal static class BenchCommand
             w.WriteLine("== NQS autoregressive sampling (KV cache against recomputing the prefix)");
             Kernels.Nqs.NqsBenchmark.Run(w);
             w.WriteLine();
+            Bench.NqsRunBench.LocalEnergyThroughput(w);
+            await Bench.NqsRunBench.EvaluatorProcesses(w);
+        }
+        if (only is null or "nqsrun")
+        {
+            var molecules = (o.String("molecules") ?? string.Join(",", Kernels.Quantum.BundledMolecules.Names))
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var m in molecules)
+            {
+                if (!Kernels.Quantum.BundledMolecules.Names.Contains(m))
+                {
+                    throw new UsageException($"--molecules: unknown molecule '{m}' (bundled: {string.Join(", ", Kernels.Quantum.BundledMolecules.Names)})", Usage);
+                }
+            }
+            await Bench.NqsRunBench.Molecules(w, molecules);
         }
         if (only is null or "md")
         {

@@ -24,8 +24,11 @@ public static class WorkerDropout
             return input.alias();
         }
         using var uniform = torch.rand(input.shape, dtype: input.dtype, device: input.device, generator: generator);
-        using var keep = uniform.ge(p);
-        using var mask = keep.to_type(input.dtype).div_(1.0 - p);
+        // Scalars under using: they stay reachable through the native calls (see HeldScalars).
+        using var threshold = p.ToScalar();
+        using var keepProbability = (1.0 - p).ToScalar();
+        using var keep = uniform.ge(threshold);
+        using var mask = keep.to_type(input.dtype).div_(keepProbability);
         return input.mul(mask);
     }
 }
