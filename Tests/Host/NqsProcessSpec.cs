@@ -48,6 +48,58 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Run_survives_the_loss_of_the_coordinator_host_with_the_uninterrupted_history()
+    {
+        // The oldest of three hosts runs the coordinator and the job's driver; killing it moves the driver to a
+        // successor, which resumes from the checkpoint replicated to every node. Histories do not depend on the number
+        // of nodes, samplers or evaluators, so the result must equal the embedded run's bit for bit.
+        string[] job = ["run", "nqs", "--fcidump", "lih", "--iterations", "150", "--checkpoint-every", "10"];
+        var dir = Directory.CreateTempSubdirectory("dataflow-nqs-failover-");
+        try
+        {
+            var embeddedJson = Path.Combine(dir.FullName, "embedded.json");
+            var embedded = await LocalHosts.RunCliAsync([.. job, "--json", embeddedJson, "--quiet"], s_runLimit);
+            Assert.True(embedded.ExitCode == 0, embedded.Stderr);
+
+            using var hosts = new LocalHosts();
+            for (var i = 0; i < 3; i++)
+            {
+                await hosts.StartAsync();
+            }
+            var clusterJson = Path.Combine(dir.FullName, "cluster.json");
+            var killed = 0;
+            var run = await LocalHosts.RunCliAsync([.. job, "--cluster", $"127.0.0.1:{hosts.Ports[1]}", "--json", clusterJson],
+                s_runLimit, line =>
+                {
+                    output.WriteLine(line);
+                    var slash = line.IndexOf('/');
+                    if (slash > 0 && long.TryParse(line[..slash], out var done) && done >= 30 &&
+                        Interlocked.Exchange(ref killed, 1) == 0)
+                    {
+                        hosts.Kill(0);
+                    }
+                });
+            foreach (var line in hosts.Log)
+            {
+                output.WriteLine(line);
+            }
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.Equal(1, killed);
+            var a = JsonDocument.Parse(File.ReadAllText(embeddedJson)).RootElement;
+            var b = JsonDocument.Parse(File.ReadAllText(clusterJson)).RootElement;
+            var energiesA = a.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("energy").GetDouble()).ToArray();
+            var energiesB = b.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("energy").GetDouble()).ToArray();
+            Assert.Equal(150, energiesB.Length);
+            Assert.Equal(energiesA, energiesB);
+            Assert.True(b.GetProperty("placementChanges").GetInt32() >= 1, b.ToString());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     /// <summary>A valid PNG (signature, 800 x 500 RGB header, the standard IEND CRC 0xAE426082) whose pixels hold the
     /// chemical-accuracy line (green) and the error curve (blue).</summary>
     private static void AssertConvergencePng(byte[] png)
