@@ -242,6 +242,7 @@ public sealed class NqsDriver : ReceiveActor
             metrics["error"] = record.EnergyHartree - reference;
         }
         _client.Tell(new JobProgress(_spec.JobId, _iteration + 1, _options.Iterations, metrics, ""));
+        ReportStatus(_iteration + 1, metrics);
         _iteration++;
         if (_iteration % _job.CheckpointEvery == 0 || _iteration == _options.Iterations)
         {
@@ -339,6 +340,21 @@ public sealed class NqsDriver : ReceiveActor
         _round = Round.Done;
         _client.Tell(new JobFailed(_spec.JobId, error));
         End("failed");
+    }
+
+    /// <summary>The job's line in <c>dataflow status</c>: iterations done, logical samplers plus evaluators per node, and
+    /// the latest energy metrics.</summary>
+    private void ReportStatus(long done, Dictionary<string, double> metrics)
+    {
+        var perNode = new Dictionary<string, int>();
+        var samplers = ProportionalPlacement.Assign(_job.LogicalSamplers, _nodes.Select(n => n.Throughput).ToArray());
+        var evaluators = ProportionalPlacement.Assign(_evaluators, _nodes.Select(n => n.Throughput).ToArray());
+        foreach (var n in samplers.Concat(evaluators))
+        {
+            perNode[_nodes[n].Address] = perNode.GetValueOrDefault(_nodes[n].Address) + 1;
+        }
+        Context.Parent.Tell(new DriverStatus(new JobInfo(_spec.JobId, _spec.Workload, "running", done, _options.Iterations,
+            perNode, _placementChanges, metrics)));
     }
 
     private void End(string state)

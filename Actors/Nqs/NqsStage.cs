@@ -10,12 +10,17 @@ namespace Dataflow.Actors.Nqs;
 
 /// <summary>An nqs job's stage on one node: a replica of the wavefunction that runs the logical samplers and the
 /// local-energy and gradient evaluators placed here, with the parameters each message carries.</summary>
+/// <remarks>Each role has its own telemetry row (stage <c>nqs-sampler</c>, items: unique samples drawn;
+/// <c>nqs-local-energy</c>, items: connected elements; <c>nqs-gradient</c>, items: samples differentiated), so
+/// <c>dataflow status</c> shows the throughput and busy time of every role on every node.</remarks>
 public sealed class NqsStage : ReceiveActor
 {
     private readonly string _node;
     private readonly NqsJobSpec _job;
     private readonly VmcOptions _options;
-    private readonly StageTelemetry _telemetry;
+    private readonly StageTelemetry _sampling;
+    private readonly StageTelemetry _localEnergyTelemetry;
+    private readonly StageTelemetry _gradient;
     private TransformerWavefunction? _model;
     private LocalEnergy? _localEnergy;
     private PrefixTreeEvaluator? _evaluator;
@@ -26,9 +31,11 @@ public sealed class NqsStage : ReceiveActor
         _node = node;
         _job = Workload.Decode<NqsJobSpec>(spec);
         _options = _job.Options();
-        _telemetry = new StageTelemetry(spec.JobId, "nqs", Self.Path.Name, node);
-        _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
-        Receive<NqsSampleWork>(w => Run(w.Generation, () =>
+        _sampling = new StageTelemetry(spec.JobId, "nqs-sampler", Self.Path.Name, node);
+        _sampling.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
+        _localEnergyTelemetry = new StageTelemetry(spec.JobId, "nqs-local-energy", Self.Path.Name, node);
+        _gradient = new StageTelemetry(spec.JobId, "nqs-gradient", Self.Path.Name, node);
+        Receive<NqsSampleWork>(w => Run(w.Generation, _sampling, () =>
         {
             var model = Model(w.Parameters);
             for (var k = 0; k < w.Samplers.Length; k++)
@@ -40,26 +47,27 @@ public sealed class NqsStage : ReceiveActor
                     Iteration = w.Iteration,
                 });
                 var result = sampler.SampleSubtrees(w.Prefixes[k]);
-                _telemetry.AddItems(result.Unique);
+                _sampling.AddItems(result.Unique);
                 Sender.Tell(new NqsSampled(w.Generation, w.Iteration, w.Samplers[k], result));
             }
         }));
-        Receive<NqsLocalWork>(w => Run(w.Generation, () =>
+        Receive<NqsLocalWork>(w => Run(w.Generation, _localEnergyTelemetry, () =>
         {
             Model(w.Parameters);
             for (var k = 0; k < w.Evaluators.Length; k++)
             {
                 var result = _localEnergy!.Compute(w.Samples, _evaluator, _options.LocalEnergyMode, w.Ranges[k]);
-                _telemetry.AddItems(w.Ranges[k].Count);
+                _localEnergyTelemetry.AddItems(result.ConnectedElements);
                 Sender.Tell(new NqsLocalEnergies(w.Generation, w.Iteration, w.Evaluators[k], result));
             }
         }));
-        Receive<NqsGradientWork>(w => Run(w.Generation, () =>
+        Receive<NqsGradientWork>(w => Run(w.Generation, _gradient, () =>
         {
             var model = Model(w.Parameters);
             for (var k = 0; k < w.Evaluators.Length; k++)
             {
                 var sum = VmcGradient.Partial(model, w.Samples, w.Weights, w.Energies.Slice(w.Ranges[k]), w.Baseline);
+                _gradient.AddItems(w.Ranges[k].Count);
                 Sender.Tell(new NqsGradient(w.Generation, w.Iteration, w.Evaluators[k], sum.ToBits()));
             }
         }));
@@ -68,13 +76,15 @@ public sealed class NqsStage : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop()
     {
-        _telemetry.Dispose();
+        _sampling.Dispose();
+        _localEnergyTelemetry.Dispose();
+        _gradient.Dispose();
         _model?.Dispose();
     }
 
-    private void Run(int generation, Action work)
+    private void Run(int generation, StageTelemetry telemetry, Action work)
     {
-        using var busy = _telemetry.MeasureMessage();
+        using var busy = telemetry.MeasureMessage();
         try
         {
             work();
