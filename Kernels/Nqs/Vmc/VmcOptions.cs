@@ -1,7 +1,7 @@
 namespace Dataflow.Kernels.Nqs.Vmc;
 
 /// <summary>Settings of <see cref="VmcOptimizer"/>.</summary>
-/// <remarks>With seed 1 the defaults reach chemical accuracy (1.6 mHa) on the bundled H2 and LiH (0.14 mHa, 26 s on one
+/// <remarks>With seed 1 the defaults reach chemical accuracy (1.6 mHa) on the bundled H2 and LiH (0.12 mHa, 27 s on one
 /// thread) but not on H2O (seeds 1, 2, 3: 9.9, 3.0, 5.7 mHa above FCI) nor N2 (about 0.1 Ha above): outcomes scatter
 /// with the seed, and no setting of the learning-rate floor, the annealing span, the weight exponent or the width tried
 /// so far is robust. The optimiser (AdamW on this objective) is the open problem; <c>dataflow bench --only nqsrun</c>
