@@ -283,10 +283,13 @@ public sealed class NqsDriver : ReceiveActor
         complete(parts);
     }
 
+    /// <summary>The node index of each of <paramref name="count"/> work items, by measured throughput.</summary>
+    private int[] Assign(int count) => ProportionalPlacement.Assign(count, _nodes.Select(n => n.Throughput).ToArray());
+
     /// <summary>Work items 0..count-1 spread over the nodes by measured throughput (contiguous blocks).</summary>
     private IEnumerable<(ActorSelection Node, int[] Items)> Place(int count)
     {
-        var placement = ProportionalPlacement.Assign(count, _nodes.Select(n => n.Throughput).ToArray());
+        var placement = Assign(count);
         for (var n = 0; n < _nodes.Length; n++)
         {
             var items = Enumerable.Range(0, count).Where(i => placement[i] == n).ToArray();
@@ -347,9 +350,7 @@ public sealed class NqsDriver : ReceiveActor
     private void ReportStatus(long done, Dictionary<string, double> metrics)
     {
         var perNode = new Dictionary<string, int>();
-        var samplers = ProportionalPlacement.Assign(_job.LogicalSamplers, _nodes.Select(n => n.Throughput).ToArray());
-        var evaluators = ProportionalPlacement.Assign(_evaluators, _nodes.Select(n => n.Throughput).ToArray());
-        foreach (var n in samplers.Concat(evaluators))
+        foreach (var n in Assign(_job.LogicalSamplers).Concat(Assign(_evaluators)))
         {
             perNode[_nodes[n].Address] = perNode.GetValueOrDefault(_nodes[n].Address) + 1;
         }

@@ -71,6 +71,25 @@ public static class OrbitalTokens
         }
     }
 
+    /// <summary>The tokens of <paramref name="orbitals"/> spatial orbitals of each spin-orbital string, row after row, as
+    /// int64 values ready for a [rows, orbitals] tensor.</summary>
+    public static long[] ToTokenRows(ReadOnlySpan<ulong> configurations, int orbitals)
+    {
+        if (orbitals > 32)
+        {
+            throw new ArgumentException($"{orbitals} orbitals need 128 bits", nameof(orbitals));
+        }
+        var tokens = new long[configurations.Length * orbitals];
+        for (var r = 0; r < configurations.Length; r++)
+        {
+            for (var p = 0; p < orbitals; p++)
+            {
+                tokens[r * orbitals + p] = (long)((configurations[r] >> (2 * p)) & 3);
+            }
+        }
+        return tokens;
+    }
+
     /// <summary>Writes the tokens of the first <c>tokens.Length</c> spatial orbitals of a 128-bit spin-orbital string.</summary>
     public static void FromBits128(UInt128 bits, Span<byte> tokens)
     {

@@ -47,29 +47,9 @@ public sealed class ClusterProcessSpec(ITestOutputHelper output)
             {
                 await hosts.StartAsync(["--compute-threads", "1"]);
             }
-            var clusterJson = Path.Combine(dir.FullName, "cluster.json");
-            var killed = 0;
-            // The client joins through host 1, so it stays connected whichever host dies.
-            var run = await LocalHosts.RunCliAsync([.. s_job, "--cluster", $"127.0.0.1:{hosts.Ports[1]}", "--json", clusterJson], s_runLimit,
-                line =>
-                {
-                    output.WriteLine(line);
-                    // Non-interactive progress prints "done/total ..." every tenth; kill the chosen host at 20 %.
-                    var slash = line.IndexOf('/');
-                    if (slash > 0 && long.TryParse(line[..slash], out var done) && done >= 40 &&
-                        Interlocked.Exchange(ref killed, 1) == 0)
-                    {
-                        hosts.Kill(victim);
-                    }
-                });
-            foreach (var line in hosts.Log)
-            {
-                output.WriteLine(line);
-            }
-            Assert.True(run.ExitCode == 0, run.Stderr);
-            Assert.Equal(1, killed);
-
-            var b = JsonDocument.Parse(File.ReadAllText(clusterJson)).RootElement;
+            // The client joins through host 1, so it stays connected whichever host dies; kill the chosen host at 20 %.
+            var b = await RunWithKilledHost.RunAsync(hosts, s_job, via: 1, victim, killAt: 40,
+                Path.Combine(dir.FullName, "cluster.json"), s_runLimit, output);
             Assert.Equal("train", b.GetProperty("workload").GetString());
             Assert.Equal(200, b.GetProperty("steps").GetInt64());
             Assert.Equal(a.GetProperty("weightsSha256").GetString(), b.GetProperty("weightsSha256").GetString());

@@ -33,26 +33,8 @@ public sealed class MdProcessSpec(ITestOutputHelper output)
             // Split brain resolution keeps the half with the lowest address when two nodes part: the client joins
             // through that host and the other one is killed.
             var (survivor, victim) = hosts.Ports[0] < hosts.Ports[1] ? (0, 1) : (1, 0);
-            var clusterJson = Path.Combine(dir.FullName, "cluster.json");
-            var killed = 0;
-            var run = await LocalHosts.RunCliAsync([.. s_job, "--cluster", $"127.0.0.1:{hosts.Ports[survivor]}", "--json", clusterJson],
-                s_runLimit, line =>
-                {
-                    output.WriteLine(line);
-                    var slash = line.IndexOf('/');
-                    if (slash > 0 && long.TryParse(line[..slash], out var done) && done >= 120 &&
-                        Interlocked.Exchange(ref killed, 1) == 0)
-                    {
-                        hosts.Kill(victim);
-                    }
-                });
-            foreach (var line in hosts.Log)
-            {
-                output.WriteLine(line);
-            }
-            Assert.True(run.ExitCode == 0, run.Stderr);
-            Assert.Equal(1, killed);
-            var b = JsonDocument.Parse(File.ReadAllText(clusterJson)).RootElement;
+            var b = await RunWithKilledHost.RunAsync(hosts, s_job, survivor, victim, killAt: 120,
+                Path.Combine(dir.FullName, "cluster.json"), s_runLimit, output);
             Assert.Equal("md", b.GetProperty("workload").GetString());
             Assert.True(b.GetProperty("placementChanges").GetInt32() >= 1, "the kill must have moved domains");
             // Checkpoints are taken at rebuilds with the forces of their step (the Langevin force depends on half-step
@@ -89,26 +71,8 @@ public sealed class MdProcessSpec(ITestOutputHelper output)
             {
                 await hosts.StartAsync();
             }
-            var clusterJson = Path.Combine(dir.FullName, "cluster.json");
-            var killed = 0;
-            var run = await LocalHosts.RunCliAsync([.. job, "--cluster", $"127.0.0.1:{hosts.Ports[1]}", "--json", clusterJson],
-                s_runLimit, line =>
-                {
-                    output.WriteLine(line);
-                    var slash = line.IndexOf('/');
-                    if (slash > 0 && long.TryParse(line[..slash], out var done) && done >= 40 &&
-                        Interlocked.Exchange(ref killed, 1) == 0)
-                    {
-                        hosts.Kill(0);
-                    }
-                });
-            foreach (var line in hosts.Log)
-            {
-                output.WriteLine(line);
-            }
-            Assert.True(run.ExitCode == 0, run.Stderr);
-            Assert.Equal(1, killed);
-            var b = JsonDocument.Parse(File.ReadAllText(clusterJson)).RootElement;
+            var b = await RunWithKilledHost.RunAsync(hosts, job, via: 1, victim: 0, killAt: 40,
+                Path.Combine(dir.FullName, "cluster.json"), s_runLimit, output);
             Assert.Equal(a.GetProperty("stateSha256").GetString(), b.GetProperty("stateSha256").GetString());
             Assert.Equal(a.GetProperty("thermo").ToString(), b.GetProperty("thermo").ToString());
         }

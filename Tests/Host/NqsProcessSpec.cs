@@ -36,8 +36,8 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
 
             var a = JsonDocument.Parse(File.ReadAllText(embeddedJson)).RootElement;
             var b = JsonDocument.Parse(File.ReadAllText(clusterJson)).RootElement;
-            var energiesA = a.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("energy").GetDouble()).ToArray();
-            var energiesB = b.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("energy").GetDouble()).ToArray();
+            var energiesA = Energies(a);
+            var energiesB = Energies(b);
             Assert.Equal(25, energiesA.Length);
             Assert.Equal(energiesA, energiesB);
             Assert.Equal(a.GetProperty("energy").GetDouble(), b.GetProperty("energy").GetDouble());
@@ -67,29 +67,11 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
             {
                 await hosts.StartAsync();
             }
-            var clusterJson = Path.Combine(dir.FullName, "cluster.json");
-            var killed = 0;
-            var run = await LocalHosts.RunCliAsync([.. job, "--cluster", $"127.0.0.1:{hosts.Ports[1]}", "--json", clusterJson],
-                s_runLimit, line =>
-                {
-                    output.WriteLine(line);
-                    var slash = line.IndexOf('/');
-                    if (slash > 0 && long.TryParse(line[..slash], out var done) && done >= 30 &&
-                        Interlocked.Exchange(ref killed, 1) == 0)
-                    {
-                        hosts.Kill(0);
-                    }
-                });
-            foreach (var line in hosts.Log)
-            {
-                output.WriteLine(line);
-            }
-            Assert.True(run.ExitCode == 0, run.Stderr);
-            Assert.Equal(1, killed);
+            var b = await RunWithKilledHost.RunAsync(hosts, job, via: 1, victim: 0, killAt: 30,
+                Path.Combine(dir.FullName, "cluster.json"), s_runLimit, output);
             var a = JsonDocument.Parse(File.ReadAllText(embeddedJson)).RootElement;
-            var b = JsonDocument.Parse(File.ReadAllText(clusterJson)).RootElement;
-            var energiesA = a.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("energy").GetDouble()).ToArray();
-            var energiesB = b.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("energy").GetDouble()).ToArray();
+            var energiesA = Energies(a);
+            var energiesB = Energies(b);
             Assert.Equal(150, energiesB.Length);
             Assert.Equal(energiesA, energiesB);
             Assert.True(b.GetProperty("placementChanges").GetInt32() >= 1, b.ToString());
@@ -99,6 +81,9 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
             dir.Delete(recursive: true);
         }
     }
+
+    private static double[] Energies(JsonElement result) =>
+        result.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("energy").GetDouble()).ToArray();
 
     /// <summary>A valid PNG (signature, 800 x 500 RGB header, the standard IEND CRC 0xAE426082) whose pixels hold the
     /// chemical-accuracy line (green) and the error curve (blue).</summary>

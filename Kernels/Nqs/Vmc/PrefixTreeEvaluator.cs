@@ -140,14 +140,7 @@ public sealed class PrefixTreeEvaluator(TransformerWavefunction model, int chunk
     private double[] Phases(ulong[] configurations)
     {
         var k = Orbitals;
-        var tokens = new long[configurations.Length * k];
-        for (var r = 0; r < configurations.Length; r++)
-        {
-            for (var p = 0; p < k; p++)
-            {
-                tokens[r * k + p] = (long)((configurations[r] >> (2 * p)) & 3);
-            }
-        }
+        var tokens = OrbitalTokens.ToTokenRows(configurations, k);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var input = tensor(tokens, [configurations.Length, k]);

@@ -25,15 +25,7 @@ public sealed class TransformerEvaluator(TransformerWavefunction model, int chun
         for (var first = 0; first < bits.Length; first += ChunkSize)
         {
             var rows = Math.Min(ChunkSize, bits.Length - first);
-            var tokens = new long[rows * k];
-            for (var r = 0; r < rows; r++)
-            {
-                var x = bits[first + r];
-                for (var p = 0; p < k; p++)
-                {
-                    tokens[r * k + p] = (long)((x >> (2 * p)) & 3);
-                }
-            }
+            var tokens = OrbitalTokens.ToTokenRows(bits.Slice(first, rows), k);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var (logAmplitude, phase) = model.forward(tensor(tokens, [rows, k]));
