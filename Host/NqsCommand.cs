@@ -10,13 +10,14 @@ internal static class NqsCommand
     private static readonly string s_usage = $"""
         usage: dataflow run nqs --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--iterations 1000] [--samples N] [--seed 1]
                                 [--layers L] [--d-model D] [--heads H] [--eloc exact|sample-space] [--reference E]
+                                [--optimizer adamw-sr|adamw|sr] [--orbital-order energy|file]
                                 [--samplers 4] [--evaluators 0] [--checkpoint-every 10] [--resume DIR] [--plot FILE.png]
                                 [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Variational Monte Carlo with an autoregressive transformer wavefunction: each iteration the logical
         samplers draw unique configurations with counts (exact autoregressive sampling), the evaluators compute
         local energies of cost-balanced sample ranges and partial energy gradients, and the driver takes an AdamW
-        step. The bundled molecules ({string.Join(", ", BundledMolecules.Names)}, STO-3G, Psi4) can be named instead
+        step; from 30 % of the iterations on, the driver takes stochastic-reconfiguration steps instead. The bundled molecules ({string.Join(", ", BundledMolecules.Names)}, STO-3G, Psi4) can be named instead
         of a file; their FCI energy is the default --reference.
 
           --iterations N     VMC iterations (default 1000)
@@ -24,6 +25,9 @@ internal static class NqsCommand
           --seed K           model initialisation and sampling streams
           --layers, --d-model, --heads   transformer size (defaults 2, 16, 4)
           --eloc MODE        exact (default) or sample-space local energies
+          --optimizer NAME   adamw-sr (default): AdamW, then stochastic reconfiguration (minSR over the 1024 most
+                             frequent samples); adamw or sr throughout
+          --orbital-order O  energy (default): the model visits orbitals by ascending orbital energy; file: as listed
           --reference E      report the error against this energy (hartree)
           --samplers N, --evaluators N   work items per iteration (the history depends on --samplers only);
                              --evaluators 0, the default, runs one per host
@@ -38,7 +42,7 @@ internal static class NqsCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var o = new ParsedOptions(args,
-            ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers", "evaluators",
+            ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers", "evaluators", "optimizer", "orbital-order",
                 "checkpoint-every", "resume", "plot", .. Program.ClusterOptions, "json"], ["quiet"], s_usage);
         if (o.Help)
         {
@@ -57,6 +61,7 @@ internal static class NqsCommand
         {
             job = Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", 1000)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
                 .Model(o.Int("layers", 0), o.Int("d-model", 0), o.Int("heads", 0)).Eloc(o.String("eloc") ?? "exact")
+                .Optimizer(o.String("optimizer") ?? "adamw-sr").OrbitalOrder(o.String("orbital-order") ?? "energy")
                 .Reference(reference).Workers(o.Int("samplers", 4), o.Int("evaluators", 0))
                 .Checkpoints(o.Int("checkpoint-every", 10), o.String("resume")).Build();
         }

@@ -52,7 +52,7 @@ public sealed class NqsDriver : ReceiveActor
         _job = Workload.Decode<NqsJobSpec>(spec);
         _options = _job.Options();
         TorchRuntime.EnsureLoaded(_options.Threads);
-        _localEnergy = LocalEnergy.FromFcidump(FcidumpReader.ParseText(_job.FcidumpText, _job.SourceName));
+        _localEnergy = LocalEnergy.FromFcidump(_options.Arrange(FcidumpReader.ParseText(_job.FcidumpText, _job.SourceName)));
         // The initial state of VmcOptimizer.Run: seeded model, phase head redrawn.
         _model = new TransformerWavefunction(_localEnergy.Space, _options.Model, _options.Seed);
         if (_options.PhaseInitStd > 0)
@@ -185,6 +185,18 @@ public sealed class NqsDriver : ReceiveActor
         _localSeconds = _phase.Elapsed.TotalSeconds;
         _phase.Restart();
         _round = Round.Gradient;
+        if (_options.UsesReconfigurationAt(_iteration))
+        {
+            // Stochastic reconfiguration solves one system over the samples' log-derivatives: here, from the local
+            // energies the evaluators returned (the same function as VmcOptimizer's, so the same bits).
+            var (step, rate) = StochasticReconfiguration.Step(_model, _samples!, _local, _options, _iteration);
+            for (var i = 0; i < _parameters.Length; i++)
+            {
+                _parameters[i] -= step[i];
+            }
+            Complete(rate);
+            return;
+        }
         // VmcOptimizer's update direction: count weights and the plain energy, or amplitude-power weights and the
         // annealed energies centred on their weighted mean.
         var temperature = _options.TemperatureAt(_iteration);
@@ -224,6 +236,12 @@ public sealed class NqsDriver : ReceiveActor
         }
         var learningRate = _options.LearningRateAt(_iteration);
         _optimizer.Step(_parameters, sum.ToDoubles(), learningRate, _options.WeightDecay);
+        Complete(learningRate);
+    }
+
+    /// <summary>After the parameters took this iteration's step: records it, reports, checkpoints and samples again.</summary>
+    private void Complete(double learningRate)
+    {
         FlatParameters.Set(_model, _parameters);
         var record = new VmcIteration(_iteration, _statistics!, learningRate, _local!.ConnectedElements, _samplingSeconds,
             _localSeconds, _phase.Elapsed.TotalSeconds);

@@ -14,6 +14,8 @@ namespace Dataflow.Actors.Nqs;
 /// <param name="CheckpointEvery">Iterations between checkpoints (replicated to every node, and written to
 /// <paramref name="CheckpointDirectory"/> when given).</param>
 /// <param name="CheckpointDirectory">Directory on the driver's node to write checkpoints to and resume from.</param>
+/// <param name="Optimizer"><c>adamw-sr</c> (AdamW, then stochastic reconfiguration), <c>adamw</c> or <c>sr</c>.</param>
+/// <param name="OrbitalOrder"><c>energy</c> (ascending orbital energy) or <c>file</c>: the order the model visits the orbitals.</param>
 public sealed record NqsJobSpec(
     string FcidumpText,
     string SourceName,
@@ -28,8 +30,18 @@ public sealed record NqsJobSpec(
     int LogicalSamplers = 4,
     int Evaluators = 0,
     int CheckpointEvery = 10,
-    string? CheckpointDirectory = null)
+    string? CheckpointDirectory = null,
+    string Optimizer = "adamw-sr",
+    string OrbitalOrder = "energy")
 {
+    /// <summary>The accepted values of <see cref="Optimizer"/>.</summary>
+    public static IReadOnlyDictionary<string, VmcUpdate> Optimizers { get; } = new Dictionary<string, VmcUpdate>
+    {
+        ["adamw-sr"] = VmcUpdate.AdamWThenReconfiguration,
+        ["adamw"] = VmcUpdate.AdamW,
+        ["sr"] = VmcUpdate.StochasticReconfiguration,
+    };
+
     /// <summary>The VMC options these settings give.</summary>
     public VmcOptions Options()
     {
@@ -49,6 +61,8 @@ public sealed record NqsJobSpec(
             Seed = Seed,
             LocalEnergyMode = Eloc == "sample-space" ? LocalEnergyMode.SampleSpace : LocalEnergyMode.Exact,
             Model = model,
+            Update = Optimizers.TryGetValue(Optimizer, out var update) ? update : defaults.Update,
+            OrbitalOrder = OrbitalOrder == "file" ? Kernels.Nqs.Vmc.OrbitalOrder.File : Kernels.Nqs.Vmc.OrbitalOrder.Energy,
         };
     }
 
@@ -62,6 +76,14 @@ public sealed record NqsJobSpec(
         if (Eloc is not ("exact" or "sample-space"))
         {
             throw new ArgumentException($"eloc must be exact or sample-space (got '{Eloc}')", "eloc");
+        }
+        if (!Optimizers.ContainsKey(Optimizer))
+        {
+            throw new ArgumentException($"optimizer must be {string.Join(", ", Optimizers.Keys)} (got '{Optimizer}')", "optimizer");
+        }
+        if (OrbitalOrder is not ("energy" or "file"))
+        {
+            throw new ArgumentException($"orbital-order must be energy or file (got '{OrbitalOrder}')", "orbital-order");
         }
         if (CheckpointEvery < 1)
         {

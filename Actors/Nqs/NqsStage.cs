@@ -100,7 +100,7 @@ public sealed class NqsStage : ReceiveActor
         if (_model is null)
         {
             TorchRuntime.EnsureLoaded(_options.Threads);
-            _localEnergy = LocalEnergy.FromFcidump(FcidumpReader.ParseText(_job.FcidumpText, _job.SourceName));
+            _localEnergy = LocalEnergy.FromFcidump(_options.Arrange(FcidumpReader.ParseText(_job.FcidumpText, _job.SourceName)));
             _model = new TransformerWavefunction(_localEnergy.Space, _options.Model, _options.Seed);
             _evaluator = new PrefixTreeEvaluator(_model);
         }

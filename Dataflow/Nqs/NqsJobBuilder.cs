@@ -48,6 +48,13 @@ public sealed class NqsJobBuilder
     /// <summary>Local energy mode: <c>exact</c> or <c>sample-space</c>.</summary>
     public NqsJobBuilder Eloc(string mode) { _spec = _spec with { Eloc = mode }; return this; }
 
+    /// <summary>How parameters are updated: <c>adamw-sr</c> (default: AdamW for the first 30 % of the iterations, then
+    /// stochastic reconfiguration), <c>adamw</c> or <c>sr</c>.</summary>
+    public NqsJobBuilder Optimizer(string optimizer) { _spec = _spec with { Optimizer = optimizer }; return this; }
+
+    /// <summary>The order the model visits the orbitals: <c>energy</c> (default, ascending orbital energy) or <c>file</c>.</summary>
+    public NqsJobBuilder OrbitalOrder(string order) { _spec = _spec with { OrbitalOrder = order }; return this; }
+
     /// <summary>An energy to report the error against (hartree).</summary>
     public NqsJobBuilder Reference(double? energyHartree) { _spec = _spec with { ReferenceHartree = energyHartree }; return this; }
 

@@ -17,7 +17,7 @@ internal static class NqsRunBench
     {
         var options = new VmcOptions();
         TorchRuntime.EnsureLoaded(options.Threads);
-        var localEnergy = LocalEnergy.FromFcidump(BundledMolecules.Load(molecule));
+        var localEnergy = LocalEnergy.FromFcidump(options.Arrange(BundledMolecules.Load(molecule)));
         // A spread-out model, as in early iterations: many unique samples and many unsampled neighbours.
         using var model = new TransformerWavefunction(localEnergy.Space, options.Model with { InitStd = 0.4 }, options.Seed);
         var samples = new AutoregressiveSampler(model, new SamplerOptions { Samples = 100_000, Seed = options.Seed }).Sample();

@@ -26,14 +26,17 @@ internal sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Attention over all positions of <paramref name="x"/> [B, T, d], each attending to itself and earlier ones.</summary>
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, null);
+
+    /// <summary><see cref="forward"/>, its linear layers recorded on <paramref name="tape"/> when given.</summary>
+    public Tensor Forward(Tensor x, LogDerivativeTape? tape)
     {
         var batch = x.shape[0];
         var length = x.shape[1];
         var dModel = _heads * _headDim;
         // Linear layers on [B T, d]: libtorch's batched 3-D path was 2.5x slower on these thin matrices.
         using var flat = x.reshape(batch * length, dModel);
-        using var qkv = c_attn.forward(flat);
+        using var qkv = LogDerivativeTape.Apply(tape, c_attn, flat);
         using var heads = qkv.view(batch, length, 3, _heads, _headDim).permute(2, 0, 3, 1, 4);
         using var q = heads[0];
         using var k = heads[1];
@@ -49,7 +52,7 @@ internal sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
         using var wt = weights.transpose(2, 3);
         using var y = wt.matmul(v);
         using var merged = y.transpose(1, 2).reshape(batch * length, dModel);
-        using var projected = c_proj.forward(merged);
+        using var projected = LogDerivativeTape.Apply(tape, c_proj, merged);
         return projected.view(batch, length, dModel);
     }
 

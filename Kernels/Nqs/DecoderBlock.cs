@@ -23,12 +23,15 @@ internal sealed class DecoderBlock : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The block over all positions of <paramref name="x"/> [B, T, d] with a causal mask.</summary>
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, null);
+
+    /// <summary><see cref="forward"/>, its parameterised layers recorded on <paramref name="tape"/> when given.</summary>
+    public Tensor Forward(Tensor x, LogDerivativeTape? tape)
     {
-        using var n1 = ln_1.forward(x);
-        using var a = attn.forward(n1);
+        using var n1 = LogDerivativeTape.Apply(tape, ln_1, x);
+        using var a = attn.Forward(n1, tape);
         using var x1 = x.add(a, HeldScalars.One);
-        return Feed(x1);
+        return Feed(x1, tape);
     }
 
     /// <summary>The block for one new position <paramref name="x"/> [B, d], reading and extending the layer's caches.</summary>
@@ -37,13 +40,13 @@ internal sealed class DecoderBlock : nn.Module<Tensor, Tensor>
         using var n1 = ln_1.forward(x);
         using var a = attn.Step(n1, keyCache, valueCache, position);
         using var x1 = x.add(a, HeldScalars.One);
-        return Feed(x1);
+        return Feed(x1, null);
     }
 
-    private Tensor Feed(Tensor x1)
+    private Tensor Feed(Tensor x1, LogDerivativeTape? tape)
     {
-        using var n2 = ln_2.forward(x1);
-        using var f = mlp.forward(n2);
+        using var n2 = LogDerivativeTape.Apply(tape, ln_2, x1);
+        using var f = mlp.Forward(n2, tape);
         return x1.add(f, HeldScalars.One);
     }
 }

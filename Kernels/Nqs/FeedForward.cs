@@ -18,22 +18,25 @@ internal sealed class FeedForward : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, null);
+
+    /// <summary><see cref="forward"/>, its linear layers recorded on <paramref name="tape"/> when given.</summary>
+    public Tensor Forward(Tensor x, LogDerivativeTape? tape)
     {
         if (x.dim() == 2)
         {
-            return Apply(x);
+            return Apply(x, tape);
         }
         // Linear layers on [B T, d]: libtorch's batched 3-D path was 2.5x slower on these thin matrices.
         using var flat = x.reshape(-1, x.shape[^1]);
-        using var y = Apply(flat);
+        using var y = Apply(flat, tape);
         return y.view(x.shape);
     }
 
-    private Tensor Apply(Tensor x)
+    private Tensor Apply(Tensor x, LogDerivativeTape? tape)
     {
-        using var a = c_fc.forward(x);
+        using var a = LogDerivativeTape.Apply(tape, c_fc, x);
         using var g = nn.functional.gelu(a);
-        return c_proj.forward(g);
+        return LogDerivativeTape.Apply(tape, c_proj, g);
     }
 }

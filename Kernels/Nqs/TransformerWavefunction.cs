@@ -111,15 +111,78 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     {
         CheckTokens(tokens);
         using var scope = NewDisposeScope();
-        var k = Space.Orbitals;
-        var hidden = Hidden(WithStart(tokens.narrow(1, 0, k - 1)));
-        var (logp, allowed) = MaskedLogProbabilities(hidden, tokens);
+        var logAmplitude = LogAmplitude(tokens, null);
+        var phase = Phase(tokens);
+        return scope.MoveToOuter(logAmplitude, phase);
+    }
+
+    private Tensor LogAmplitude(Tensor tokens, LogDerivativeTape? tape)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = Hidden(WithStart(tokens.narrow(1, 0, Space.Orbitals - 1)), tape);
+        var (logp, allowed) = MaskedLogProbabilities(hidden, tokens, tape);
         var index = tokens.unsqueeze(-1);
         var picked = logp.gather(2, index).squeeze(-1);
         var valid = allowed.gather(2, index).squeeze(-1).all(1);
-        var logAmplitude = picked.sum(1).mul(HeldScalars.Half).masked_fill(valid.logical_not(), HeldScalars.NegativeInfinity);
-        var phase = Phase(tokens);
-        return scope.MoveToOuter(logAmplitude, phase);
+        return picked.sum(1).mul(HeldScalars.Half).masked_fill(valid.logical_not(), HeldScalars.NegativeInfinity).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether <paramref name="name"/> (a key of <c>named_parameters</c>) belongs to the phase network; all others
+    /// shape |psi| only.</summary>
+    public static bool IsPhaseParameter(string name) => name.StartsWith("phase_head.", StringComparison.Ordinal);
+
+    /// <summary>Per-configuration derivatives of log|psi(x)| with respect to the amplitude parameters [B, n_a] and of phi(x)
+    /// with respect to the phase parameters [B, n_p], float64, columns in <c>parameters()</c> order within each group
+    /// (see <see cref="IsPhaseParameter"/>); from one batched forward and backward pass each (see
+    /// <see cref="LogDerivativeTape"/>). The configurations must be valid.</summary>
+    public (Tensor Amplitude, Tensor Phase) LogDerivatives(Tensor tokens)
+    {
+        CheckTokens(tokens);
+        using var scope = NewDisposeScope();
+        var batch = tokens.shape[0];
+        var modules = new Dictionary<nn.Module, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, module) in named_modules())
+        {
+            modules[module] = name;
+        }
+        var parameters = named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        Tensor Columns(Func<LogDerivativeTape, Tensor> output, bool phase)
+        {
+            using var tape = new LogDerivativeTape();
+            zero_grad();
+            using (var inner = NewDisposeScope())
+            {
+                output(tape).sum().backward();
+            }
+            var perSample = tape.PerSampleGradients(batch, modules, parameters);
+            var columns = new List<Tensor>();
+            foreach (var (name, _) in named_parameters())
+            {
+                if (IsPhaseParameter(name) != phase)
+                {
+                    continue;
+                }
+                columns.Add(perSample.TryGetValue(name, out var g)
+                    ? g.to_type(ScalarType.Float64)
+                    : throw new InvalidOperationException($"no per-sample gradient recorded for {name}"));
+            }
+            zero_grad();
+            return cat(columns, 1);
+        }
+        var amplitude = Columns(tape => LogAmplitude(tokens, tape), phase: false);
+        var phaseColumns = Columns(tape => PhaseOf(tokens, tape), phase: true);
+        return scope.MoveToOuter(amplitude, phaseColumns);
+    }
+
+    /// <summary>phi(x) [B] of valid rows without padding, its layers recorded on <paramref name="tape"/>.</summary>
+    private Tensor PhaseOf(Tensor tokens, LogDerivativeTape tape)
+    {
+        using var scope = NewDisposeScope();
+        var oneHot = nn.functional.one_hot(tokens, OrbitalTokens.Count).to_type(DType).flatten(1);
+        var fc = (Linear)phase_head[0];
+        var output = (Linear)phase_head[2];
+        var hidden = LogDerivativeTape.Apply(tape, fc, oneHot).tanh();
+        return LogDerivativeTape.Apply(tape, output, hidden).squeeze(-1).MoveToOuterDisposeScope();
     }
 
     /// <summary>log|psi(x)| and phi(x) of a batch of configurations, int64 tokens [B, K]; differentiable.</summary>
@@ -290,21 +353,17 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     }
 
     /// <summary>Final hidden states [B, T, d] (after ln_f) of input sequences [B, T] that begin with the start token.</summary>
-    private Tensor Hidden(Tensor inputs)
+    private Tensor Hidden(Tensor inputs, LogDerivativeTape? tape = null)
     {
-        var length = inputs.shape[1];
-        using var positions = arange(length, ScalarType.Int64);
-        using var tok = wte.forward(inputs);
-        using var pos = wpe.forward(positions);
-        var x = tok.add(pos, HeldScalars.One);
+        var x = LogDerivativeTape.Embed(tape, wte, wpe, inputs);
         foreach (var block in h)
         {
-            var next = block.forward(x);
+            var next = block.Forward(x, tape);
             x.Dispose();
             x = next;
         }
         using var last = x;
-        return ln_f.forward(last);
+        return LogDerivativeTape.Apply(tape, ln_f, last);
     }
 
     /// <summary>Runs the state's next position for <paramref name="lastTokens"/> and returns its final hidden state [B, d].</summary>
@@ -345,10 +404,10 @@ public sealed class TransformerWavefunction : nn.Module<Tensor, (Tensor LogAmpli
     }
 
     /// <summary>Masked log-softmax of every position's amplitude logits and the allowed-token mask, both [B, K, 4].</summary>
-    private (Tensor LogP, Tensor Allowed) MaskedLogProbabilities(Tensor hidden, Tensor tokens)
+    private (Tensor LogP, Tensor Allowed) MaskedLogProbabilities(Tensor hidden, Tensor tokens, LogDerivativeTape? tape = null)
     {
         using var flat = hidden.reshape(-1, hidden.shape[^1]);
-        using var flatLogits = amp_head.forward(flat);
+        using var flatLogits = LogDerivativeTape.Apply(tape, amp_head, flat);
         var logits = flatLogits.view(hidden.shape[0], hidden.shape[1], OrbitalTokens.Count);
         var (alphaUsed, betaUsed) = ExclusiveCounts(tokens);
         using var remaining = arange(Space.Orbitals - 1, -1, -1, ScalarType.Int64);

@@ -54,4 +54,83 @@ public sealed record Fcidump
     /// <summary>(pq|rs) in chemists' notation for 0-based spatial orbitals.</summary>
     public double TwoElectron(int p, int q, int r, int s) =>
         TwoElectronHartree[((p * OrbitalCount + q) * OrbitalCount + r) * OrbitalCount + s];
+
+    /// <summary>The same Hamiltonian with its orbitals relabelled: orbital i of the result is orbital
+    /// <paramref name="order"/>[i] of this one. Energies and FCI results do not change.</summary>
+    public Fcidump WithOrbitalOrder(IReadOnlyList<int> order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var n = OrbitalCount;
+        if (order.Count != n || order.Distinct().Count() != n || order.Any(o => o < 0 || o >= n))
+        {
+            throw new ArgumentException($"not a permutation of {n} orbitals", nameof(order));
+        }
+        var one = new double[n * n];
+        var two = new double[n * n * n * n];
+        for (var p = 0; p < n; p++)
+        {
+            for (var q = 0; q < n; q++)
+            {
+                one[p * n + q] = OneElectron(order[p], order[q]);
+                for (var r = 0; r < n; r++)
+                {
+                    for (var s = 0; s < n; s++)
+                    {
+                        two[((p * n + q) * n + r) * n + s] = TwoElectron(order[p], order[q], order[r], order[s]);
+                    }
+                }
+            }
+        }
+        return this with
+        {
+            OneElectronHartree = one,
+            TwoElectronHartree = two,
+            OrbitalSymmetries = order.Select(o => OrbitalSymmetries[o]).ToArray(),
+            OrbitalEnergiesHartree = OrbitalEnergiesHartree is { } e ? order.Select(o => e[o]).ToArray() : null,
+        };
+    }
+
+    /// <summary>Orbitals by ascending energy (the file's orbital energies, else the diagonal of the Fock operator of the
+    /// aufbau determinant), ties in file order: occupied orbitals first, as autoregressive wavefunctions are usually
+    /// ordered.</summary>
+    public int[] EnergyOrder()
+    {
+        var energies = OrbitalEnergiesHartree ?? FockDiagonal();
+        return Enumerable.Range(0, OrbitalCount).OrderBy(i => energies[i]).ThenBy(i => i).ToArray();
+    }
+
+    /// <summary>Diagonal Fock energies f_pp = h_pp + sum_q n_q (2 (pp|qq) - (pq|qp)) / 2 ... of an aufbau occupation n_q,
+    /// made consistent with itself: occupy the lowest h_pp, recompute, reoccupy the lowest f_pp, until the occupation
+    /// stops changing (at most ten rounds).</summary>
+    private double[] FockDiagonal()
+    {
+        var n = OrbitalCount;
+        var f = Enumerable.Range(0, n).Select(p => OneElectron(p, p)).ToArray();
+        int[]? previous = null;
+        for (var round = 0; round < 10; round++)
+        {
+            var byEnergy = Enumerable.Range(0, n).OrderBy(i => f[i]).ThenBy(i => i).ToArray();
+            if (previous is not null && byEnergy.Take(Math.Max(AlphaCount, BetaCount)).Order().SequenceEqual(previous))
+            {
+                break;
+            }
+            previous = byEnergy.Take(Math.Max(AlphaCount, BetaCount)).Order().ToArray();
+            var occupation = new double[n];
+            for (var k = 0; k < n; k++)
+            {
+                occupation[byEnergy[k]] = (k < AlphaCount ? 0.5 : 0) + (k < BetaCount ? 0.5 : 0);
+            }
+            var next = new double[n];
+            for (var p = 0; p < n; p++)
+            {
+                next[p] = OneElectron(p, p);
+                for (var q = 0; q < n; q++)
+                {
+                    next[p] += occupation[q] * (2 * TwoElectron(p, p, q, q) - TwoElectron(p, q, q, p));
+                }
+            }
+            f = next;
+        }
+        return f;
+    }
 }

@@ -107,6 +107,16 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
         Assert.True(Count(31, 119, 180) > 500, "the error curve");
     }
 
+    [Theory]
+    [InlineData("--optimizer", "lbfgs", "optimizer must be adamw-sr, adamw, sr (got 'lbfgs')")]
+    [InlineData("--orbital-order", "random", "orbital-order must be energy or file (got 'random')")]
+    public async Task An_unknown_optimizer_or_orbital_order_is_refused_naming_the_option(string option, string value, string message)
+    {
+        var run = await LocalHosts.RunCliAsync(["run", "nqs", "--fcidump", "h2", option, value], TimeSpan.FromSeconds(60));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Stderr);
+    }
+
     [Fact]
     public async Task A_malformed_fcidump_is_refused_naming_the_line()
     {

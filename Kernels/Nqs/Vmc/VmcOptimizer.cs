@@ -6,8 +6,9 @@ using TorchSharp;
 namespace Dataflow.Kernels.Nqs.Vmc;
 
 /// <summary>Variational Monte Carlo of a <see cref="TransformerWavefunction"/> for a molecular Hamiltonian:
-/// per iteration, autoregressive sampling, local energies, the energy gradient and an AdamW step
-/// (NNQS-Transformer, arXiv 2306.16705, Algorithm 1; QChem-Trainer, arXiv 2506.23809).</summary>
+/// per iteration, autoregressive sampling, local energies, and an update: AdamW on the energy gradient
+/// (NNQS-Transformer, arXiv 2306.16705, Algorithm 1; QChem-Trainer, arXiv 2506.23809), then, by default, stochastic
+/// reconfiguration (see <see cref="VmcOptions.Update"/>).</summary>
 /// <remarks>Single process; the actors divide the same steps with <see cref="LocalEnergy.PartitionByCost"/> and
 /// <see cref="VmcGradient.Partial(TransformerWavefunction, SampleResult, LocalEnergyResult, double, int)"/>.</remarks>
 public static class VmcOptimizer
@@ -16,7 +17,8 @@ public static class VmcOptimizer
     public static VmcResult Run(Fcidump fcidump, VmcOptions options, Action<VmcIteration>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(fcidump);
-        return Run(LocalEnergy.FromFcidump(fcidump), options, progress);
+        ArgumentNullException.ThrowIfNull(options);
+        return Run(LocalEnergy.FromFcidump(options.Arrange(fcidump)), options, progress);
     }
 
     /// <summary>Optimises a freshly initialised model (seeded by <see cref="VmcOptions.Seed"/>).</summary>
@@ -109,9 +111,22 @@ public static class VmcOptimizer
             var localSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();
-            var gradient = Gradient(model, samples, local, statistics.EnergyHartree, options, t);
-            var learningRate = options.LearningRateAt(t);
-            optimizer.Step(parameters, gradient, learningRate, options.WeightDecay);
+            double learningRate;
+            if (options.UsesReconfigurationAt(t))
+            {
+                var (step, rate) = StochasticReconfiguration.Step(model, samples, local, options, t);
+                for (var i = 0; i < parameters.Length; i++)
+                {
+                    parameters[i] -= step[i];
+                }
+                learningRate = rate;
+            }
+            else
+            {
+                learningRate = options.LearningRateAt(t);
+                var gradient = Gradient(model, samples, local, statistics.EnergyHartree, options, t);
+                optimizer.Step(parameters, gradient, learningRate, options.WeightDecay);
+            }
             FlatParameters.Set(model, parameters);
             var gradientSeconds = clock.Elapsed.TotalSeconds;
 

@@ -1,4 +1,5 @@
 using Dataflow.Kernels.Nqs;
+using Dataflow.Kernels.Nqs.Vmc;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -22,6 +23,47 @@ public sealed class TransformerWavefunctionSpec
         Assert.Equal(1.0, probabilities.Sum(), 1e-10);
         // Peaked weights: a sum of one reached by a near-uniform distribution would prove little.
         Assert.True(probabilities.Max() / probabilities.Min() > 5, $"max/min {probabilities.Max() / probabilities.Min():F2}");
+    }
+
+    [Fact]
+    public void Log_derivatives_from_one_batched_pass_equal_each_configuration_s_own_backward_pass()
+    {
+        using var model = NqsTestModels.Create(6, 3, 2, seed: 5, new NqsModelOptions { DModel = 16, Heads = 4, PhaseHidden = 12, InitStd = 0.3 });
+        VmcOptimizer.InitializePhaseHead(model, 1.0, 5);
+        using var scope = NewDisposeScope();
+        var all = NqsTestModels.AllConfigurations(model);
+        var (amplitude, phase) = model.LogDerivatives(all);
+        var names = model.named_parameters().Select(p => p.name).ToArray();
+        var phaseCount = model.named_parameters().Where(p => TransformerWavefunction.IsPhaseParameter(p.name)).Sum(p => p.parameter.numel());
+        var total = model.parameters().Sum(p => p.numel());
+        Assert.Equal(new long[] { all.shape[0], total - phaseCount }, amplitude.shape);
+        Assert.Equal(new long[] { all.shape[0], phaseCount }, phase.shape);
+        Assert.Contains(names, TransformerWavefunction.IsPhaseParameter);
+        var worst = 0.0;
+        var largest = 0.0;
+        foreach (var row in new[] { 0, 7, 31, (int)all.shape[0] - 1 })
+        {
+            foreach (var (output, jacobian, phaseBlock) in new[] { (0, amplitude, false), (1, phase, true) })
+            {
+                model.zero_grad();
+                var (logAmplitude, phi) = model.forward(all.narrow(0, row, 1));
+                (output == 0 ? logAmplitude : phi).sum().backward();
+                var expected = model.named_parameters()
+                    .Where(p => TransformerWavefunction.IsPhaseParameter(p.name) == phaseBlock)
+                    .SelectMany(p => p.parameter.grad is { } g ? NqsTestModels.ToDoubles(g.flatten()) : new double[p.parameter.numel()])
+                    .ToArray();
+                var actual = NqsTestModels.ToDoubles(jacobian[row]);
+                Assert.Equal(expected.Length, actual.Length);
+                for (var i = 0; i < expected.Length; i++)
+                {
+                    worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
+                    largest = Math.Max(largest, Math.Abs(expected[i]));
+                }
+            }
+        }
+        model.zero_grad();
+        Assert.True(largest > 0.1, $"largest derivative {largest}");
+        Assert.True(worst < 1e-12, $"largest difference {worst:E2}");
     }
 
     [Fact]

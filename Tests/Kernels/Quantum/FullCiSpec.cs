@@ -30,6 +30,48 @@ public sealed class FullCiSpec(ITestOutputHelper output)
         Assert.Equal(1.0, result.Coefficients.Sum(c => c * c), 1e-12);
     }
 
+    [Theory]
+    [InlineData("lih")]
+    [InlineData("h2o")]
+    public void Relabelling_the_orbitals_leaves_the_FCI_energy_unchanged(string name)
+    {
+        var fcidump = BundledMolecules.Load(name);
+        var reversed = Enumerable.Range(0, fcidump.OrbitalCount).Reverse().ToArray();
+        var original = FullCi.Solve<Determinant64>(fcidump).EnergyHartree;
+        var byEnergy = FullCi.Solve<Determinant64>(fcidump.WithOrbitalOrder(fcidump.EnergyOrder())).EnergyHartree;
+        var backwards = FullCi.Solve<Determinant64>(fcidump.WithOrbitalOrder(reversed)).EnergyHartree;
+        Assert.Equal(original, byEnergy, 1e-10);
+        Assert.Equal(original, backwards, 1e-10);
+        Assert.Equal(fcidump.TwoElectron(0, 1, 2, 3), fcidump.WithOrbitalOrder(reversed).TwoElectron(
+            fcidump.OrbitalCount - 1, fcidump.OrbitalCount - 2, fcidump.OrbitalCount - 3, fcidump.OrbitalCount - 4));
+    }
+
+    [Fact]
+    public void Energy_order_puts_the_occupied_orbitals_of_N2_first()
+    {
+        // Psi4 lists N2's orbitals by D2h irrep (Ag 1-5 with the pi_g pair at 4 and 5, B1u 6-8, B2u 9, B3u 10, all 1-based);
+        // the RHF ground state doubly occupies 1, 2, 3, 6, 7, 9, 10 (DOCC 3 0 0 0 0 2 1 1, make_fcidumps.out).
+        var fcidump = BundledMolecules.Load("n2");
+        var order = fcidump.EnergyOrder();
+        Assert.Equal([0, 5, 1, 6, 8, 9, 2, 3, 4, 7], order);
+        var energies = order.Select(i => fcidump.OrbitalEnergiesHartree![i]).ToArray();
+        Assert.Equal(energies.Order(), energies);
+        Assert.Throws<ArgumentException>(() => fcidump.WithOrbitalOrder([0, 0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    }
+
+    [Theory]
+    [InlineData("lih")]
+    [InlineData("h2o")]
+    public void Without_orbital_energies_the_order_follows_the_Fock_diagonal_of_an_aufbau_occupation(string name)
+    {
+        // The self-consistent diagonal estimate finds the RHF occupation of LiH and H2O; for N2 it settles on the
+        // pi_g occupation that Psi4's core guess also converged to, so files with orbital energies use those.
+        var fcidump = BundledMolecules.Load(name);
+        var occupied = fcidump.AlphaCount;
+        var bare = fcidump with { OrbitalEnergiesHartree = null };
+        Assert.Equal(fcidump.EnergyOrder().Take(occupied).Order(), bare.EnergyOrder().Take(occupied).Order());
+    }
+
     [Fact]
     public void H2_equals_the_lowest_root_of_its_two_by_two_CI_matrix()
     {
