@@ -21,16 +21,7 @@ public sealed class StochasticReconfigurationSpec
     /// energy, and the exact energy.</summary>
     private static (SampleResult Samples, LocalEnergyResult Local, double EnergyHartree) Exact(TransformerWavefunction model, LocalEnergy local)
     {
-        var k = model.Space.Orbitals;
-        var all = model.Space.Enumerate();
-        var bits = Enumerable.Range(0, all.Length / k).Select(i => OrbitalTokens.ToBits(all.AsSpan(i * k, k))).ToArray();
-        var logs = new double[bits.Length];
-        var phases = new double[bits.Length];
-        var evaluator = new TransformerEvaluator(model);
-        evaluator.Evaluate(bits, logs, phases);
-        var counts = logs.Select(l => Math.Max(1L, (long)Math.Round(Math.Exp(2 * l) * Scale))).ToArray();
-        var samples = new SampleResult(k, all, counts, logs, phases);
-        var result = local.Compute(samples, evaluator, LocalEnergyMode.Exact);
+        var (samples, result) = ExactSpace.Evaluate(model, local, p => Math.Max(1L, (long)Math.Round(p * Scale)));
         var energy = EnergyStatistics.Compute(samples, [result]).EnergyHartree;
         return (samples, result, energy);
     }

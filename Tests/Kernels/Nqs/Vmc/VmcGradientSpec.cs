@@ -25,15 +25,8 @@ public sealed class VmcGradientSpec
     private static (SampleResult All, double[] Weights, LocalEnergyResult Local, double EnergyHartree) Exact(
         TransformerWavefunction model, LocalEnergy local)
     {
-        var k = model.Space.Orbitals;
-        var all = model.Space.Enumerate();
-        var bits = Enumerable.Range(0, all.Length / k).Select(i => OrbitalTokens.ToBits(all.AsSpan(i * k, k))).ToArray();
-        var logs = new double[bits.Length];
-        var phases = new double[bits.Length];
-        var evaluator = new TransformerEvaluator(model);
-        evaluator.Evaluate(bits, logs, phases);
-        var samples = new SampleResult(k, all, Enumerable.Repeat(1L, bits.Length).ToArray(), logs, phases);
-        var result = local.Compute(samples, evaluator, LocalEnergyMode.Exact);
+        var (samples, result) = ExactSpace.Evaluate(model, local, _ => 1);
+        var logs = samples.LogAmplitudes;
         var weights = logs.Select(l => Math.Exp(2 * l)).ToArray();
         var energy = 0.0;
         for (var i = 0; i < weights.Length; i++)
