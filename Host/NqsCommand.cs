@@ -17,8 +17,9 @@ internal static class NqsCommand
         Variational Monte Carlo with an autoregressive transformer wavefunction: each iteration the logical
         samplers draw unique configurations with counts (exact autoregressive sampling), the evaluators compute
         local energies of cost-balanced sample ranges and partial energy gradients, and the driver takes an AdamW
-        step; from 30 % of the iterations on, the driver takes stochastic-reconfiguration steps instead. The bundled molecules ({string.Join(", ", BundledMolecules.Names)}, STO-3G, Psi4) can be named instead
-        of a file; their FCI energy is the default --reference.
+        step; from 20 % of the iterations on, the driver takes stochastic-reconfiguration steps instead. The
+        bundled molecules ({string.Join(", ", BundledMolecules.Names)}, STO-3G, Psi4) can be named instead of a file;
+        their FCI energy is the default --reference.
 
           --iterations N     VMC iterations (default 1000)
           --samples N        logical samples per iteration once grown (default 1e12)

@@ -48,7 +48,7 @@ public sealed class NqsJobBuilder
     /// <summary>Local energy mode: <c>exact</c> or <c>sample-space</c>.</summary>
     public NqsJobBuilder Eloc(string mode) { _spec = _spec with { Eloc = mode }; return this; }
 
-    /// <summary>How parameters are updated: <c>adamw-sr</c> (default: AdamW for the first 30 % of the iterations, then
+    /// <summary>How parameters are updated: <c>adamw-sr</c> (default: AdamW for the first 20 % of the iterations, then
     /// stochastic reconfiguration), <c>adamw</c> or <c>sr</c>.</summary>
     public NqsJobBuilder Optimizer(string optimizer) { _spec = _spec with { Optimizer = optimizer }; return this; }
 

@@ -129,13 +129,15 @@ public static class StochasticReconfiguration
     private static (Tensor Step, double Norm2, Tensor Change) Solve(Tensor o, Tensor w, Tensor sqrtW, Tensor residual, double shift)
     {
         var mean = w.unsqueeze(0).matmul(o);
-        var centred = o.sub(mean).mul(sqrtW.unsqueeze(1));
+        // In place: at a thousand samples by several thousand parameters each full-matrix pass costs tens of milliseconds.
+        var centred = o.sub(mean).mul_(sqrtW.unsqueeze(1));
         var kernel = centred.matmul(centred.t());
         kernel.diagonal().add_(shift);
         var y = linalg.solve(kernel, residual.unsqueeze(1));
         var step = centred.t().matmul(y).squeeze(1);
         var moved = centred.matmul(step);
-        var change = o.sub(mean).matmul(step);
+        // (O_x - <O>) . delta = (Obar delta)_x / sqrt(w_x); every kept sample has a positive count.
+        var change = moved.div(sqrtW);
         return (step, moved.dot(moved).item<double>(), change);
     }
 
