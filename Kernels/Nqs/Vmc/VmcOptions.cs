@@ -5,9 +5,9 @@ namespace Dataflow.Kernels.Nqs.Vmc;
 /// <summary>Settings of <see cref="VmcOptimizer"/>.</summary>
 /// <remarks>The defaults: AdamW on the annealed objective for the first 20 % of the iterations, then stochastic
 /// reconfiguration; orbitals visited by energy. They reach chemical accuracy (1.6 mHa) on the bundled H2, LiH and H2O:
-/// seed 1 gives 0.000, 0.063 and 0.020 mHa (<c>dataflow bench --only nqsrun</c>: 15, 59 and 138 s through the runtime
-/// on one thread, 108 s for H2O in this single-process loop); H2O with seeds 2 to 5 0.015 to 0.066 mHa, LiH with seeds 2
-/// and 3 0.007 and 0.006. N2 ends 3.1 mHa above FCI after 1000 iterations (about 17 minutes), still descending.</remarks>
+/// seed 1 gives 0.000, 0.063 and 0.020 mHa (<c>dataflow bench --only nqsrun</c>: 14, 59 and 107 s through the runtime
+/// on one thread); H2O with seeds 2 to 5 0.015 to 0.066 mHa, LiH with seeds 2 and 3 0.007 and 0.006. N2 ends 3.1 mHa
+/// above FCI after 1000 iterations (about 17 minutes), still descending.</remarks>
 public sealed record VmcOptions
 {
     /// <summary>Optimisation steps; default 1000 (H2O converges in the 700 after the annealing ends).</summary>
