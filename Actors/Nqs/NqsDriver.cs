@@ -189,12 +189,7 @@ public sealed class NqsDriver : ReceiveActor
         {
             // Stochastic reconfiguration solves one system over the samples' log-derivatives: here, from the local
             // energies the evaluators returned (the same function as VmcOptimizer's, so the same bits).
-            var (step, rate) = StochasticReconfiguration.Step(_model, _samples!, _local, _options, _iteration);
-            for (var i = 0; i < _parameters.Length; i++)
-            {
-                _parameters[i] -= step[i];
-            }
-            Complete(rate);
+            Complete(StochasticReconfiguration.Step(_model, _samples!, _local, _options, _iteration, _parameters));
             return;
         }
         // VmcOptimizer's update direction: count weights and the plain energy, or amplitude-power weights and the

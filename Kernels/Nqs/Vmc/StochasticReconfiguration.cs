@@ -19,12 +19,12 @@ namespace Dataflow.Kernels.Nqs.Vmc;
 /// </remarks>
 public static class StochasticReconfiguration
 {
-    /// <summary>The parameter change of iteration <paramref name="t"/> (parameters -= step) and its learning rate: the
-    /// direction for the annealed local energies (see <see cref="VmcGradient.WithEntropy"/>) with the largest learning rate
+    /// <summary>Takes iteration <paramref name="t"/>'s step on <paramref name="parameters"/> (laid out as
+    /// <see cref="FlatParameters.Get"/>) and returns its learning rate: the direction for the annealed local energies (see <see cref="VmcGradient.WithEntropy"/>) with the largest learning rate
     /// up to <see cref="VmcOptions.ReconfigurationLearningRate"/> that changes no sampled configuration's ln psi by more than
     /// <see cref="VmcOptions.MaxLogChange"/> and moves the wavefunction by at most <see cref="VmcOptions.MaxStep"/>.</summary>
-    public static (double[] Step, double LearningRate) Step(
-        TransformerWavefunction model, SampleResult samples, LocalEnergyResult local, VmcOptions options, int t)
+    public static double Step(
+        TransformerWavefunction model, SampleResult samples, LocalEnergyResult local, VmcOptions options, int t, Span<double> parameters)
     {
         ArgumentNullException.ThrowIfNull(options);
         var annealed = VmcGradient.WithEntropy(samples, local, options.TemperatureAt(t));
@@ -39,12 +39,15 @@ public static class StochasticReconfiguration
         {
             rate *= options.MaxStep / distance;
         }
-        var step = new double[direction.Length];
-        for (var i = 0; i < step.Length; i++)
+        if (parameters.Length != direction.Length)
         {
-            step[i] = rate * direction[i];
+            throw new ArgumentException($"{parameters.Length} parameters, the model has {direction.Length}", nameof(parameters));
         }
-        return (step, rate);
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] -= rate * direction[i];
+        }
+        return rate;
     }
 
     /// <summary>The update direction delta, laid out as <see cref="FlatParameters.Get"/> (parameters -= learning rate * delta),
@@ -70,7 +73,7 @@ public static class StochasticReconfiguration
         var rows = Rows(samples.Counts, maxSamples);
         var m = rows.Length;
         var k = samples.Orbitals;
-        var tokens = new long[m * k];
+        var tokens = new byte[m * k];
         var weights = new double[m];
         var real = new double[m];
         var imaginary = new double[m];
@@ -83,10 +86,7 @@ public static class StochasticReconfiguration
         for (var i = 0; i < m; i++)
         {
             var r = rows[i];
-            for (var j = 0; j < k; j++)
-            {
-                tokens[i * k + j] = samples.Tokens[r * k + j];
-            }
+            samples.Configuration(r).CopyTo(tokens.AsSpan(i * k, k));
             weights[i] = samples.Counts[r] / total;
             real[i] = local.RealHartree[r];
             imaginary[i] = local.ImaginaryHartree[r];
@@ -94,7 +94,7 @@ public static class StochasticReconfiguration
         }
 
         using var scope = NewDisposeScope();
-        var (amplitude, phase) = model.LogDerivatives(tensor(tokens, [m, k]));
+        var (amplitude, phase) = model.LogDerivatives(model.TokenTensor(tokens));
         var w = tensor(weights);
         var sqrtW = w.sqrt();
         var realResidual = sqrtW.mul(tensor(real).sub(energy));

@@ -114,12 +114,7 @@ public static class VmcOptimizer
             double learningRate;
             if (options.UsesReconfigurationAt(t))
             {
-                var (step, rate) = StochasticReconfiguration.Step(model, samples, local, options, t);
-                for (var i = 0; i < parameters.Length; i++)
-                {
-                    parameters[i] -= step[i];
-                }
-                learningRate = rate;
+                learningRate = StochasticReconfiguration.Step(model, samples, local, options, t, parameters);
             }
             else
             {

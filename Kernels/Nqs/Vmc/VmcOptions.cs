@@ -10,7 +10,7 @@ namespace Dataflow.Kernels.Nqs.Vmc;
 /// above FCI after 1000 iterations (about 17 minutes), still descending.</remarks>
 public sealed record VmcOptions
 {
-    /// <summary>Optimisation steps; default 1000 (H2O converges in the 700 after the annealing ends).</summary>
+    /// <summary>Optimisation steps; default 1000.</summary>
     public int Iterations { get; init; } = 1000;
 
     /// <summary>Logical samples of the first iteration; default 1e8. Only unique configurations cost work, so large
@@ -74,7 +74,7 @@ public sealed record VmcOptions
 
     /// <summary>Fraction of <see cref="Iterations"/> run with AdamW before stochastic reconfiguration takes over in
     /// <see cref="VmcUpdate.AdamWThenReconfiguration"/>; default 0.2. AdamW with the annealed objective finds the
-    /// Hartree-Fock basin quickly; reconfiguration from a random start stalled on H2O about 1.5 Ha above FCI. Switching at
+    /// Hartree-Fock basin quickly; reconfiguration from a random start stalled on H2O 1.2 to 1.4 Ha above FCI. Switching at
     /// 0.3 left H2O with seeds 2 and 3 at 4.8 and 2.3 mHa: the longer AdamW runs, the more determinants collapse.</summary>
     public double ReconfigurationStartFraction { get; init; } = 0.2;
 
