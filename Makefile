@@ -24,7 +24,7 @@ build: native
 	@echo "built ./dataflow"
 
 run: build
-	./dataflow run train
+	./dataflow run nqs --fcidump h2o
 
 # The log is kept in TestResults/test.log; when a test fails, its name and message are printed again at the end.
 test: build

@@ -26,8 +26,8 @@ internal static class NqsCommand
           --seed K           model initialisation and sampling streams
           --layers, --d-model, --heads   transformer size (defaults 2, 16, 4)
           --eloc MODE        exact (default) or sample-space local energies
-          --optimizer NAME   adamw-sr (default): AdamW, then stochastic reconfiguration (minSR over the 1024 most
-                             frequent samples); adamw or sr throughout
+          --optimizer NAME   adamw-sr (default): AdamW, then stochastic reconfiguration (minSR over at most 1024
+                             samples, decays capped at 2 hartree); adamw or sr throughout
           --orbital-order O  energy (default): the model visits orbitals by ascending orbital energy; file: as listed
           --reference E      report the error against this energy (hartree)
           --samplers N, --evaluators N   work items per iteration (the history depends on --samplers only);

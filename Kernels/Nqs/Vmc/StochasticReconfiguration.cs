@@ -1,3 +1,4 @@
+using Dataflow.Kernels.Train;
 using static TorchSharp.torch;
 
 namespace Dataflow.Kernels.Nqs.Vmc;
@@ -14,8 +15,16 @@ namespace Dataflow.Kernels.Nqs.Vmc;
 /// real parameters S is block diagonal: the amplitude block pairs d log|psi| with Re eps, the phase block d phi with
 /// Im eps, and each is solved on its own.</para>
 /// <para>Samples are weighted by count_x / N. When there are more unique samples than <c>maxSamples</c>, the most
-/// frequent ones are kept (their weights renormalised): S and F are then estimated from the configurations that carry
-/// the probability, and the tail, whose rows scale with sqrt(w_x), is left out.</para>
+/// frequent half of them enter with their own weights and the rest of the rows are drawn from the remaining tail in
+/// proportion to count (systematic sampling keyed by seed and iteration), each carrying an equal share of the tail's
+/// weight: an unbiased estimate of S and F over the whole sample at the cost of <c>maxSamples</c> rows.</para>
+/// <para>Decays are capped (<see cref="VmcOptions.DecayCapHartree"/>): the residual E_loc(x) - E of the amplitude block
+/// is cut at the cap, so no configuration is asked to shrink faster than the learning rate times the cap per step.
+/// Imaginary-time evolution shrinks a configuration whose sign is still wrong by e^(-tau (E_loc - E)), with E_loc - E
+/// tens of hartree, before its phase is corrected; in the model it then drops below what the sample resolves and never
+/// returns. On N2 the uncapped steps left Hartree-Fock-like determinants with full-CI weights up to 9e-6 at
+/// probabilities of 1e-38, and the full-CI vector restricted to the configurations the model still sampled lay 2.1 mHa
+/// above the full-CI energy.</para>
 /// </remarks>
 public static class StochasticReconfiguration
 {
@@ -28,7 +37,8 @@ public static class StochasticReconfiguration
     {
         ArgumentNullException.ThrowIfNull(options);
         var annealed = VmcGradient.WithEntropy(samples, local, options.TemperatureAt(t));
-        var (direction, norm2, maxChange) = Direction(model, samples, annealed, options.DiagonalShift, options.ReconfigurationSamples);
+        var (direction, norm2, maxChange) = Direction(
+            model, samples, annealed, options.DiagonalShift, options.ReconfigurationSamples, options.DecayCapHartree, RowKey(options.Seed, t));
         var rate = options.ReconfigurationLearningRate;
         if (rate * maxChange > options.MaxLogChange)
         {
@@ -57,9 +67,13 @@ public static class StochasticReconfiguration
     /// <param name="samples">Unique samples with counts.</param>
     /// <param name="local">Local energies of all samples.</param>
     /// <param name="diagonalShift">lambda, added to the diagonal of both blocks of S.</param>
-    /// <param name="maxSamples">At most this many unique samples (the most frequent) enter S and F.</param>
+    /// <param name="maxSamples">At most this many rows enter S and F (see <see cref="Rows"/>).</param>
+    /// <param name="decayCapHartree">Largest residual Re E_loc(x) - E of the amplitude block; infinity solves the
+    /// plain minSR system.</param>
+    /// <param name="rowKey">Keys the draw of tail rows when there are more than <paramref name="maxSamples"/> unique samples.</param>
     public static (double[] Direction, double MetricNorm2, double MaxChange) Direction(
-        TransformerWavefunction model, SampleResult samples, LocalEnergyResult local, double diagonalShift, int maxSamples)
+        TransformerWavefunction model, SampleResult samples, LocalEnergyResult local, double diagonalShift, int maxSamples,
+        double decayCapHartree = double.PositiveInfinity, ulong rowKey = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(samples);
@@ -70,34 +84,33 @@ public static class StochasticReconfiguration
         {
             throw new ArgumentException($"local energies cover {local.Range}, not all {samples.Unique} samples", nameof(local));
         }
-        var rows = Rows(samples.Counts, maxSamples);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(decayCapHartree);
+        var (rows, weights) = Rows(samples.Counts, maxSamples, rowKey);
         var m = rows.Length;
         var k = samples.Orbitals;
         var tokens = new byte[m * k];
-        var weights = new double[m];
         var real = new double[m];
         var imaginary = new double[m];
-        double total = 0;
-        foreach (var r in rows)
+        // The energy of the whole sample: the cap is measured from it.
+        var energy = 0.0;
+        var logical = (double)samples.Samples;
+        for (var x = 0; x < samples.Unique; x++)
         {
-            total += samples.Counts[r];
+            energy += samples.Counts[x] / logical * local.RealHartree[x];
         }
-        double energy = 0;
         for (var i = 0; i < m; i++)
         {
             var r = rows[i];
             samples.Configuration(r).CopyTo(tokens.AsSpan(i * k, k));
-            weights[i] = samples.Counts[r] / total;
-            real[i] = local.RealHartree[r];
+            real[i] = Math.Min(local.RealHartree[r] - energy, decayCapHartree);
             imaginary[i] = local.ImaginaryHartree[r];
-            energy += weights[i] * real[i];
         }
 
         using var scope = NewDisposeScope();
         var (amplitude, phase) = model.LogDerivatives(model.TokenTensor(tokens));
         var w = tensor(weights);
         var sqrtW = w.sqrt();
-        var realResidual = sqrtW.mul(tensor(real).sub(energy));
+        var realResidual = sqrtW.mul(tensor(real));
         var imaginaryResidual = sqrtW.mul(tensor(imaginary));
         var (amplitudeStep, amplitudeNorm2, amplitudeChange) = Solve(amplitude, w, sqrtW, realResidual, diagonalShift);
         var (phaseStep, phaseNorm2, phaseChange) = Solve(phase, w, sqrtW, imaginaryResidual, diagonalShift);
@@ -141,18 +154,60 @@ public static class StochasticReconfiguration
         return (step, moved.dot(moved).item<double>(), change);
     }
 
-    /// <summary>Indices of the unique samples that enter S: all of them, or the <paramref name="maxSamples"/> most
-    /// frequent (ties to the lower index), in index order.</summary>
-    public static int[] Rows(long[] counts, int maxSamples)
+    /// <summary>The rows of S and their weights, summing to 1: every unique sample with weight count / N when there are
+    /// at most <paramref name="maxSamples"/>; otherwise the most frequent half of <paramref name="maxSamples"/> (ties to
+    /// the lower index) with weight count / N, and the other half drawn from the remaining tail by systematic sampling in
+    /// proportion to count, with the uniform offset from <paramref name="key"/>; a tail sample drawn j times weighs j
+    /// times the tail's weight over the number of draws. Rows are in index order.</summary>
+    /// <remarks>Each weight's expectation over keys is count / N, so S and F are unbiased estimates of the whole
+    /// sample's.</remarks>
+    public static (int[] Rows, double[] Weights) Rows(long[] counts, int maxSamples, ulong key)
     {
+        ArgumentNullException.ThrowIfNull(counts);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSamples, 1);
+        var total = 0.0;
+        foreach (var c in counts)
+        {
+            total += c;
+        }
         if (counts.Length <= maxSamples)
         {
-            return Enumerable.Range(0, counts.Length).ToArray();
+            return (Enumerable.Range(0, counts.Length).ToArray(), counts.Select(c => c / total).ToArray());
         }
-        return Enumerable.Range(0, counts.Length)
-            .OrderByDescending(i => counts[i]).ThenBy(i => i)
-            .Take(maxSamples)
-            .Order()
-            .ToArray();
+        var order = Enumerable.Range(0, counts.Length).OrderByDescending(i => counts[i]).ThenBy(i => i).ToArray();
+        var kept = maxSamples / 2;
+        var draws = maxSamples - kept;
+        var weights = new Dictionary<int, double>(maxSamples);
+        for (var i = 0; i < kept; i++)
+        {
+            weights[order[i]] = counts[order[i]] / total;
+        }
+        // Cumulative counts of the tail, most frequent first.
+        var cumulative = new double[order.Length - kept];
+        var sum = 0.0;
+        for (var i = kept; i < order.Length; i++)
+        {
+            sum += counts[order[i]];
+            cumulative[i - kept] = sum;
+        }
+        var share = sum / total / draws;
+        var offset = new CounterStream(key).NextUniform();
+        for (var d = 0; d < draws; d++)
+        {
+            var u = (d + offset) / draws * sum;
+            var j = Array.BinarySearch(cumulative, u);
+            // The first entry whose cumulative count exceeds u (ties move past equal sums).
+            j = j < 0 ? ~j : j + 1;
+            var r = order[kept + Math.Min(j, cumulative.Length - 1)];
+            weights[r] = weights.GetValueOrDefault(r) + share;
+        }
+        var rows = weights.Keys.Order().ToArray();
+        return (rows, rows.Select(r => weights[r]).ToArray());
     }
+
+    /// <summary>Key of iteration <paramref name="iteration"/>'s draw of tail rows.</summary>
+    public static ulong RowKey(long seed, long iteration) => CounterRandom.Key(seed, RowPurpose, iteration, 0, 0);
+
+    // "NQSSROWS" in ASCII: separates these draws from the sampler's streams with the same seed.
+    private const ulong RowPurpose = 0x4E5153534F575300UL;
 }

@@ -4,10 +4,9 @@ namespace Dataflow.Kernels.Nqs.Vmc;
 
 /// <summary>Settings of <see cref="VmcOptimizer"/>.</summary>
 /// <remarks>The defaults: AdamW on the annealed objective for the first 20 % of the iterations, then stochastic
-/// reconfiguration; orbitals visited by energy. They reach chemical accuracy (1.6 mHa) on the bundled H2, LiH and H2O:
-/// seed 1 gives 0.000, 0.063 and 0.020 mHa (<c>dataflow bench --only nqsrun</c>: 14, 59 and 107 s through the runtime
-/// on one thread); H2O with seeds 2 to 5 0.015 to 0.066 mHa, LiH with seeds 2 and 3 0.007 and 0.006. N2 ends 3.1 mHa
-/// above FCI after 1000 iterations (about 17 minutes), still descending.</remarks>
+/// reconfiguration with capped decays; orbitals visited by energy. They reach chemical accuracy (1.6 mHa) on the bundled
+/// H2, LiH, H2O and N2: seed 1 gives 0.000, 0.009, 0.006 and 0.611 mHa (<c>dataflow bench --only nqsrun</c>, through the
+/// runtime on one thread); H2O with seeds 2 and 3 0.001 and 0.043 mHa, LiH with seed 2 0.007.</remarks>
 public sealed record VmcOptions
 {
     /// <summary>Optimisation steps; default 1000.</summary>
@@ -82,20 +81,32 @@ public sealed record VmcOptions
     /// natural-gradient step, so rare determinants recover only when it is small: with 1e-3 H2O stalled 5 mHa above FCI.</summary>
     public double DiagonalShift { get; init; } = 1e-5;
 
-    /// <summary>Most unique samples (the most frequent) that enter S; default 1024.</summary>
+    /// <summary>Most rows of S: with more unique samples, the most frequent half of them and as many draws from the rest
+    /// (see <see cref="StochasticReconfiguration.Rows"/>); default 1024.</summary>
     public int ReconfigurationSamples { get; init; } = 1024;
+
+    /// <summary>Largest local-energy excess Re E_loc(x) - E, hartree, that a reconfiguration step acts on, so that no
+    /// configuration's log-amplitude is asked to fall by more than the learning rate times this per step; default 2.
+    /// Uncapped, N2 stalled 2.0 mHa above FCI: determinants with full-CI weights up to 9e-6 were driven to probabilities
+    /// of 1e-38 while their signs were still wrong and never sampled again (the full-CI vector restricted to the
+    /// configurations of probability 1e-12 or more lay 2.1 mHa above FCI; 0.15 mHa at the switch to reconfiguration,
+    /// 1.2 mHa 100 steps later, 0.28 mHa with the cap); with the cap N2 ends 0.61 mHa above FCI. Growth (E_loc below E)
+    /// and phases are not capped.</summary>
+    public double DecayCapHartree { get; init; } = 2.0;
 
     /// <summary>Largest learning rate of a stochastic-reconfiguration step (imaginary-time step, 1/Ha); default 0.05.</summary>
     public double ReconfigurationLearningRate { get; init; } = 0.05;
 
     /// <summary>Largest change of ln psi (log-amplitude and phase together) that one reconfiguration step may predict for
-    /// any sampled configuration; default 0.3. A determinant with a small amplitude and a large local energy otherwise
-    /// asks for a change of several e-folds in one step, and the run jumps by an hartree or more.</summary>
-    public double MaxLogChange { get; init; } = 0.3;
+    /// any sampled configuration; default 2. A determinant with a small amplitude and a large local energy otherwise
+    /// asks for a change of several e-folds in one step, and the run jumps by an hartree or more (H2O, limit 2 without
+    /// <see cref="DecayCapHartree"/>: from 82 mHa to 1.7 Ha above FCI within 25 steps). With 0.3 the limit bound on nearly
+    /// every N2 step and reconfiguration needed 800 steps to come within 3 mHa.</summary>
+    public double MaxLogChange { get; init; } = 2.0;
 
     /// <summary>Largest root-mean-square change of ln psi over the sample (the metric length of a step,
-    /// learning rate * sqrt(delta^T S delta)); default 0.1.</summary>
-    public double MaxStep { get; init; } = 0.1;
+    /// learning rate * sqrt(delta^T S delta)); default 0.3.</summary>
+    public double MaxStep { get; init; } = 0.3;
 
     /// <summary>Orbital order of the autoregressive model; default by ascending orbital energy (occupied orbitals first).
     /// In the file's order (Psi4 groups orbitals by irreducible representation) VMC on N2 stalled 2 Ha above FCI, in
@@ -180,6 +191,7 @@ public sealed record VmcOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ReconfigurationLearningRate, nameof(ReconfigurationLearningRate));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxLogChange, nameof(MaxLogChange));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxStep, nameof(MaxStep));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(DecayCapHartree, nameof(DecayCapHartree));
         if (!Enum.IsDefined(Update))
         {
             throw new ArgumentOutOfRangeException(nameof(Update), Update, "unknown update");

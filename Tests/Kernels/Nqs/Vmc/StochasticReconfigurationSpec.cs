@@ -123,10 +123,75 @@ public sealed class StochasticReconfigurationSpec
     }
 
     [Fact]
-    public void The_most_frequent_samples_enter_S_in_index_order()
+    public void With_few_unique_samples_every_one_enters_S_with_its_count_weight()
     {
-        Assert.Equal([0, 1, 2], StochasticReconfiguration.Rows([5, 1, 9], 3));
-        Assert.Equal([0, 2], StochasticReconfiguration.Rows([5, 1, 9], 2));
-        Assert.Equal([1, 3], StochasticReconfiguration.Rows([2, 7, 2, 7, 1], 2));
+        var (rows, weights) = StochasticReconfiguration.Rows([5, 1, 4], 3, key: 7);
+        Assert.Equal([0, 1, 2], rows);
+        Assert.Equal([0.5, 0.1, 0.4], weights);
+    }
+
+    [Fact]
+    public void With_many_the_most_frequent_half_is_kept_and_the_tail_is_drawn_without_bias()
+    {
+        // 10 frequent samples and a tail of 200 with counts 1..200: 20 rows, 10 kept and 10 systematic draws.
+        var counts = Enumerable.Range(0, 210).Select(i => i < 10 ? 100_000L + i : i - 9L).ToArray();
+        var total = (double)counts.Sum();
+        var mean = new double[counts.Length];
+        const int keys = 4000;
+        for (var key = 0; key < keys; key++)
+        {
+            var (rows, weights) = StochasticReconfiguration.Rows(counts, 20, (ulong)key);
+            Assert.True(rows.Length <= 20);
+            Assert.Equal(rows.Order().ToArray(), rows);
+            Assert.Equal(1.0, weights.Sum(), 12);
+            for (var i = 0; i < 10; i++)
+            {
+                var at = Array.IndexOf(rows, i);
+                Assert.True(at >= 0, $"frequent sample {i} left out");
+                Assert.Equal(counts[i] / total, weights[at], 15);
+            }
+            for (var i = 0; i < rows.Length; i++)
+            {
+                mean[rows[i]] += weights[i] / keys;
+            }
+        }
+        // The same key draws the same rows.
+        Assert.Equal(StochasticReconfiguration.Rows(counts, 20, 99).Rows, StochasticReconfiguration.Rows(counts, 20, 99).Rows);
+        // Over keys every tail sample's weight averages to its own count / N: the tail's total exactly, each sample within
+        // 4.5 standard deviations of the binomial number of keys that draw it (a draw hits sample i with probability
+        // 10 c_i / tail count).
+        var tailCount = Enumerable.Range(10, 200).Sum(i => counts[i]);
+        Assert.Equal(tailCount / total, Enumerable.Range(10, 200).Sum(i => mean[i]), 12);
+        foreach (var i in Enumerable.Range(10, 200))
+        {
+            var hit = 10.0 * counts[i] / tailCount;
+            var deviation = Math.Sqrt((1 - hit) / (keys * hit));
+            Assert.True(Math.Abs(mean[i] / (counts[i] / total) - 1) < 4.5 * deviation,
+                $"sample {i}: mean weight {mean[i]:E4}, count weight {counts[i] / total:E4}");
+        }
+    }
+
+    [Fact]
+    public void The_decay_cap_equals_the_plain_solve_with_local_energies_cut_at_the_mean_plus_the_cap()
+    {
+        // The minSR direction does not depend on the constant the residuals are measured from (sqrt(w) lies in the null
+        // space of Obar^T), so capping E_loc - E at c is the plain solve with E_loc replaced by min(E_loc, E + c).
+        const double cap = 0.5;
+        using var model = Model(seed: 24);
+        var local = LocalEnergy.FromFcidump(BundledMolecules.Load("lih"));
+        var (samples, result, energy) = Exact(model, local);
+        var cut = result with { RealHartree = result.RealHartree.Select(e => Math.Min(e, energy + cap)).ToArray() };
+        Assert.True(result.RealHartree.Count(e => e > energy + cap) > 10, "the cap binds on few configurations");
+        var (capped, cappedNorm2, cappedChange) = StochasticReconfiguration.Direction(model, samples, result, 1e-5, 1 << 20, cap);
+        var (plain, plainNorm2, plainChange) = StochasticReconfiguration.Direction(model, samples, cut, 1e-5, 1 << 20);
+        var scale = plain.Max(Math.Abs);
+        for (var i = 0; i < plain.Length; i++)
+        {
+            Assert.True(Math.Abs(capped[i] - plain[i]) < 1e-8 * scale, $"parameter {i}: {capped[i]} vs {plain[i]}");
+        }
+        Assert.Equal(plainNorm2, cappedNorm2, 1e-8 * plainNorm2);
+        Assert.Equal(plainChange, cappedChange, 1e-8 * plainChange);
+        var (uncapped, _, _) = StochasticReconfiguration.Direction(model, samples, result, 1e-5, 1 << 20);
+        Assert.True(uncapped.Zip(plain).Max(p => Math.Abs(p.First - p.Second)) > 1e-3 * scale, "the cap changed nothing");
     }
 }
