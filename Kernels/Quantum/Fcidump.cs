@@ -100,8 +100,8 @@ public sealed record Fcidump
     }
 
     /// <summary>Diagonal closed-shell Fock energies f_pp = h_pp + sum_q n_q (2 (pp|qq) - (pq|qp)) of an aufbau occupation
-    /// (n_q = 1 for a doubly, 1/2 for a singly occupied orbital), made consistent with itself: occupy the lowest h_pp, recompute, reoccupy the lowest f_pp, until the occupation
-    /// stops changing (at most ten rounds).</summary>
+    /// (n_q = 1 for a doubly, 1/2 for a singly occupied orbital), made consistent with itself: occupy the lowest h_pp,
+    /// recompute, reoccupy the lowest f_pp, until the occupation stops changing (at most ten rounds).</summary>
     private double[] FockDiagonal()
     {
         var n = OrbitalCount;

@@ -92,12 +92,7 @@ public static class StochasticReconfiguration
         var real = new double[m];
         var imaginary = new double[m];
         // The energy of the whole sample: the cap is measured from it.
-        var energy = 0.0;
-        var logical = (double)samples.Samples;
-        for (var x = 0; x < samples.Unique; x++)
-        {
-            energy += samples.Counts[x] / logical * local.RealHartree[x];
-        }
+        var energy = EnergyStatistics.Compute(samples.Counts, local.RealHartree, local.ImaginaryHartree).EnergyHartree;
         for (var i = 0; i < m; i++)
         {
             var r = rows[i];
