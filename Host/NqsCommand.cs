@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dataflow.Kernels.Nqs.Vmc;
 using Dataflow.Kernels.Quantum;
 using Dataflow.Nqs;
 
@@ -8,9 +9,10 @@ namespace Dataflow.Host;
 internal static class NqsCommand
 {
     private static readonly string s_usage = $"""
-        usage: dataflow run nqs --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--iterations 1000] [--samples N] [--seed 1]
+        usage: dataflow run nqs --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--iterations 700] [--samples N] [--seed 1]
                                 [--layers L] [--d-model D] [--heads H] [--eloc exact|sample-space] [--reference E]
                                 [--optimizer adamw-sr|adamw|sr] [--orbital-order energy|file]
+                                [--intra-op-threads 1] [--gradient-threads 2]
                                 [--samplers 4] [--evaluators 0] [--checkpoint-every 10] [--resume DIR] [--plot FILE.png]
                                 [--cluster HOST:PORT] [--json FILE] [--quiet]
 
@@ -21,7 +23,7 @@ internal static class NqsCommand
         bundled molecules ({string.Join(", ", BundledMolecules.Names)}, STO-3G, Psi4) can be named instead of a file;
         their FCI energy is the default --reference.
 
-          --iterations N     VMC iterations (default 1000)
+          --iterations N     VMC iterations (default 700)
           --samples N        logical samples per iteration once grown (default 1e12)
           --seed K           model initialisation and sampling streams
           --layers, --d-model, --heads   transformer size (defaults 2, 16, 4)
@@ -29,6 +31,9 @@ internal static class NqsCommand
           --optimizer NAME   adamw-sr (default): AdamW, then stochastic reconfiguration (minSR over at most 1024
                              samples, decays capped at 2 hartree); adamw or sr throughout
           --orbital-order O  energy (default): the model visits orbitals by ascending orbital energy; file: as listed
+          --intra-op-threads T, --gradient-threads G   libtorch threads of sampling and local energies (default 1)
+                             and of gradients and reconfiguration steps (default 2); the same values give the same
+                             history wherever the work runs
           --reference E      report the error against this energy (hartree)
           --samplers N, --evaluators N   work items per iteration (the history depends on --samplers only);
                              --evaluators 0, the default, runs one per host
@@ -43,7 +48,7 @@ internal static class NqsCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var o = new ParsedOptions(args,
-            ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers", "evaluators", "optimizer", "orbital-order",
+            ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers", "evaluators", "optimizer", "orbital-order", "intra-op-threads", "gradient-threads",
                 "checkpoint-every", "resume", "plot", .. Program.ClusterOptions, "json"], ["quiet"], s_usage);
         if (o.Help)
         {
@@ -60,9 +65,10 @@ internal static class NqsCommand
         NqsJob job;
         try
         {
-            job = Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", 1000)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
+            job = Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", VmcOptions.DefaultIterations)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
                 .Model(o.Int("layers", 0), o.Int("d-model", 0), o.Int("heads", 0)).Eloc(o.String("eloc") ?? "exact")
                 .Optimizer(o.String("optimizer") ?? "adamw-sr").OrbitalOrder(o.String("orbital-order") ?? "energy")
+                .IntraOpThreads(o.Int("intra-op-threads", 0), o.Int("gradient-threads", 0))
                 .Reference(reference).Workers(o.Int("samplers", 4), o.Int("evaluators", 0))
                 .Checkpoints(o.Int("checkpoint-every", 10), o.String("resume")).Build();
         }

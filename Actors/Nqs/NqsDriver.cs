@@ -144,6 +144,7 @@ public sealed class NqsDriver : ReceiveActor
         }
         _round = Round.Sampling;
         _phase.Restart();
+        TorchRuntime.EnsureLoaded(_options.Threads);
         var samples = _options.SamplesAt(_iteration);
         var splitter = new AutoregressiveSampler(_model, new SamplerOptions
         {
@@ -189,6 +190,7 @@ public sealed class NqsDriver : ReceiveActor
         {
             // Stochastic reconfiguration solves one system over the samples' log-derivatives: here, from the local
             // energies the evaluators returned (the same function as VmcOptimizer's, so the same bits).
+            TorchRuntime.EnsureLoaded(_options.GradientThreads);
             Complete(StochasticReconfiguration.Step(_model, _samples!, _local, _options, _iteration, _parameters));
             return;
         }
@@ -336,6 +338,10 @@ public sealed class NqsDriver : ReceiveActor
                 ["energy"] = h.EnergyHartree,
                 ["variance"] = h.VarianceHartree2,
                 ["seconds"] = h.SamplingSeconds + h.LocalEnergySeconds + h.GradientSeconds,
+                ["unique"] = h.Unique,
+                ["samplingSeconds"] = h.SamplingSeconds,
+                ["localEnergySeconds"] = h.LocalEnergySeconds,
+                ["gradientSeconds"] = h.GradientSeconds,
             }).ToArray(),
         };
         if (_job.ReferenceHartree is { } reference)

@@ -16,10 +16,14 @@ namespace Dataflow.Actors.Nqs;
 /// <param name="CheckpointDirectory">Directory on the driver's node to write checkpoints to and resume from.</param>
 /// <param name="Optimizer"><c>adamw-sr</c> (AdamW, then stochastic reconfiguration), <c>adamw</c> or <c>sr</c>.</param>
 /// <param name="OrbitalOrder"><c>energy</c> (ascending orbital energy) or <c>file</c>: the order the model visits the orbitals.</param>
+/// <param name="IntraOpThreads">libtorch intra-op threads of sampling and local energies; 0 keeps the default.</param>
+/// <param name="GradientThreads">libtorch intra-op threads of gradients and the reconfiguration step; 0 keeps the
+/// default. Both counts are part of the determinism contract: the same values give the same history wherever the work
+/// runs.</param>
 public sealed record NqsJobSpec(
     string FcidumpText,
     string SourceName,
-    int Iterations = 1000,
+    int Iterations = VmcOptions.DefaultIterations,
     long Samples = 0,
     long Seed = 1,
     int Layers = 0,
@@ -32,7 +36,9 @@ public sealed record NqsJobSpec(
     int CheckpointEvery = 10,
     string? CheckpointDirectory = null,
     string Optimizer = "adamw-sr",
-    string OrbitalOrder = "energy")
+    string OrbitalOrder = "energy",
+    int IntraOpThreads = 0,
+    int GradientThreads = 0)
 {
     /// <summary>The accepted values of <see cref="Optimizer"/>.</summary>
     public static IReadOnlyDictionary<string, VmcUpdate> Optimizers { get; } = new Dictionary<string, VmcUpdate>
@@ -63,6 +69,8 @@ public sealed record NqsJobSpec(
             Model = model,
             Update = Optimizers.TryGetValue(Optimizer, out var update) ? update : defaults.Update,
             OrbitalOrder = OrbitalOrder == "file" ? Kernels.Nqs.Vmc.OrbitalOrder.File : Kernels.Nqs.Vmc.OrbitalOrder.Energy,
+            Threads = IntraOpThreads > 0 ? IntraOpThreads : defaults.Threads,
+            GradientThreads = GradientThreads > 0 ? GradientThreads : defaults.GradientThreads,
         };
     }
 
@@ -92,6 +100,14 @@ public sealed record NqsJobSpec(
         if (LogicalSamplers < 1)
         {
             throw new ArgumentException($"samplers must be at least 1 (got {LogicalSamplers})", "samplers");
+        }
+        if (IntraOpThreads < 0)
+        {
+            throw new ArgumentException($"intra-op-threads must be 0 (the default) or more (got {IntraOpThreads})", "intra-op-threads");
+        }
+        if (GradientThreads < 0)
+        {
+            throw new ArgumentException($"gradient-threads must be 0 (the default) or more (got {GradientThreads})", "gradient-threads");
         }
         if (Evaluators < 0)
         {

@@ -37,7 +37,7 @@ public sealed class NqsStage : ReceiveActor
         _gradient = new StageTelemetry(spec.JobId, "nqs-gradient", Self.Path.Name, node);
         Receive<NqsSampleWork>(w => Run(w.Generation, _sampling, () =>
         {
-            var model = Model(w.Parameters);
+            var model = Model(w.Parameters, _options.Threads);
             for (var k = 0; k < w.Samplers.Length; k++)
             {
                 var sampler = new AutoregressiveSampler(model, new SamplerOptions
@@ -53,7 +53,7 @@ public sealed class NqsStage : ReceiveActor
         }));
         Receive<NqsLocalWork>(w => Run(w.Generation, _localEnergyTelemetry, () =>
         {
-            Model(w.Parameters);
+            Model(w.Parameters, _options.Threads);
             for (var k = 0; k < w.Evaluators.Length; k++)
             {
                 var result = _localEnergy!.Compute(w.Samples, _evaluator, _options.LocalEnergyMode, w.Ranges[k]);
@@ -63,7 +63,7 @@ public sealed class NqsStage : ReceiveActor
         }));
         Receive<NqsGradientWork>(w => Run(w.Generation, _gradient, () =>
         {
-            var model = Model(w.Parameters);
+            var model = Model(w.Parameters, _options.GradientThreads);
             for (var k = 0; k < w.Evaluators.Length; k++)
             {
                 var sum = VmcGradient.Partial(model, w.Samples, w.Weights, w.Energies.Slice(w.Ranges[k]), w.Baseline);
@@ -95,11 +95,13 @@ public sealed class NqsStage : ReceiveActor
         }
     }
 
-    private TransformerWavefunction Model(double[] parameters)
+    /// <summary>The replica with <paramref name="parameters"/>, on this thread's libtorch with <paramref name="threads"/>
+    /// intra-op threads (set for every message: the count is per thread in libtorch, and roles and jobs differ).</summary>
+    private TransformerWavefunction Model(double[] parameters, int threads)
     {
+        TorchRuntime.EnsureLoaded(threads);
         if (_model is null)
         {
-            TorchRuntime.EnsureLoaded(_options.Threads);
             _localEnergy = LocalEnergy.FromFcidump(_options.Arrange(FcidumpReader.ParseText(_job.FcidumpText, _job.SourceName)));
             _model = new TransformerWavefunction(_localEnergy.Space, _options.Model, _options.Seed);
             _evaluator = new PrefixTreeEvaluator(_model);

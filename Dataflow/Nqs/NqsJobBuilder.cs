@@ -3,7 +3,7 @@ using Dataflow.Actors.Runtime;
 
 namespace Dataflow.Nqs;
 
-/// <summary>Builds an <c>nqs</c> job: <c>Job.Nqs().Fcidump("h2o.fcidump").Iterations(1000).Build()</c>.</summary>
+/// <summary>Builds an <c>nqs</c> job: <c>Job.Nqs().Fcidump("h2o.fcidump").Iterations(700).Build()</c>.</summary>
 /// <remarks>Defaults are <see cref="Kernels.Nqs.Vmc.VmcOptions"/>' (the settings that reach chemical accuracy on the
 /// bundled molecules).</remarks>
 public sealed class NqsJobBuilder
@@ -54,6 +54,14 @@ public sealed class NqsJobBuilder
 
     /// <summary>The order the model visits the orbitals: <c>energy</c> (default, ascending orbital energy) or <c>file</c>.</summary>
     public NqsJobBuilder OrbitalOrder(string order) { _spec = _spec with { OrbitalOrder = order }; return this; }
+
+    /// <summary>libtorch intra-op threads of sampling and local energies, and of gradients and the reconfiguration step
+    /// (0 keeps a default); histories are identical for the same values wherever the work runs.</summary>
+    public NqsJobBuilder IntraOpThreads(int threads, int gradientThreads = 0)
+    {
+        _spec = _spec with { IntraOpThreads = threads, GradientThreads = gradientThreads };
+        return this;
+    }
 
     /// <summary>An energy to report the error against (hartree).</summary>
     public NqsJobBuilder Reference(double? energyHartree) { _spec = _spec with { ReferenceHartree = energyHartree }; return this; }

@@ -57,9 +57,11 @@ internal static class NqsRunBench
     /// <summary>Iterations of N2 (local energy dominated) on one host process against two, one evaluator each.</summary>
     public static async Task EvaluatorProcesses(TextWriter w, int iterations = 12)
     {
-        w.WriteLine(Invariant($"== NQS evaluator processes: n2, {iterations} AdamW iterations, 4 logical samplers, one evaluator per host process, one compute thread each"));
+        w.WriteLine(Invariant($"== NQS evaluator processes: n2, {iterations} AdamW iterations, 4 logical samplers, one evaluator per host process, one compute and one libtorch thread each"));
         // AdamW throughout: its gradient is divided among the evaluators, a reconfiguration step is solved at the driver.
-        var job = Job.Nqs().Fcidump(BundledMolecules.Path("n2")).Iterations(iterations).Seed(1).Workers(4, 0).Optimizer("adamw").Build();
+        // One libtorch thread for gradients too, so one process does not already use both cores.
+        var job = Job.Nqs().Fcidump(BundledMolecules.Path("n2")).Iterations(iterations).Seed(1).Workers(4, 0).Optimizer("adamw")
+            .IntraOpThreads(1, 1).Build();
         var results = new List<NqsResult>();
         foreach (var count in new[] { 1, 2 })
         {

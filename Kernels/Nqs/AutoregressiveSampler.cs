@@ -220,7 +220,8 @@ public sealed class AutoregressiveSampler
             {
                 LogProbabilities = logProbabilities.GetRange(first, rows).ToArray(),
                 Bits = bits.GetRange(first, rows).ToArray(),
-                State = chunk.State?.Select(parents.GetRange(first, rows).ToArray()),
+                // Complete configurations need no cache: only the phase network reads them.
+                State = childDepth < _orbitals ? chunk.State?.Select(parents.GetRange(first, rows).ToArray()) : null,
             };
             result.Add(child);
         }
@@ -230,6 +231,10 @@ public sealed class AutoregressiveSampler
     /// <summary>Masked log p(c | prefix) of every row, flat [rows * 4], as doubles.</summary>
     private double[] ConditionalLogProbabilities(Chunk chunk)
     {
+        if (chunk.Depth == _orbitals - 1)
+        {
+            return LastOrbitalLogProbabilities(chunk);
+        }
         using var scope = NewDisposeScope();
         Tensor logp;
         if (chunk.State is { } state)
@@ -243,6 +248,31 @@ public sealed class AutoregressiveSampler
         }
         using var asDouble = logp.to_type(ScalarType.Float64);
         return asDouble.data<double>().ToArray();
+    }
+
+    /// <summary>The last orbital's conditionals without a model step: the electrons of the prefix leave one allowed
+    /// token, whose masked probability is exactly 1 (log 0, the value the step returns), the others -inf.</summary>
+    private double[] LastOrbitalLogProbabilities(Chunk chunk)
+    {
+        var space = _model.Space;
+        var logp = new double[chunk.Rows * OrbitalTokens.Count];
+        Array.Fill(logp, double.NegativeInfinity);
+        for (var r = 0; r < chunk.Rows; r++)
+        {
+            int alpha = 0, beta = 0;
+            foreach (var t in chunk.Prefix(r))
+            {
+                alpha += OrbitalTokens.Alpha(t);
+                beta += OrbitalTokens.Beta(t);
+            }
+            int da = space.AlphaElectrons - alpha, db = space.BetaElectrons - beta;
+            if (da is < 0 or > 1 || db is < 0 or > 1)
+            {
+                throw new InvalidOperationException($"prefix {r} of the last orbital cannot be completed");
+            }
+            logp[r * OrbitalTokens.Count + da + 2 * db] = 0.0;
+        }
+        return logp;
     }
 
     /// <summary>Phases of the completed configurations of a leaf chunk.</summary>

@@ -68,6 +68,15 @@ public sealed record ConfigurationSpace
         return a == AlphaElectrons && b == BetaElectrons;
     }
 
+    /// <summary>Whether the spin-orbital string <paramref name="bits"/> (orbital p's token in bits 2p and 2p + 1, see
+    /// <see cref="OrbitalTokens.ToBits"/>) holds exactly N_alpha and N_beta electrons.</summary>
+    public bool HasElectronCounts(ulong bits)
+        => System.Numerics.BitOperations.PopCount(bits & AlphaBits) == AlphaElectrons
+            && System.Numerics.BitOperations.PopCount(bits & ~AlphaBits) == BetaElectrons;
+
+    // Bit 2p of every orbital p: its alpha spin orbital.
+    private const ulong AlphaBits = 0x5555_5555_5555_5555UL;
+
     /// <summary>Every valid configuration, flat (K tokens each) in lexicographic order of the token strings.</summary>
     /// <remarks>For tests and exact sums over small spaces; the count is <see cref="Dimension"/>.</remarks>
     public byte[] Enumerate()

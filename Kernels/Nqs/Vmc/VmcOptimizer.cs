@@ -96,6 +96,7 @@ public static class VmcOptimizer
         for (var t = 0; t < options.Iterations; t++)
         {
             clock.Restart();
+            TorchRuntime.EnsureLoaded(options.Threads);
             var sampler = new AutoregressiveSampler(model, new SamplerOptions
             {
                 Samples = options.SamplesAt(t),
@@ -111,6 +112,7 @@ public static class VmcOptimizer
             var localSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();
+            TorchRuntime.EnsureLoaded(options.GradientThreads);
             double learningRate;
             if (options.UsesReconfigurationAt(t))
             {

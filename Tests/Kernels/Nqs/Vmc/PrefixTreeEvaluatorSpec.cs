@@ -51,6 +51,31 @@ public sealed class PrefixTreeEvaluatorSpec
         Assert.Equal(whole.Where((_, i) => i % 2 == 1).ToArray(), part);
     }
 
+    [Fact]
+    public void The_skipped_last_step_would_give_the_allowed_token_log_probability_exactly_zero()
+    {
+        // The evaluator and the sampler take no step for the last orbital and add 0 for the one token the electron
+        // counts allow there; the step itself gives exactly that, so skipping it changes no bit.
+        using var model = NqsTestModels.Create(6, 3, 2, seed: 5, new NqsModelOptions { Layers = 1, DModel = 8, Heads = 2, InitStd = 0.5 });
+        var all = model.Space.Enumerate();
+        var rows = all.Length / 6;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var state = model.Begin(rows);
+        double[] last = [];
+        for (var position = 0; position < 6; position++)
+        {
+            long[]? tokens = position == 0 ? null : Enumerable.Range(0, rows).Select(r => (long)all[r * 6 + position - 1]).ToArray();
+            using var step = model.Step(state, tokens);
+            last = step.data<double>().ToArray();
+        }
+        for (var r = 0; r < rows; r++)
+        {
+            var row = last.AsSpan(r * OrbitalTokens.Count, OrbitalTokens.Count).ToArray();
+            Assert.Equal(0.0, row[all[r * 6 + 5]]);
+            Assert.Equal(3, row.Count(double.IsNegativeInfinity));
+        }
+    }
+
     private static (double[] Log, double[] Phase) Evaluate(IWavefunctionEvaluator evaluator, ulong[] bits)
     {
         var log = new double[bits.Length];

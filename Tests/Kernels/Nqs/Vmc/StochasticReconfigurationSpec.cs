@@ -122,6 +122,23 @@ public sealed class StochasticReconfigurationSpec
         Assert.InRange(largest, 0.5 * options.MaxLogChange, 1.5 * options.MaxLogChange);
     }
 
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(256, 40)]
+    [InlineData(700, 33)]
+    public void The_blocked_kernel_equals_the_full_product_and_is_exactly_symmetric(int rows, int columns)
+    {
+        global::Dataflow.Kernels.Compute.TorchRuntime.EnsureLoaded(1);
+        using var scope = NewDisposeScope();
+        using var generator = new TorchSharp.torch.Generator(11);
+        var a = randn([rows, columns], ScalarType.Float64, generator: generator);
+        var blocked = StochasticReconfiguration.SymmetricProduct(a);
+        var full = a.matmul(a.t());
+        Assert.Equal(0.0, blocked.sub(blocked.t()).abs().max().item<double>());
+        // Each entry is the same dot product, summed in an order that may differ with the block's shape.
+        Assert.InRange(blocked.sub(full).abs().max().item<double>(), 0.0, 1e-12 * columns);
+    }
+
     [Fact]
     public void With_few_unique_samples_every_one_enters_S_with_its_count_weight()
     {
