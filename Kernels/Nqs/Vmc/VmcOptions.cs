@@ -5,16 +5,17 @@ namespace Dataflow.Kernels.Nqs.Vmc;
 /// <summary>Settings of <see cref="VmcOptimizer"/>.</summary>
 /// <remarks>The defaults: AdamW on the annealed objective for the first 20 % of the iterations, then stochastic
 /// reconfiguration with capped decays; orbitals visited by energy. They reach chemical accuracy (1.6 mHa) on the bundled
-/// H2, LiH, H2O and N2: seed 1 gives 0.000, 0.009, 0.006 and 0.611 mHa (<c>dataflow bench --only nqsrun</c>, through the
-/// runtime on one thread); H2O with seeds 2 and 3 0.001 and 0.043 mHa, LiH with seed 2 0.007.</remarks>
+/// H2, LiH, H2O and N2: seed 1 gives 0.000, 0.102, 0.014 and 0.295 mHa through the runtime (<c>dataflow bench --only
+/// nqsrun</c>, <c>dataflow run nqs</c>); in this loop H2O with seeds 2 and 3 0.076 and 0.005 mHa, LiH with seed 2 0.167.</remarks>
 public sealed record VmcOptions
 {
     /// <summary>Default of <see cref="Iterations"/>.</summary>
     public const int DefaultIterations = 700;
 
     /// <summary>Optimisation steps; default 700. The schedule below is in fractions of it. With 700, N2 (seed 1) was
-    /// within 0.7 mHa of FCI from iteration 400 on and ended 0.31 mHa above it; with 1000 (200 AdamW steps instead of
-    /// 140) it ended 0.61 mHa above FCI, and H2O had converged by iteration 450.</summary>
+    /// within 0.7 mHa of FCI from iteration 350 on and ended 0.30 mHa above it; with 1000 (200 AdamW steps instead of
+    /// 140) it ended 0.61 mHa above FCI after flat stretches from iteration 550 on, and H2O had converged by iteration
+    /// 450.</summary>
     public int Iterations { get; init; } = DefaultIterations;
 
     /// <summary>Logical samples of the first iteration; default 1e8. Only unique configurations cost work, so large
@@ -57,7 +58,7 @@ public sealed record VmcOptions
     /// amplitudes collapse onto the Hartree-Fock determinant before the sign structure is learned. 0 keeps the model's.</summary>
     public double PhaseInitStd { get; init; } = 2.0;
 
-    /// <summary>Exponent a of the gradient weights w_x proportional to |psi(x)|^(2 a) over the unique samples; default 0.8.
+    /// <summary>Exponent a of the gradient weights w_x proportional to |psi(x)|^(2 a) over the unique samples; default 0.7.
     /// 1 gives the energy gradient. With a &lt; 1 the force on log|psi(x)| of a rare configuration x scales as
     /// |psi(x)|^(2 a - 1) instead of |psi(x)|, so double excitations whose amplitude fell early recover instead of dying
     /// at the Hartree-Fock energy. The stationary points are still eigenstates (E_loc constant on the samples), and
@@ -79,7 +80,8 @@ public sealed record VmcOptions
     /// <summary>Fraction of <see cref="Iterations"/> run with AdamW before stochastic reconfiguration takes over in
     /// <see cref="VmcUpdate.AdamWThenReconfiguration"/>; default 0.2. AdamW with the annealed objective finds the
     /// Hartree-Fock basin quickly; reconfiguration from a random start stalled on H2O 1.2 to 1.4 Ha above FCI. Switching at
-    /// 0.3 left H2O with seeds 2 and 3 at 4.8 and 2.3 mHa: the longer AdamW runs, the more determinants collapse.</summary>
+    /// 0.3 of 1000 iterations left H2O with seeds 2 and 3 at 4.8 and 2.3 mHa: the longer AdamW runs, the more
+    /// determinants collapse.</summary>
     public double ReconfigurationStartFraction { get; init; } = 0.2;
 
     /// <summary>Diagonal shift lambda of S; default 1e-5. Directions whose fluctuations have weight below lambda take no
@@ -95,7 +97,7 @@ public sealed record VmcOptions
     /// Uncapped, N2 stalled 2.0 mHa above FCI: determinants with full-CI weights up to 9e-6 were driven to probabilities
     /// of 1e-38 while their signs were still wrong and never sampled again (the full-CI vector restricted to the
     /// configurations of probability 1e-12 or more lay 2.1 mHa above FCI; 0.15 mHa at the switch to reconfiguration,
-    /// 1.2 mHa 100 steps later, 0.28 mHa with the cap); with the cap N2 ends 0.61 mHa above FCI. Growth (E_loc below E)
+    /// 1.2 mHa 100 steps later, 0.28 mHa with the cap); with the cap N2 ended 0.61 mHa above FCI (1000 iterations). Growth (E_loc below E)
     /// and phases are not capped.</summary>
     public double DecayCapHartree { get; init; } = 2.0;
 
@@ -106,7 +108,7 @@ public sealed record VmcOptions
     /// any sampled configuration; default 2. A determinant with a small amplitude and a large local energy otherwise
     /// asks for a change of several e-folds in one step, and the run jumps by an hartree or more (H2O, limit 2 without
     /// <see cref="DecayCapHartree"/>: from 82 mHa to 1.7 Ha above FCI within 25 steps). With 0.3 the limit bound on nearly
-    /// every N2 step and reconfiguration needed 800 steps to come within 3 mHa.</summary>
+    /// every N2 step and reconfiguration needed 800 steps to come within 3 mHa (of 1000 iterations).</summary>
     public double MaxLogChange { get; init; } = 2.0;
 
     /// <summary>Largest root-mean-square change of ln psi over the sample (the metric length of a step,
