@@ -110,7 +110,8 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
     [Theory]
     [InlineData("--optimizer", "lbfgs", "optimizer must be adamw-sr, adamw, sr (got 'lbfgs')")]
     [InlineData("--orbital-order", "random", "orbital-order must be energy or file (got 'random')")]
-    public async Task An_unknown_optimizer_or_orbital_order_is_refused_naming_the_option(string option, string value, string message)
+    [InlineData("--gradient-threads", "-2", "gradient-threads must be 0 (the default) or more (got -2)")]
+    public async Task An_unknown_optimizer_or_orbital_order_or_a_negative_thread_count_is_refused_naming_the_option(string option, string value, string message)
     {
         var run = await LocalHosts.RunCliAsync(["run", "nqs", "--fcidump", "h2", option, value], TimeSpan.FromSeconds(60));
         Assert.Equal(2, run.ExitCode);
