@@ -251,12 +251,11 @@ public sealed class AutoregressiveSampler
     }
 
     /// <summary>The last orbital's conditionals without a model step: the electrons of the prefix leave one allowed
-    /// token, whose masked probability is exactly 1 (log 0, the value the step returns), the others -inf.</summary>
+    /// token (<see cref="ConfigurationSpace.IsAllowed"/>), whose masked probability is exactly 1 (log 0, the value the
+    /// step returns), the others -inf.</summary>
     private double[] LastOrbitalLogProbabilities(Chunk chunk)
     {
-        var space = _model.Space;
         var logp = new double[chunk.Rows * OrbitalTokens.Count];
-        Array.Fill(logp, double.NegativeInfinity);
         for (var r = 0; r < chunk.Rows; r++)
         {
             int alpha = 0, beta = 0;
@@ -265,12 +264,11 @@ public sealed class AutoregressiveSampler
                 alpha += OrbitalTokens.Alpha(t);
                 beta += OrbitalTokens.Beta(t);
             }
-            int da = space.AlphaElectrons - alpha, db = space.BetaElectrons - beta;
-            if (da is < 0 or > 1 || db is < 0 or > 1)
+            for (var c = 0; c < OrbitalTokens.Count; c++)
             {
-                throw new InvalidOperationException($"prefix {r} of the last orbital cannot be completed");
+                logp[r * OrbitalTokens.Count + c] =
+                    _model.Space.IsAllowed(alpha, beta, chunk.Depth, c) ? 0.0 : double.NegativeInfinity;
             }
-            logp[r * OrbitalTokens.Count + da + 2 * db] = 0.0;
         }
         return logp;
     }
