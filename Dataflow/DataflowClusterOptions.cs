@@ -12,4 +12,8 @@ public sealed record DataflowClusterOptions
 
     /// <summary>Concurrent logical-worker computations of an embedded node (0: cores / intra-op threads).</summary>
     public int ComputeThreads { get; init; }
+
+    /// <summary>Called with a line when a followed job goes quiet (a node paused, a coordinator failing over, a job
+    /// submitted again), so that a caller never waits without knowing why; null ignores them.</summary>
+    public Action<string>? Notice { get; init; }
 }

@@ -5,7 +5,6 @@ namespace Dataflow;
 /// <summary>A finished job's result: the workload's JSON object, readable as a typed record.</summary>
 public sealed class JobResult(string jobId, string json)
 {
-    private static readonly JsonSerializerOptions s_options = new() { PropertyNameCaseInsensitive = true };
 
     /// <summary>The job's id.</summary>
     public string JobId { get; } = jobId;
@@ -14,7 +13,7 @@ public sealed class JobResult(string jobId, string json)
     public string Json { get; } = json;
 
     /// <summary>The result as a typed record, e.g. <see cref="Train.TrainResult"/>.</summary>
-    public T As<T>() => JsonSerializer.Deserialize<T>(Json, s_options)
+    public T As<T>() => JsonSerializer.Deserialize<T>(Json, Actors.Runtime.WorkloadResult.JsonOptions)
         ?? throw new InvalidOperationException($"job {JobId}: empty result");
 }
 

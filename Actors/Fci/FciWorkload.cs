@@ -29,8 +29,7 @@ public sealed class FciWorkload : Workload
     }
 
     /// <inheritdoc />
-    public override Props DriverProps(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered) =>
-        Props.Create(() => new FciDriver(spec, client));
+    public override Props DriverProps(JobStart start) => Props.Create(() => new FciDriver(start));
 
     /// <inheritdoc />
     public override Props StageProps(JobSpec spec, string node) =>

@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
 using Dataflow.Actors.Runtime;
+using Dataflow.Md;
 using Dataflow.Kernels.Md;
 using Dataflow.Kernels.Md.Domains;
 using Dataflow.Kernels.Numerics;
@@ -19,26 +17,15 @@ namespace Dataflow.Actors.Md;
 /// <remarks>Determinism: forces, integration and thermo sums do not depend on the decomposition (see
 /// <see cref="IDomainForceField"/>, <see cref="ExactSum"/>), and checkpoints are taken at rebuild steps, where a
 /// restart rebuilds the same lists; so a run that lost a node ends bit for bit where an undisturbed run ends.</remarks>
-public sealed class MdDriver : ReceiveActor, IWithTimers
+public sealed class MdDriver : JobDriver
 {
-    private const int MaxRestarts = 8;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly JobSpec _spec;
     private readonly MdSetup _setup;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly TimeSpan _stepTimeout;
     private readonly SortedDictionary<long, ThermoSample> _thermo = [];
     private readonly List<(long Step, double Imbalance)> _imbalance = [];
     private readonly Dictionary<long, ThermoAggregate> _thermoParts = [];
     private readonly Dictionary<long, Dictionary<int, AtomPacket>> _atomParts = [];
     private readonly Dictionary<long, Dictionary<int, double>> _progressCosts = [];
-    private readonly double _secondsBefore;
-    private IActorRef _client;
-    private ComputeNode[] _nodes = [];
     private int[] _placement = [];
-    private int _generation;
-    private int _placementChanges;
-    private int _restarts;
     private MdCheckpoint _checkpoint;
     private IActorRef?[] _ready = [];
     private IActorRef? _longRange;
@@ -46,21 +33,15 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
     private long _lastProgressStep;
     private long _firstStep;
     private double _loopStartSeconds = -1;
-    private bool _ended;
     private long _lastDumpStep = -1;
 
-    /// <summary>Creates the driver; <paramref name="recovered"/> resumes from a replicated checkpoint.</summary>
-    public MdDriver(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered)
+    /// <summary>Creates the driver, from the job's checkpoint when it has one (else from the data file).</summary>
+    public MdDriver(JobStart start) : base(start)
     {
-        _spec = spec;
-        _client = client;
-        _setup = new MdSetup(Workload.Decode<MdJobSpec>(spec));
-        _stepTimeout = Context.System.Settings.Config.GetTimeSpan("dataflow.step-timeout", TimeSpan.FromSeconds(60));
-        if (recovered is not null)
+        _setup = new MdSetup(Workload.Decode<MdJobSpec>(Spec));
+        if (StartCheckpoint is { } bytes)
         {
-            _checkpoint = MdCheckpoint.FromBytes(recovered.Checkpoint);
-            _placementChanges = recovered.PlacementChanges;
-            _secondsBefore = recovered.Seconds;
+            _checkpoint = MdCheckpoint.FromBytes(bytes);
             foreach (var t in _checkpoint.Thermo)
             {
                 _thermo[t.Step] = t;
@@ -70,11 +51,10 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         {
             var state = _setup.NewState();
             state.WrapIntoBox();
-            _checkpoint = new MdCheckpoint(0, Pack(state.System), []);
+            _checkpoint = new MdCheckpoint(0, AtomPackets.FromSystem(state.System), []);
         }
         _firstStep = _checkpoint.Step;
 
-        Receive<NodesChanged>(OnNodesChanged);
         Receive<MdActorReady>(OnReady);
         Receive<MdThermoPart>(OnThermoPart);
         Receive<MdLongRangeThermo>(OnLongRangeThermo);
@@ -82,101 +62,56 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         Receive<MdAtoms>(OnAtoms);
         Receive<MdActorFailed>(f =>
         {
-            if (f.Generation != _generation)
+            if (f.Generation != Generation)
             {
                 return;
             }
             if (f.Fatal)
             {
-                Fail($"{_setup.Spec.SourceName}: {f.Error}");
+                Fail($"{Job.SourceName}: {f.Error}");
                 return;
             }
             Restart($"{f.Error}");
         });
-        Receive<StepTimeout>(t =>
-        {
-            if (t.Generation == _generation && !_ended)
-            {
-                Restart($"no progress for {_stepTimeout.TotalSeconds:0} s");
-            }
-        });
-        Receive<WatchJob>(w => _client = w.Client);
-        Receive<StageUnavailable>(u => Fail($"its stage cannot run on {u.Node}: {u.Error}"));
-        Receive<CancelJob>(c => Fail($"cancelled: {c.Reason}"));
     }
 
-    /// <inheritdoc />
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    private MdJobSpec Spec => _setup.Spec;
+    private MdJobSpec Job => _setup.Spec;
 
     private int DomainCount => _setup.Grid.Count;
 
-    private double Seconds => _secondsBefore + _clock.Elapsed.TotalSeconds;
+    /// <inheritdoc />
+    protected override (long Done, long Total) Position => (_lastProgressStep, Job.Steps);
 
-    private void OnNodesChanged(NodesChanged changed)
-    {
-        var same = changed.Nodes.Select(n => n.Address).SequenceEqual(_nodes.Select(n => n.Address));
-        if (same && _placement.Length > 0)
-        {
-            _nodes = changed.Nodes;
-            return;
-        }
-        if (_placement.Length > 0)
-        {
-            _placementChanges++;
-        }
-        _nodes = changed.Nodes;
-        if (_nodes.Length == 0)
-        {
-            _placement = [];
-            _generation++;
-            Progress("waiting for compute nodes");
-            return;
-        }
-        StartGeneration();
-    }
+    /// <inheritdoc />
+    protected override void OnPlaced() => StartGeneration();
 
-    private void Restart(string why)
-    {
-        if (++_restarts > MaxRestarts)
-        {
-            Fail($"gave up after {MaxRestarts} restarts; last: {why}");
-            return;
-        }
-        _log.Warning("job {0}: restarting from the step-{1} checkpoint: {2}", _spec.JobId, _checkpoint.Step, why);
-        if (_nodes.Length > 0)
-        {
-            StartGeneration();
-        }
-    }
+    /// <inheritdoc />
+    protected override void OnRestart() => StartGeneration();
 
     private void StartGeneration()
     {
-        _generation++;
+        NewGeneration();
         _thermoParts.Clear();
         _atomParts.Clear();
         _progressCosts.Clear();
         _readyCount = 0;
         _ready = new IActorRef?[DomainCount];
         _longRange = null;
-        _placement = ProportionalPlacement.Assign(DomainCount, _nodes.Select(n => n.Throughput).ToArray());
+        _placement = Assign(DomainCount);
         // The k-space solver goes to the node hosting the fewest domains (the first such).
-        var perNode = ProportionalPlacement.Counts(DomainCount, _nodes.Select(n => n.Throughput).ToArray());
+        var perNode = ProportionalPlacement.Counts(DomainCount, Nodes.Select(n => n.Throughput).ToArray());
         var longRangeNode = _setup.Charged ? Array.IndexOf(perNode, perNode.Min()) : -1;
         var byDomain = Distribute(_checkpoint.Atoms);
-        for (var n = 0; n < _nodes.Length; n++)
+        for (var n = 0; n < Nodes.Length; n++)
         {
             var domains = Enumerable.Range(0, DomainCount).Where(d => _placement[d] == n).ToArray();
-            var agent = Context.ActorSelection(_nodes[n].AgentPath);
-            agent.Tell(new EnsureStage(_spec));
-            agent.Tell(new MdStartDomains(_spec.JobId, _generation, _checkpoint.Step, domains,
+            Agent(n).Tell(new MdStartDomains(JobId, Generation, _checkpoint.Step, domains,
                 domains.Select(d => byDomain[d]).ToArray(), n == longRangeNode, Self));
         }
         _lastProgressStep = _checkpoint.Step;
-        _log.Info("job {0}: generation {1} from step {2}, domains {3}", _spec.JobId, _generation, _checkpoint.Step, DescribePlacement());
-        ArmTimeout();
-        Progress($"starting {Spec.Domains} domains from step {_checkpoint.Step}");
+        Log.Info("job {0}: generation {1} from step {2}, domains {3}", JobId, Generation, _checkpoint.Step, DescribePlacement());
+        ArmStepTimeout();
+        Progress(_lastProgressStep, Job.Steps, [], $"starting {Job.Domains} domains from step {_checkpoint.Step}");
     }
 
     private AtomPacket[] Distribute(AtomPacket atoms)
@@ -192,7 +127,7 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
 
     private void OnReady(MdActorReady ready)
     {
-        if (ready.Generation != _generation)
+        if (ready.Generation != Generation)
         {
             return;
         }
@@ -209,7 +144,7 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         {
             return;
         }
-        var begin = new MdBegin(_generation, _ready.Select(r => r!).ToArray(), _longRange);
+        var begin = new MdBegin(Generation, _ready.Select(r => r!).ToArray(), _longRange);
         foreach (var actor in _ready)
         {
             actor!.Tell(begin);
@@ -223,7 +158,7 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
 
     private void OnThermoPart(MdThermoPart part)
     {
-        if (part.Generation != _generation)
+        if (part.Generation != Generation)
         {
             return;
         }
@@ -237,7 +172,7 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
 
     private void OnLongRangeThermo(MdLongRangeThermo lr)
     {
-        if (lr.Generation != _generation)
+        if (lr.Generation != Generation)
         {
             return;
         }
@@ -285,13 +220,13 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
                 ["etotal"] = sample.TotalEnergy,
                 ["press"] = sample.Pressure,
             };
-            _client.Tell(new JobProgress(_spec.JobId, step, Spec.Steps, metrics, "thermo " + sample.ToLine().Trim()));
+            Progress(step, Job.Steps, metrics, "thermo " + sample.ToLine().Trim());
         }
     }
 
     private void OnProgress(MdDomainProgress progress)
     {
-        if (progress.Generation != _generation)
+        if (progress.Generation != Generation)
         {
             return;
         }
@@ -306,14 +241,14 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         }
         _progressCosts.Remove(progress.Step);
         // Cost of the setup step includes list builds of every atom: not a balance figure.
-        if (progress.Step > _checkpoint.Step || progress.Step == Spec.Steps)
+        if (progress.Step > _checkpoint.Step || progress.Step == Job.Steps)
         {
             var imbalance = RingBalancer.Imbalance(costs.Values);
             _imbalance.RemoveAll(i => i.Step >= progress.Step);
             _imbalance.Add((progress.Step, imbalance));
         }
         _lastProgressStep = progress.Step;
-        ArmTimeout();
+        ArmStepTimeout();
         var metrics = new Dictionary<string, double> { ["step"] = progress.Step };
         if (_imbalance.Count > 0)
         {
@@ -323,13 +258,12 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         {
             metrics["etotal"] = _thermo.Values.Last().TotalEnergy;
         }
-        _client.Tell(new JobProgress(_spec.JobId, progress.Step, Spec.Steps, metrics, DescribePlacement()));
-        ReportStatus("running");
+        Progress(progress.Step, Job.Steps, metrics, DescribePlacement());
     }
 
     private void OnAtoms(MdAtoms atoms)
     {
-        if (atoms.Generation != _generation)
+        if (atoms.Generation != Generation)
         {
             return;
         }
@@ -343,23 +277,19 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
             return;
         }
         _atomParts.Remove(atoms.Step);
-        var whole = Merge(parts.Values, _setup.Charged);
+        var whole = AtomPackets.MergeById(parts.Values, _setup.Charged);
         var step = atoms.Step;
-        if (Spec.DumpEvery > 0 && step % Spec.DumpEvery == 0 && step > _lastDumpStep)
+        if (Job.DumpEvery > 0 && step % Job.DumpEvery == 0 && step > _lastDumpStep)
         {
             _lastDumpStep = step;
-            _client.Tell(new JobOutput(_spec.JobId, "dump", Encoding.UTF8.GetBytes(DumpFrame(step, whole))));
+            Output("dump", Encoding.UTF8.GetBytes(DumpFrame(step, whole)));
         }
-        if (step % Spec.EffectiveCheckpointEvery == 0 && step > _checkpoint.Step)
+        if (step % Job.EffectiveCheckpointEvery == 0 && step > _checkpoint.Step)
         {
             _checkpoint = new MdCheckpoint(step, whole, _thermo.Values.ToArray());
-            var replica = new ReplicateCheckpoint(_spec, _client, step, _checkpoint.ToBytes(), _placementChanges, Seconds);
-            foreach (var node in _nodes)
-            {
-                Context.ActorSelection(node.AgentPath).Tell(replica);
-            }
+            Replicate(step, _checkpoint.ToBytes());
         }
-        if (step == Spec.Steps)
+        if (step == Job.Steps)
         {
             Finish(whole);
         }
@@ -383,82 +313,46 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
     {
         var atomsCount = final.Count;
         var loopSeconds = Math.Max(1e-9, Seconds - Math.Max(0, _loopStartSeconds));
-        var result = new Dictionary<string, object?>
-        {
-            ["workload"] = MdWorkload.Verb,
-            ["data"] = Spec.SourceName,
-            ["units"] = Spec.Units,
-            ["pair"] = $"{Spec.PairStyle} {string.Join(" ", Spec.PairArguments!.Select(a => a.ToString(CultureInfo.InvariantCulture)))}",
-            ["kspace"] = Spec.KSpace,
-            ["thermostat"] = Spec.Langevin is { } l
+        Complete(new MdResult(
+            MdWorkload.Verb,
+            Job.SourceName,
+            Job.Units,
+            $"{Job.PairStyle} {string.Join(" ", Job.PairArguments!.Select(a => a.ToString(CultureInfo.InvariantCulture)))}",
+            Job.KSpace,
+            Job.Langevin is { } l
                 ? string.Create(CultureInfo.InvariantCulture, $"langevin {l[0]} {l[1]} {l[2]} {l[3]}")
                 : "nve",
-            ["steps"] = Spec.Steps,
-            ["atoms"] = atomsCount,
-            ["domains"] = _setup.Grid.ToString(),
-            ["nodes"] = _nodes.Length,
-            ["timestep"] = _setup.Timestep,
-            ["thermo"] = _thermo.Values.Select(t => new Dictionary<string, double>
-            {
-                ["step"] = t.Step,
-                ["temp"] = t.Temperature,
-                ["pe"] = t.PotentialEnergy,
-                ["ke"] = t.KineticEnergy,
-                ["etotal"] = t.TotalEnergy,
-                ["press"] = t.Pressure,
-            }).ToArray(),
-            ["atomStepsPerSecond"] = Math.Round(atomsCount * (double)(Spec.Steps - _firstStep) / loopSeconds, 1),
-            ["imbalance"] = _imbalance.Count > 0 ? _imbalance[^1].Imbalance : 1.0,
-            ["imbalanceHistory"] = _imbalance.Select(i => new Dictionary<string, double> { ["step"] = i.Step, ["imbalance"] = i.Imbalance }).ToArray(),
-            ["balance"] = Spec.Balance,
-            ["placementChanges"] = _placementChanges,
-            ["restarts"] = _restarts,
-            ["stateSha256"] = StateHash(final),
-            ["seconds"] = Math.Round(Seconds, 3),
-        };
-        _client.Tell(new JobCompleted(_spec.JobId, JsonSerializer.Serialize(result)));
-        End("completed");
+            Job.Steps,
+            atomsCount,
+            _setup.Grid.ToString(),
+            Nodes.Length,
+            _setup.Timestep,
+            _thermo.Values.Select(MdThermo.From).ToArray(),
+            Math.Round(atomsCount * (double)(Job.Steps - _firstStep) / loopSeconds, 1),
+            _imbalance.Count > 0 ? _imbalance[^1].Imbalance : 1.0,
+            _imbalance.Select(i => new MdImbalance(i.Step, i.Imbalance)).ToArray(),
+            Job.Balance,
+            PlacementChanges,
+            Restarts,
+            final.StateSha256(),
+            MdResult.InputsOf(Job)));
     }
 
-    private void Fail(string error)
-    {
-        if (_ended)
-        {
-            return;
-        }
-        _client.Tell(new JobFailed(_spec.JobId, error));
-        End("failed");
-    }
-
-    private void End(string state)
-    {
-        _ended = true;
-        ReportStatus(state);
-        foreach (var node in _nodes)
-        {
-            Context.ActorSelection(node.AgentPath).Tell(new StopStage(_spec.JobId));
-        }
-        Context.Parent.Tell(new DriverFinished(_spec.JobId));
-        Context.Stop(Self);
-    }
-
-    private void ArmTimeout() => Timers.StartSingleTimer("step-timeout", new StepTimeout(_generation), _stepTimeout);
-
-    private void Progress(string note)
-    {
-        _client.Tell(new JobProgress(_spec.JobId, _lastProgressStep, Spec.Steps, [], note));
-        ReportStatus("running");
-    }
-
-    private void ReportStatus(string state)
+    /// <inheritdoc />
+    protected override Dictionary<string, int> WorkPerNode()
     {
         var perNode = new Dictionary<string, int>();
-        for (var d = 0; d < _placement.Length; d++)
+        foreach (var n in _placement.Where(n => n < Nodes.Length))
         {
-            var address = _nodes[_placement[d]].Address;
-            perNode[address] = perNode.GetValueOrDefault(address) + 1;
+            perNode[Nodes[n].Address] = perNode.GetValueOrDefault(Nodes[n].Address) + 1;
         }
-        var metrics = new Dictionary<string, double> { ["restarts"] = _restarts };
+        return perNode;
+    }
+
+    /// <inheritdoc />
+    protected override Dictionary<string, double>? StatusMetrics()
+    {
+        var metrics = new Dictionary<string, double> { ["restarts"] = Restarts };
         if (_imbalance.Count > 0)
         {
             // Largest over mean domain cost per step in the last rebuild interval.
@@ -468,8 +362,7 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         {
             metrics["etotal"] = _thermo.Values.Last().TotalEnergy;
         }
-        Context.Parent.Tell(new DriverStatus(new JobInfo(_spec.JobId, _spec.Workload, state, _lastProgressStep, Spec.Steps,
-            perNode, _placementChanges, metrics)));
+        return metrics;
     }
 
     private string DescribePlacement()
@@ -478,44 +371,7 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         {
             return "no placement";
         }
-        return string.Join(" ", _nodes.Select((n, i) => $"{n.Address}:{_placement.Count(p => p == i)}"));
-    }
-
-    /// <summary>SHA-256 over ids, positions and velocities in id order: equal hashes, equal states bit for bit.</summary>
-    public static string StateHash(AtomPacket atoms)
-    {
-        ArgumentNullException.ThrowIfNull(atoms);
-        var order = Enumerable.Range(0, atoms.Count).OrderBy(i => atoms.Ids[i]).ToArray();
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> buffer = stackalloc byte[8];
-        foreach (var i in order)
-        {
-            BitConverter.TryWriteBytes(buffer, (long)atoms.Ids[i]);
-            hash.AppendData(buffer);
-            for (var a = 0; a < 3; a++)
-            {
-                BitConverter.TryWriteBytes(buffer, atoms.Positions[3 * i + a]);
-                hash.AppendData(buffer);
-                BitConverter.TryWriteBytes(buffer, atoms.Velocities[3 * i + a]);
-                hash.AppendData(buffer);
-            }
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    private static AtomPacket Pack(MdSystem system) => new((int[])system.Ids.Clone(), (int[])system.Types.Clone(),
-        system.Charges is null ? null : (double[])system.Charges.Clone(), (double[])system.Positions.Clone(),
-        (double[])system.Velocities.Clone(), (int[])system.Images.Clone());
-
-    /// <summary>Domain packets merged into one, in atom-id order.</summary>
-    private static AtomPacket Merge(IEnumerable<AtomPacket> parts, bool charged)
-    {
-        var all = parts.ToArray();
-        var merged = new AtomPacket(all.SelectMany(p => p.Ids).ToArray(), all.SelectMany(p => p.Types).ToArray(),
-            charged ? all.SelectMany(p => p.Charges!).ToArray() : null, all.SelectMany(p => p.Positions).ToArray(),
-            all.SelectMany(p => p.Velocities).ToArray(), all.SelectMany(p => p.Images).ToArray(),
-            all.All(p => p.Forces is not null) ? all.SelectMany(p => p.Forces!).ToArray() : null);
-        return merged.Select(Enumerable.Range(0, merged.Count).OrderBy(i => merged.Ids[i]).ToList());
+        return string.Join(" ", Nodes.Select((n, i) => $"{n.Address}:{_placement.Count(p => p == i)}"));
     }
 
     private sealed class ThermoAggregate
@@ -531,5 +387,4 @@ public sealed class MdDriver : ReceiveActor, IWithTimers
         public MdLongRangeThermo? LongRange { get; set; }
     }
 
-    private sealed record StepTimeout(int Generation);
 }

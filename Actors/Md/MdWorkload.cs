@@ -17,8 +17,8 @@ public sealed class MdWorkload : Workload
     public override void Validate(JobSpec spec) => _ = new MdSetup(Decode<MdJobSpec>(spec));
 
     /// <inheritdoc />
-    public override Props DriverProps(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered) =>
-        Props.Create(() => new MdDriver(spec, client, recovered));
+    public override Props DriverProps(JobStart start) =>
+        Props.Create(() => new MdDriver(start));
 
     /// <inheritdoc />
     public override Props StageProps(JobSpec spec, string node) =>

@@ -28,8 +28,8 @@ public sealed class NqsWorkload : Workload
     }
 
     /// <inheritdoc />
-    public override Props DriverProps(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered) =>
-        Props.Create(() => new NqsDriver(spec, client, recovered)).WithDispatcher("akka.actor.compute-dispatcher");
+    public override Props DriverProps(JobStart start) =>
+        Props.Create(() => new NqsDriver(start)).WithDispatcher("akka.actor.compute-dispatcher");
 
     /// <inheritdoc />
     public override Props StageProps(JobSpec spec, string node) =>

@@ -12,5 +12,6 @@ public sealed record NodesChanged(ComputeNode[] Nodes);
 /// <summary>Job driver to coordinator: where the job stands, for <c>dataflow status</c>.</summary>
 public sealed record DriverStatus(JobInfo Info);
 
-/// <summary>Job driver to coordinator: the job ended (completed or failed); forget it.</summary>
-public sealed record DriverFinished(string JobId);
+/// <summary>Job driver to coordinator: the job ended with <paramref name="Outcome"/> (<see cref="JobCompleted"/> or
+/// <see cref="JobFailed"/>); <paramref name="Log"/> holds its last progress lines.</summary>
+public sealed record DriverFinished(string JobId, IDataflowMessage Outcome, JobProgress[] Log);

@@ -9,8 +9,11 @@ namespace Dataflow.Actors.Runtime;
 /// <remarks>
 /// Nodes are the members with role <c>compute</c> that are up and reachable. Any change of that set is
 /// pushed to every driver, which re-places its logical workers. A driver that throws is restarted and
-/// resumes from its last checkpoint. After taking over from a lost coordinator, it asks the node agents for
-/// the checkpoints they hold and resumes those jobs.
+/// resumes from its last checkpoint. A job's spec is replicated to every node agent when it is accepted, and its
+/// checkpoints after; a coordinator (a successor after a lost node, and every 10 s) asks the agents what they hold and
+/// resumes every job that is neither running nor ended, from its latest checkpoint or, failing one, from its spec.
+/// Ended jobs' records (result or error, last progress lines) are replicated too and kept for
+/// <c>dataflow.retained-jobs</c> jobs.
 /// </remarks>
 public sealed class JobCoordinator : ReceiveActor, IWithTimers
 {
@@ -22,8 +25,9 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly SortedDictionary<string, Member> _members = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unreachable = [];
     private readonly Dictionary<string, NodeReport> _reports = [];
-    private readonly Dictionary<string, (IActorRef Driver, JobSpec Spec, JobInfo Info)> _jobs = [];
-    private readonly HashSet<string> _finished = [];
+    private readonly Dictionary<string, RunningJob> _jobs = [];
+    private readonly Dictionary<string, JobRecord> _records = [];
+    private readonly int _retainedJobs = Context.System.Settings.Config.GetInt("dataflow.retained-jobs", 100);
     private ComputeNode[] _nodes = [];
 
     /// <summary>Creates the coordinator.</summary>
@@ -58,12 +62,17 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
                 PublishNodes();
             }
         });
-        Receive<SubmitJob>(Submit);
+        Receive<SubmitJob>(submit => Submit(submit.Spec, submit.Client, submit.Client));
+        Receive<SubmitDetached>(submit => Submit(submit.Spec, ActorRefs.Nobody, Sender));
         Receive<WatchJob>(w =>
         {
             if (_jobs.TryGetValue(w.JobId, out var job))
             {
                 job.Driver.Forward(w);
+            }
+            else if (_records.TryGetValue(w.JobId, out var record) && record.HasEnded)
+            {
+                SendEnded(record, w.Client, w.Replay);
             }
             else
             {
@@ -86,10 +95,66 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
         });
         Receive<DriverFinished>(f =>
         {
-            _jobs.Remove(f.JobId);
-            _finished.Add(f.JobId);
+            if (!_jobs.Remove(f.JobId, out var job))
+            {
+                return;
+            }
+            Context.Unwatch(job.Driver);
+            var (result, error) = f.Outcome switch
+            {
+                JobCompleted c => (c.ResultJson, (string?)null),
+                JobFailed e => ((string?)null, e.Error),
+                _ => (null, "ended without a result"),
+            };
+            Ended(Record(job) with
+            {
+                State = result is null ? "failed" : "completed",
+                EndedUtcTicks = DateTime.UtcNow.Ticks,
+                ResultJson = result,
+                Error = error,
+                Log = f.Log,
+            });
+        });
+        Receive<Terminated>(t =>
+        {
+            // A driver that kept throwing was stopped by the supervisor: the job ends here, clearly.
+            var stopped = _jobs.Values.FirstOrDefault(j => j.Driver.Equals(t.ActorRef));
+            if (stopped.Driver is null)
+            {
+                return;
+            }
+            _jobs.Remove(stopped.Spec.JobId);
+            var error = "its driver failed repeatedly and was stopped (see the coordinator's log)";
+            stopped.Client.Tell(new JobFailed(stopped.Spec.JobId, error));
+            Ended(Record(stopped) with
+            {
+                State = "failed",
+                EndedUtcTicks = DateTime.UtcNow.Ticks,
+                Error = error,
+            });
         });
         Receive<GetClusterStatus>(_ => Sender.Tell(Status()));
+        Receive<ListJobs>(_ => Sender.Tell(new JobList(_jobs.Values.Select(Record)
+            .Concat(_records.Values.Where(r => r.HasEnded))
+            .Select(r => r with { Log = [] })
+            .OrderByDescending(r => r.SubmittedUtcTicks)
+            .ThenBy(r => r.JobId, StringComparer.Ordinal)
+            .ToArray())));
+        Receive<GetJob>(g =>
+        {
+            if (_jobs.TryGetValue(g.JobId, out var job))
+            {
+                Sender.Tell(Record(job));
+            }
+            else if (_records.TryGetValue(g.JobId, out var record))
+            {
+                Sender.Tell(record);
+            }
+            else
+            {
+                Sender.Tell(new JobUnknown(g.JobId));
+            }
+        });
         Receive<RecoverTick>(_ =>
         {
             foreach (var node in _nodes)
@@ -99,14 +164,29 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
         });
         Receive<RecoverableJobs>(r =>
         {
-            foreach (var job in r.Jobs)
+            foreach (var record in r.Records)
             {
-                if (_jobs.ContainsKey(job.Spec.JobId) || _finished.Contains(job.Spec.JobId))
+                if (record.HasEnded && !_records.ContainsKey(record.JobId))
+                {
+                    _records[record.JobId] = record;
+                }
+            }
+            TrimRecords();
+            foreach (var job in r.Jobs.OrderBy(j => j.AcceptedUtcTicks))
+            {
+                if (_jobs.ContainsKey(job.Spec.JobId) || _records.ContainsKey(job.Spec.JobId))
                 {
                     continue;
                 }
-                _log.Warning("resuming job {0} from its step-{1} checkpoint", job.Spec.JobId, job.Step);
-                // Losing the coordinator's node is a membership change that moved the job's logical workers.
+                if (job.Checkpoint.Length == 0)
+                {
+                    _log.Warning("restarting job {0} from its spec (no checkpoint was replicated)", job.Spec.JobId);
+                }
+                else
+                {
+                    _log.Warning("resuming job {0} from its step-{1} checkpoint", job.Spec.JobId, job.Step);
+                }
+                // Losing the coordinator's node is a membership change that moved the job's work.
                 StartDriver(job.Spec, job.Client, job with { PlacementChanges = job.PlacementChanges + 1 });
             }
         });
@@ -131,27 +211,40 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         // A coordinator that starts on a running cluster may be a successor: look for jobs to resume once
         // the agents had a chance to report in, and again while membership settles after the failure.
-        foreach (var seconds in new[] { 2, 5, 10, 20 })
+        foreach (var seconds in new[] { 2, 5 })
         {
             Timers.StartSingleTimer("recover-" + seconds, new RecoverTick(), TimeSpan.FromSeconds(seconds));
         }
+        // And from then on: a replica that reached an agent late, or a job whose coordinator died while its spec was
+        // on the way, is still found.
+        Timers.StartPeriodicTimer("recover", new RecoverTick(), TimeSpan.FromSeconds(10));
     }
 
     /// <inheritdoc />
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
-    private void Submit(SubmitJob submit)
+    private void Submit(JobSpec spec, IActorRef client, IActorRef replyTo)
     {
-        var spec = submit.Spec;
-        if (_jobs.ContainsKey(spec.JobId))
+        if (_jobs.TryGetValue(spec.JobId, out var running))
         {
-            submit.Client.Tell(new JobFailed(spec.JobId, $"a job with id {spec.JobId} is already running"));
+            // The same job submitted again (a client that lost track of it during a fail-over): attach.
+            replyTo.Tell(new JobAccepted(spec.JobId));
+            if (!client.IsNobody())
+            {
+                running.Driver.Tell(new WatchJob(spec.JobId, client));
+            }
+            return;
+        }
+        if (_records.TryGetValue(spec.JobId, out var ended) && ended.HasEnded)
+        {
+            replyTo.Tell(new JobAccepted(spec.JobId));
+            SendEnded(ended, client, replay: false);
             return;
         }
         var workload = Workloads.Find(spec.Workload);
         if (workload is null)
         {
-            submit.Client.Tell(new JobFailed(spec.JobId,
+            replyTo.Tell(new JobFailed(spec.JobId,
                 $"unknown workload '{spec.Workload}' (known: {string.Join(", ", Workloads.Names)})"));
             return;
         }
@@ -161,19 +254,75 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
         }
         catch (ArgumentException e)
         {
-            submit.Client.Tell(new JobFailed(spec.JobId, $"invalid {spec.Workload} job: {e.Message}"));
+            replyTo.Tell(new JobFailed(spec.JobId, $"invalid {spec.Workload} job: {e.Message}"));
             return;
         }
-        submit.Client.Tell(new JobAccepted(spec.JobId));
-        StartDriver(spec, submit.Client, recovered: null);
+        // The spec alone lets any node restart the job from the beginning with the same result: replicate it before
+        // anything can be lost (agents keep it until the job ends, superseded by the job's checkpoints).
+        var replica = new ReplicateCheckpoint(spec, client, -1, [], 0, 0, DateTime.UtcNow.Ticks);
+        foreach (var node in _nodes)
+        {
+            Context.ActorSelection(node.AgentPath).Tell(replica);
+        }
+        replyTo.Tell(new JobAccepted(spec.JobId));
+        StartDriver(spec, client, replica);
     }
 
-    private void StartDriver(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered)
+    private void StartDriver(JobSpec spec, IActorRef client, ReplicateCheckpoint recovered)
     {
         var workload = Workloads.Find(spec.Workload)!;
-        var driver = Context.ActorOf(workload.DriverProps(spec, client, recovered), "job-" + Uri.EscapeDataString(spec.JobId));
-        _jobs[spec.JobId] = (driver, spec, new JobInfo(spec.JobId, spec.Workload, "starting", 0, 0, [], 0));
+        var start = new JobStart(spec, client, recovered);
+        var driver = Context.ActorOf(workload.DriverProps(start), "job-" + Uri.EscapeDataString(spec.JobId));
+        Context.Watch(driver);
+        _jobs[spec.JobId] = new RunningJob(driver, spec, client, start.AcceptedUtc.Ticks,
+            new JobInfo(spec.JobId, spec.Workload, "starting", 0, 0, [], recovered.PlacementChanges));
         driver.Tell(new NodesChanged(_nodes));
+    }
+
+    private JobRecord Record(RunningJob job) => new(job.Spec.JobId, job.Spec.Workload, job.Info.State, job.Info.Done,
+        job.Info.Total, job.AcceptedUtcTicks, 0, Key(_cluster.SelfAddress), null, null, []);
+
+    /// <summary>Keeps an ended job's record here and on every node; forgets the oldest beyond the retention.</summary>
+    private void Ended(JobRecord record)
+    {
+        _records[record.JobId] = record;
+        TrimRecords();
+        var replica = new ReplicateJobRecord(record);
+        foreach (var node in _nodes)
+        {
+            Context.ActorSelection(node.AgentPath).Tell(replica);
+        }
+    }
+
+    private void TrimRecords()
+    {
+        var excess = _records.Count - _retainedJobs;
+        if (excess <= 0)
+        {
+            return;
+        }
+        foreach (var old in _records.Values.OrderBy(r => r.EndedUtcTicks).Take(excess).ToArray())
+        {
+            _records.Remove(old.JobId);
+        }
+    }
+
+    private static void SendEnded(JobRecord record, IActorRef client, bool replay)
+    {
+        if (client.IsNobody())
+        {
+            return;
+        }
+        if (replay)
+        {
+            foreach (var line in record.Log)
+            {
+                client.Tell(line);
+            }
+        }
+        client.Tell(record.ResultJson is { } json
+            ? new JobCompleted(record.JobId, json)
+            : new JobFailed(record.JobId, record.Error ?? "failed"));
     }
 
     private void RemoveMember(Member member)
@@ -211,9 +360,9 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
         }
         _nodes = nodes;
         _log.Info("compute nodes: {0}", string.Join(", ", nodes.Select(n => n.Address)));
-        foreach (var (driver, _, _) in _jobs.Values)
+        foreach (var job in _jobs.Values)
         {
-            driver.Tell(new NodesChanged(nodes));
+            job.Driver.Tell(new NodesChanged(nodes));
         }
     }
 
@@ -236,4 +385,7 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
     public static string Key(Address address) => $"{address.Host}:{address.Port}";
 
     private sealed record RecoverTick;
+
+    private readonly record struct RunningJob(IActorRef Driver, JobSpec Spec, IActorRef Client, long AcceptedUtcTicks,
+        JobInfo Info);
 }

@@ -18,6 +18,8 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     private readonly TelemetryCollector _telemetry;
     private readonly Dictionary<string, IActorRef> _stages = [];
     private readonly Dictionary<string, ReplicateCheckpoint> _checkpoints = [];
+    private readonly Dictionary<string, JobRecord> _records = [];
+    private readonly int _retainedJobs = Context.System.Settings.Config.GetInt("dataflow.retained-jobs", 100);
     private readonly Dictionary<string, string> _stageErrors = [];
     private double _throughput;
 
@@ -87,12 +89,26 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         });
         Receive<ReplicateCheckpoint>(c =>
         {
+            if (_records.ContainsKey(c.Spec.JobId))
+            {
+                return;
+            }
             if (!_checkpoints.TryGetValue(c.Spec.JobId, out var held) || held.Step <= c.Step)
             {
                 _checkpoints[c.Spec.JobId] = c;
             }
         });
-        Receive<ListRecoverableJobs>(_ => Sender.Tell(new RecoverableJobs(_checkpoints.Values.ToArray())));
+        Receive<ReplicateJobRecord>(r =>
+        {
+            _records[r.Record.JobId] = r.Record;
+            _checkpoints.Remove(r.Record.JobId);
+            foreach (var old in _records.Values.OrderBy(x => x.EndedUtcTicks).Take(_records.Count - _retainedJobs).ToArray())
+            {
+                _records.Remove(old.JobId);
+            }
+        });
+        Receive<ListRecoverableJobs>(_ =>
+            Sender.Tell(new RecoverableJobs(_checkpoints.Values.ToArray(), _records.Values.ToArray())));
         Receive<StageThroughput>(t =>
         {
             if (t.Seconds > 0 && t.Items > 0)

@@ -65,18 +65,24 @@ public interface IStageMessage : IDataflowMessage
 /// <summary>Job driver to every node agent: keep the job's latest checkpoint so a new coordinator can resume it.</summary>
 /// <param name="Checkpoint">The workload's checkpoint bytes.</param>
 /// <param name="PlacementChanges">Re-placements so far, carried into the result of a resumed job.</param>
-/// <param name="Seconds">Driver wall time up to the checkpoint.</param>
+/// <param name="Step">The checkpoint's step; -1 with an empty <paramref name="Checkpoint"/> for the spec alone, replicated
+/// when the job is accepted, from which any node can restart the job from the beginning.</param>
+/// <param name="Seconds">The job's wall time up to the checkpoint.</param>
+/// <param name="AcceptedUtcTicks">When the cluster accepted the job (UTC ticks; 0 if unknown).</param>
 public sealed record ReplicateCheckpoint(JobSpec Spec, IActorRef Client, long Step, byte[] Checkpoint,
-    int PlacementChanges, double Seconds) : IDataflowMessage;
+    int PlacementChanges, double Seconds, long AcceptedUtcTicks = 0) : IDataflowMessage;
 
 /// <summary>Coordinator to node agents after taking over: which jobs can you resume?</summary>
 public sealed record ListRecoverableJobs : IDataflowMessage;
 
-/// <summary>Node agent to coordinator: the checkpoints it holds, in reply to <see cref="ListRecoverableJobs"/>.</summary>
-public sealed record RecoverableJobs(ReplicateCheckpoint[] Jobs) : IDataflowMessage;
+/// <summary>Node agent to coordinator: the checkpoints and job records it holds, in reply to
+/// <see cref="ListRecoverableJobs"/>.</summary>
+public sealed record RecoverableJobs(ReplicateCheckpoint[] Jobs, JobRecord[] Records) : IDataflowMessage;
 
-/// <summary>Client to coordinator: (re-)attach to a running job's progress stream.</summary>
-public sealed record WatchJob(string JobId, IActorRef Client) : IDataflowMessage;
+/// <summary>Client to coordinator (forwarded to the driver): (re-)attach to a job's progress stream.</summary>
+/// <param name="Replay">Send the progress lines so far first (<c>dataflow jobs logs</c>); a client re-attaching to its
+/// own job after a quiet spell has them already.</param>
+public sealed record WatchJob(string JobId, IActorRef Client, bool Replay = false) : IDataflowMessage;
 
 /// <summary>Client to coordinator (forwarded to the driver): stop the job; it ends with <see cref="JobFailed"/>.</summary>
 public sealed record CancelJob(string JobId, string Reason) : IDataflowMessage;

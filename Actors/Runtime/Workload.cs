@@ -13,9 +13,14 @@ public abstract class Workload
     /// <summary>Throws <see cref="ArgumentException"/> naming the invalid field of the spec.</summary>
     public abstract void Validate(JobSpec spec);
 
-    /// <summary>The driver: runs on the coordinator's node, owns the job's state and checkpoints.</summary>
-    /// <param name="recovered">The replicated checkpoint to resume from, or null for a fresh start.</param>
-    public abstract Props DriverProps(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered);
+    /// <summary>The driver (a <see cref="JobDriver"/>): runs on the coordinator's node, owns the job's state and
+    /// checkpoints; <paramref name="start"/> holds the checkpoint to resume from, if any.</summary>
+    public abstract Props DriverProps(JobStart start);
+
+    /// <summary>The driver of <paramref name="spec"/> for <paramref name="client"/>, resuming from
+    /// <paramref name="recovered"/> when given.</summary>
+    public Props DriverProps(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered) =>
+        DriverProps(new JobStart(spec, client, recovered));
 
     /// <summary>The stage actor one node hosts for the job; it computes the work of the logical workers placed there.</summary>
     public abstract Props StageProps(JobSpec spec, string node);

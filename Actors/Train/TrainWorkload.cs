@@ -16,31 +16,9 @@ public sealed class TrainWorkload : Workload
     public override void Validate(JobSpec spec) => Decode<TrainJobSpec>(spec).Validate();
 
     /// <inheritdoc />
-    public override Props DriverProps(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered)
-    {
-        var holder = new CheckpointHolder
-        {
-            Bytes = recovered?.Checkpoint,
-            PlacementChanges = recovered?.PlacementChanges ?? 0,
-            Seconds = recovered?.Seconds ?? 0,
-        };
-        return Props.Create(() => new TrainDriver(spec, client, holder));
-    }
+    public override Props DriverProps(JobStart start) => Props.Create(() => new TrainDriver(start));
 
     /// <inheritdoc />
     public override Props StageProps(JobSpec spec, string node) =>
         Props.Create(() => new TrainStage(spec, node)).WithDispatcher("akka.actor.compute-dispatcher");
-}
-
-/// <summary>The latest checkpoint of one job, kept across restarts of its driver (one holder per driver).</summary>
-public sealed class CheckpointHolder
-{
-    /// <summary>Serialised <c>TrainCheckpoint</c>, or null before the first.</summary>
-    public byte[]? Bytes { get; set; }
-
-    /// <summary>Re-placements up to the checkpoint.</summary>
-    public int PlacementChanges { get; set; }
-
-    /// <summary>Driver wall time up to the checkpoint.</summary>
-    public double Seconds { get; set; }
 }

@@ -57,7 +57,3 @@ public sealed record FciJob(FciJobSpec Spec) : IJobDefinition
     /// <inheritdoc />
     public JobSpec ToSpec(string jobId) => new(jobId, Workload, Actors.Runtime.Workload.Encode(Spec));
 }
-
-/// <summary>The result of an <c>fci</c> job, as written by <c>--json</c>.</summary>
-public sealed record FciResult(string Workload, string Fcidump, double Energy, long Dimension, long NonZeros,
-    int Iterations, double ResidualNorm, string Node, double Seconds, double? Reference = null, double? Error = null);

@@ -128,32 +128,3 @@ public sealed record MdJob(MdJobSpec Spec) : IJobDefinition
     /// <inheritdoc />
     public JobSpec ToSpec(string jobId) => new(jobId, Workload, Actors.Runtime.Workload.Encode(Spec));
 }
-
-/// <summary>One thermo line of an md result.</summary>
-public sealed record MdThermo(long Step, double Temp, double Pe, double Ke, double Etotal, double Press);
-
-/// <summary>An md job's imbalance (largest over mean domain cost) over the interval ending at a step.</summary>
-public sealed record MdImbalance(long Step, double Imbalance);
-
-/// <summary>The result of an md job (its JSON).</summary>
-public sealed record MdResult(
-    string Workload,
-    string Data,
-    string Units,
-    string Pair,
-    string Kspace,
-    string Thermostat,
-    long Steps,
-    int Atoms,
-    string Domains,
-    int Nodes,
-    double Timestep,
-    MdThermo[] Thermo,
-    double AtomStepsPerSecond,
-    double Imbalance,
-    MdImbalance[] ImbalanceHistory,
-    string Balance,
-    int PlacementChanges,
-    int Restarts,
-    string StateSha256,
-    double Seconds);

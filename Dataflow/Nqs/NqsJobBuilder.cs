@@ -98,11 +98,3 @@ public sealed record NqsJob(NqsJobSpec Spec) : IJobDefinition
     /// <inheritdoc />
     public JobSpec ToSpec(string jobId) => new(jobId, Workload, Actors.Runtime.Workload.Encode(Spec));
 }
-
-/// <summary>One iteration of an nqs result's history.</summary>
-public sealed record NqsIteration(int Iteration, double Energy, double Variance, double Seconds);
-
-/// <summary>The result of an nqs job (its JSON).</summary>
-public sealed record NqsResult(string Workload, string Fcidump, double Energy, double EnergyStdErr, double Variance,
-    int Iterations, int NUnique, double Seconds, int PlacementChanges, NqsIteration[] History, double? Reference = null,
-    double? Error = null);

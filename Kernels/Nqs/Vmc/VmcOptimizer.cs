@@ -47,6 +47,26 @@ public static class VmcOptimizer
         {
             return VmcGradient.Compute(model, samples, local, energyHartree);
         }
+        var objective = Objective(samples, local, energyHartree, options, t);
+        return VmcGradient.Partial(model, samples, objective.Weights, objective.Energies, objective.BaselineHartree).ToDoubles();
+    }
+
+    /// <summary>The weights, local energies and baseline whose weighted gradient is iteration <paramref name="t"/>'s
+    /// update direction (the cluster driver hands them to its evaluators): count weights and the plain energy when
+    /// <see cref="VmcOptions.GradientWeightExponent"/> is 1 and the temperature 0, else amplitude-power weights and the
+    /// annealed energies centred on their weighted mean.</summary>
+    public static GradientObjective Objective(
+        SampleResult samples, LocalEnergyResult local, double energyHartree, VmcOptions options, int t)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(options);
+        var temperature = options.TemperatureAt(t);
+        if (options.GradientWeightExponent == 1.0 && temperature == 0.0)
+        {
+            var n = (double)samples.Samples;
+            return new GradientObjective(samples.Counts.Select(c => c / n).ToArray(), local, energyHartree);
+        }
         var weights = VmcGradient.AmplitudeWeights(samples, options.GradientWeightExponent);
         var annealed = VmcGradient.WithEntropy(samples, local, temperature);
         var baseline = 0.0;
@@ -54,7 +74,19 @@ public static class VmcOptimizer
         {
             baseline += weights[i] * annealed.RealHartree[i];
         }
-        return VmcGradient.Partial(model, samples, weights, annealed, baseline).ToDoubles();
+        return new GradientObjective(weights, annealed, baseline);
+    }
+
+    /// <summary>The reported energy of a history: the mean of the last <paramref name="averaged"/> iterations, its
+    /// standard error from theirs, and the mean variance.</summary>
+    public static (double EnergyHartree, double StandardErrorHartree, double VarianceHartree2, int Window) Summarise(
+        IReadOnlyList<VmcIteration> history, int averaged)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var window = history.TakeLast(Math.Min(averaged, history.Count)).ToList();
+        var energy = window.Average(i => i.EnergyHartree);
+        var error = Math.Sqrt(window.Sum(i => i.Statistics.StandardErrorHartree * i.Statistics.StandardErrorHartree)) / window.Count;
+        return (energy, error, window.Average(i => i.VarianceHartree2), window.Count);
     }
 
     /// <summary>Redraws the phase head's weights from N(0, <paramref name="std"/>^2 / fan_in) with a generator seeded by
@@ -133,9 +165,7 @@ public static class VmcOptimizer
             progress?.Invoke(record);
         }
 
-        var window = history.TakeLast(Math.Min(options.AveragedIterations, history.Count)).ToList();
-        var energy = window.Average(i => i.EnergyHartree);
-        var error = Math.Sqrt(window.Sum(i => i.Statistics.StandardErrorHartree * i.Statistics.StandardErrorHartree)) / window.Count;
-        return new VmcResult(energy, error, window.Count, history, parameters, total.Elapsed.TotalSeconds);
+        var (energy, error, _, window) = Summarise(history, options.AveragedIterations);
+        return new VmcResult(energy, error, window, history, parameters, total.Elapsed.TotalSeconds);
     }
 }
