@@ -5,7 +5,7 @@ using Dataflow.Kernels.Quantum;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run fci</c>: exact ground-state energy of an FCIDUMP Hamiltonian.</summary>
-internal static class FciCommand
+internal sealed class FciCommand : WorkloadCommand
 {
     private static readonly string s_usage = $"""
         usage: dataflow run fci --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--reference E] [--tolerance 1e-10]
@@ -22,19 +22,25 @@ internal static class FciCommand
         example: dataflow run fci --fcidump h2o --json fci.json
         """;
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <inheritdoc />
+    public override string Verb => "fci";
+
+    /// <inheritdoc />
+    public override string Summary => "exact ground-state energy of an FCIDUMP Hamiltonian (full CI, Davidson)";
+
+    /// <inheritdoc />
+    public override string Usage => s_usage;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> ValuedOptions => ["fcidump", "reference", "tolerance"];
+
+    /// <inheritdoc />
+    public override IJobDefinition Build(ParsedOptions o)
     {
-        var o = new ParsedOptions(args, ["fcidump", "reference", "tolerance", .. Program.ClusterOptions, "json"], ["quiet"], s_usage);
-        if (o.Help)
-        {
-            Console.Out.WriteLine(s_usage);
-            return 0;
-        }
         var path = ResolveFcidump(o.String("fcidump") ?? throw new UsageException("fci needs --fcidump FILE", s_usage));
-        FciJob job;
         try
         {
-            job = Job.Fci().Fcidump(path).Reference(o.String("reference") is null ? null : o.Double("reference", 0))
+            return Job.Fci().Fcidump(path).Reference(o.String("reference") is null ? null : o.Double("reference", 0))
                 .Tolerance(o.Double("tolerance", 1e-10)).Build();
         }
         catch (FcidumpFormatException e)
@@ -45,8 +51,13 @@ internal static class FciCommand
         {
             throw new UsageException($"invalid fci job: {e.Message}");
         }
-        var result = (await RunCommand.ExecuteAsync(o, job, p => p.Note)).As<FciResult>();
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+    }
+
+    /// <inheritdoc />
+    public override void WriteSummary(JobResult r, ParsedOptions? options, TextWriter output)
+    {
+        var result = r.As<FciResult>();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             workload          fci
             fcidump           {result.Fcidump}
             energy            {result.Energy:F10} Ha
@@ -57,11 +68,14 @@ internal static class FciCommand
             """));
         if (result.Reference is { } reference)
         {
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"reference         {reference:F10} Ha (difference {result.Error:E2} Ha)"));
         }
-        return 0;
     }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<BenchSection> BenchSections =>
+        [new("fci", "full CI of the bundled molecules: wall time and the difference to Psi4", (w, _) => Bench.FciBench.RunAsync(w))];
 
     /// <summary>A bundled molecule's name stands for its FCIDUMP file.</summary>
     public static string ResolveFcidump(string value) =>

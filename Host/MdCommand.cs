@@ -6,9 +6,9 @@ using Dataflow.Md;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run md</c>: molecular dynamics of a LAMMPS data file on spatial-domain actors.</summary>
-internal static class MdCommand
+internal sealed class MdCommand : WorkloadCommand
 {
-    private const string Usage = """
+    private const string UsageText = """
         usage: dataflow run md --data FILE [--units lj|metal|real] [--pair "lj/cut 2.5"] [--pair-coeff "I J EPS SIGMA [CUT]"]...
                                [--mix geometric|arithmetic] [--shift] [--kspace none|ewald|pppm] [--kspace-accuracy 1e-5]
                                [--timestep DT] [--skin 0.3] [--rebuild-every 10] [--steps 100] [--thermo 10]
@@ -47,22 +47,30 @@ internal static class MdCommand
         example: dataflow run md --data lj.data --pair "lj/cut 2.5" --steps 1000 --domains 2x2x2 --json md.json
         """;
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <inheritdoc />
+    public override string Verb => "md";
+
+    /// <inheritdoc />
+    public override string Summary => "molecular dynamics of a LAMMPS data file on spatial-domain actors";
+
+    /// <inheritdoc />
+    public override string Usage => UsageText;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> ValuedOptions =>
+        ["data", "units", "pair", "pair-coeff", "mix", "kspace", "kspace-accuracy", "timestep", "skin", "rebuild-every",
+            "steps", "thermo", "domains", "balance", "balance-every", "checkpoint-every", "dump", "dump-every", "threads",
+            "langevin"];
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> FlagOptions => ["shift"];
+
+    /// <inheritdoc />
+    public override IJobDefinition Build(ParsedOptions o)
     {
-        var o = new ParsedOptions(args,
-            ["data", "units", "pair", "pair-coeff", "mix", "kspace", "kspace-accuracy", "timestep", "skin", "rebuild-every",
-                "steps", "thermo", "domains", "balance", "balance-every", "checkpoint-every", "dump", "dump-every", "threads", "langevin",
-                .. Program.ClusterOptions, "json"],
-            ["shift", "quiet"], Usage);
-        if (o.Help)
-        {
-            Console.Out.WriteLine(Usage);
-            return 0;
-        }
-        var data = o.String("data") ?? throw new UsageException("md needs --data FILE", Usage);
+        var data = o.String("data") ?? throw new UsageException("md needs --data FILE", UsageText);
         var (style, arguments) = ParsePair(o.String("pair") ?? "lj/cut 2.5");
         var dump = o.String("dump");
-        MdJob job;
         try
         {
             var builder = Job.Md().Data(data).Units(o.String("units") ?? "lj").Pair(style, arguments)
@@ -82,7 +90,7 @@ internal static class MdCommand
                 var values = fields.Select(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
                 if (values.Length != 4 || values.Any(double.IsNaN) || values[3] != Math.Floor(values[3]) || values[3] < 1 || values[3] > int.MaxValue)
                 {
-                    throw new UsageException($"--langevin '{langevin}': expected T_START T_STOP DAMP SEED, e.g. \"1.0 1.0 1.0 48279\"", Usage);
+                    throw new UsageException($"--langevin '{langevin}': expected T_START T_STOP DAMP SEED, e.g. \"1.0 1.0 1.0 48279\"", UsageText);
                 }
                 builder.Langevin(values[0], values[1], values[2], (int)values[3]);
             }
@@ -94,7 +102,7 @@ internal static class MdCommand
             {
                 builder.Skin(o.Double("skin", 0));
             }
-            job = builder.Build();
+            return builder.Build();
         }
         catch (FileNotFoundException e)
         {
@@ -104,21 +112,35 @@ internal static class MdCommand
         {
             throw new UsageException($"invalid md job: {e.Message}");
         }
-        if (dump is not null)
+    }
+
+    /// <inheritdoc />
+    public override Action<JobOutput>? Output(ParsedOptions o)
+    {
+        if (o.String("dump") is not { } dump)
         {
-            // Frames arrive in step order; a failed run leaves the frames written so far.
-            File.WriteAllText(dump, "");
+            return null;
         }
-        void Output(JobOutput output)
+        // Frames arrive in step order; a failed run leaves the frames written so far.
+        File.WriteAllText(dump, "");
+        return output =>
         {
-            if (dump is not null && output.Stream == "dump")
+            if (output.Stream == "dump")
             {
                 using var file = new FileStream(dump, FileMode.Append, FileAccess.Write);
                 file.Write(output.Data);
             }
-        }
-        var normalized = job.Spec.Units == "lj";
-        var result = (await RunCommand.ExecuteAsync(o, job, p => Describe(p), Output)).As<MdResult>();
+        };
+    }
+
+    /// <inheritdoc />
+    public override string ProgressLine(JobProgress progress) => Describe(progress);
+
+    /// <inheritdoc />
+    public override void WriteSummary(JobResult r, ParsedOptions? options, TextWriter output)
+    {
+        var result = r.As<MdResult>();
+        var normalized = result.Units == "lj";
         var text = new StringBuilder();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"""
             workload          md
@@ -140,9 +162,33 @@ internal static class MdCommand
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"{t.Step,8} {t.Temp,16:G10} {t.Pe,16:G10} {t.Ke,16:G10} {t.Etotal,16:G10} {t.Press,16:G10}"));
         }
-        Console.Out.Write(text.ToString());
-        return 0;
+        output.Write(text.ToString());
     }
+
+
+    /// <inheritdoc />
+    public override IReadOnlyList<BenchSection> BenchSections =>
+    [
+        new("md", "LJ (LAMMPS bench/in.lj, 32,000 atoms): atom-steps per second on 1 and 2 threads, and lmp", (w, _) =>
+        {
+            w.WriteLine("== molecular dynamics, Lennard-Jones");
+            Kernels.Md.MdBenchmark.Run(w);
+            w.WriteLine();
+            return Task.CompletedTask;
+        }),
+        new("mdrun", "`run md` on domain actors: in.lj on 1 and 2 cores against lmp and mpirun -np 2, and ring balancing of a dense slab", async (w, _) =>
+        {
+            await Bench.MdRunBench.RunAsync(w);
+            w.WriteLine();
+        }),
+        new("longrange", "the 3-D FFT against FFTW, and Ewald/PPPM timings", (w, _) =>
+        {
+            w.WriteLine("== long-range electrostatics");
+            Kernels.Md.LongRange.LongRangeBenchmark.Run(w);
+            w.WriteLine();
+            return Task.CompletedTask;
+        }),
+    ];
 
     private static string Describe(JobProgress p) =>
         p.Metrics.TryGetValue("etotal", out var e)
@@ -155,14 +201,14 @@ internal static class MdCommand
         var fields = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         if (fields.Length < 2)
         {
-            throw new UsageException($"--pair '{text}': expected a style and its cutoff(s), e.g. \"lj/cut 2.5\"", Usage);
+            throw new UsageException($"--pair '{text}': expected a style and its cutoff(s), e.g. \"lj/cut 2.5\"", UsageText);
         }
         var arguments = new double[fields.Length - 1];
         for (var k = 1; k < fields.Length; k++)
         {
             if (!double.TryParse(fields[k], NumberStyles.Float, CultureInfo.InvariantCulture, out arguments[k - 1]))
             {
-                throw new UsageException($"--pair '{text}': '{fields[k]}' is not a number", Usage);
+                throw new UsageException($"--pair '{text}': '{fields[k]}' is not a number", UsageText);
             }
         }
         return (fields[0], arguments);

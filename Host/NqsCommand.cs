@@ -6,7 +6,7 @@ using Dataflow.Nqs;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run nqs</c>: ground-state energy by variational Monte Carlo with a transformer wavefunction.</summary>
-internal static class NqsCommand
+internal sealed class NqsCommand : WorkloadCommand
 {
     private static readonly string s_usage = $"""
         usage: dataflow run nqs --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--iterations 700] [--samples N] [--seed 1]
@@ -45,16 +45,24 @@ internal static class NqsCommand
         example: dataflow run nqs --fcidump lih --json lih.json
         """;
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <inheritdoc />
+    public override string Verb => "nqs";
+
+    /// <inheritdoc />
+    public override string Summary => "variational Monte Carlo with a transformer wavefunction (QChem-Trainer)";
+
+    /// <inheritdoc />
+    public override string Usage => s_usage;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> ValuedOptions =>
+        ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers",
+            "evaluators", "optimizer", "orbital-order", "intra-op-threads", "gradient-threads", "checkpoint-every",
+            "resume", "plot"];
+
+    /// <inheritdoc />
+    public override IJobDefinition Build(ParsedOptions o)
     {
-        var o = new ParsedOptions(args,
-            ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers", "evaluators", "optimizer", "orbital-order", "intra-op-threads", "gradient-threads",
-                "checkpoint-every", "resume", "plot", .. Program.ClusterOptions, "json"], ["quiet"], s_usage);
-        if (o.Help)
-        {
-            Console.Out.WriteLine(s_usage);
-            return 0;
-        }
         var name = o.String("fcidump") ?? throw new UsageException("nqs needs --fcidump FILE", s_usage);
         var path = FciCommand.ResolveFcidump(name);
         double? reference = o.String("reference") is null ? null : o.Double("reference", 0);
@@ -62,10 +70,9 @@ internal static class NqsCommand
         {
             reference = BundledMolecules.Reference(name.ToLowerInvariant()).FciEnergyHartree;
         }
-        NqsJob job;
         try
         {
-            job = Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", VmcOptions.DefaultIterations)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
+            return Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", VmcOptions.DefaultIterations)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
                 .Model(o.Int("layers", 0), o.Int("d-model", 0), o.Int("heads", 0)).Eloc(o.String("eloc") ?? "exact")
                 .Optimizer(o.String("optimizer") ?? "adamw-sr").OrbitalOrder(o.String("orbital-order") ?? "energy")
                 .IntraOpThreads(o.Int("intra-op-threads", 0), o.Int("gradient-threads", 0))
@@ -84,12 +91,20 @@ internal static class NqsCommand
         {
             throw new UsageException($"invalid nqs job: {e.Message}");
         }
-        var result = (await RunCommand.ExecuteAsync(o, job, p => Describe(p))).As<NqsResult>();
-        if (o.String("plot") is { } plot)
+    }
+
+    /// <inheritdoc />
+    public override string ProgressLine(Actors.Runtime.JobProgress progress) => Describe(progress);
+
+    /// <inheritdoc />
+    public override void WriteSummary(JobResult r, ParsedOptions? options, TextWriter output)
+    {
+        var result = r.As<NqsResult>();
+        if (options?.String("plot") is { } plot)
         {
             Plot.ConvergencePlot.Write(plot, result.History.Select(h => h.Energy).ToArray(), result.Reference);
         }
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             workload          nqs
             fcidump           {result.Fcidump}
             energy            {result.Energy:F8} +- {result.EnergyStdErr:E1} Ha (mean of the last iterations)
@@ -97,12 +112,41 @@ internal static class NqsCommand
             iterations        {result.Iterations} (unique samples at the end {result.NUnique})
             seconds           {result.Seconds:F1}
             """));
-        if (result.Reference is { } r)
+        if (result.Reference is { } reference)
         {
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"reference         {r:F8} Ha (error {result.Error * 1e3:F3} mHa; chemical accuracy 1.6 mHa)"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"reference         {reference:F8} Ha (error {result.Error * 1e3:F3} mHa; chemical accuracy 1.6 mHa)"));
         }
-        return 0;
+    }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<BenchSection> BenchSections =>
+    [
+        new("nqs", "NQS: samples per second with and without the KV cache; local-energy connected elements per second, exact against sample-space; one evaluator host process against two",
+            async (w, _) =>
+            {
+                w.WriteLine("== NQS autoregressive sampling (KV cache against recomputing the prefix)");
+                Kernels.Nqs.NqsBenchmark.Run(w);
+                w.WriteLine();
+                Bench.NqsRunBench.LocalEnergyThroughput(w);
+                await Bench.NqsRunBench.EvaluatorProcesses(w);
+            }),
+        new("nqsrun", "`run nqs` with its defaults on the bundled molecules (--molecules): error and wall time",
+            (w, o) => Bench.NqsRunBench.Molecules(w, Molecules(o))),
+    ];
+
+    private static string[] Molecules(ParsedOptions o)
+    {
+        var molecules = (o.String("molecules") ?? string.Join(",", BundledMolecules.Names))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var m in molecules)
+        {
+            if (!BundledMolecules.Names.Contains(m))
+            {
+                throw new UsageException($"--molecules: unknown molecule '{m}' (bundled: {string.Join(", ", BundledMolecules.Names)})");
+            }
+        }
+        return molecules;
     }
 
     private static string Describe(Actors.Runtime.JobProgress p)

@@ -12,6 +12,8 @@ internal static class Program
           run      run a job                        dataflow run train --steps 200 [--cluster 127.0.0.1:4053]
           status   show a cluster's members, jobs and per-stage telemetry
                                                     dataflow status --cluster 127.0.0.1:4053 [--json]
+          jobs     list a cluster's jobs, follow their progress, fetch results, stop them
+                                                    dataflow jobs [list | logs ID --follow | result ID | stop ID]
           bench    run the benchmarks (what `make bench` runs)
 
         'dataflow <verb> --help' describes a verb's options.
@@ -31,6 +33,7 @@ internal static class Program
                 "host" => await HostCommand.RunAsync(args[1..]),
                 "run" => await RunCommand.RunAsync(args[1..]),
                 "status" => await StatusCommand.RunAsync(args[1..]),
+                "jobs" => await JobsCommand.RunAsync(args[1..]),
                 "bench" => await BenchCommand.RunAsync(args[1..]),
                 _ => throw new UsageException($"unknown verb '{args[0]}'", Usage),
             };
@@ -71,13 +74,16 @@ internal static class Program
     public static readonly string[] ClusterOptions = ["cluster", "hocon"];
 
     /// <summary>Connects to <c>--cluster</c> or starts an embedded cluster.</summary>
-    public static Task<DataflowCluster> OpenClusterAsync(ParsedOptions o, int computeThreads = 0)
+    /// <param name="seed">The cluster to join; by default <c>--cluster</c>, and without it an embedded cluster.</param>
+    public static Task<DataflowCluster> OpenClusterAsync(ParsedOptions o, int computeThreads = 0, Action<string>? notice = null,
+        string? seed = null)
     {
-        var options = new DataflowClusterOptions { HoconFiles = o.All("hocon"), ComputeThreads = computeThreads };
-        return o.String("cluster") is { } seed
-            ? DataflowCluster.ConnectAsync(seed, options)
+        var options = new DataflowClusterOptions { HoconFiles = o.All("hocon"), ComputeThreads = computeThreads, Notice = notice };
+        return (seed ?? o.String("cluster")) is { } endpoint
+            ? DataflowCluster.ConnectAsync(endpoint, options)
             : DataflowCluster.StartEmbeddedAsync(options);
     }
+
 
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically (temp file, then rename).</summary>
     public static void WriteAtomically(string path, string text)

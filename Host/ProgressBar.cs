@@ -38,6 +38,21 @@ internal sealed class ProgressBar(TextWriter output, bool enabled) : IDisposable
         }
     }
 
+    /// <summary>A line of its own (what the client is waiting for), above the bar.</summary>
+    public void Notice(string text)
+    {
+        lock (_gate)
+        {
+            if (_interactive && _lastLength > 0)
+            {
+                output.Write("\r" + new string(' ', _lastLength) + "\r");
+                _lastLength = 0;
+            }
+            output.WriteLine("dataflow: " + text);
+            output.Flush();
+        }
+    }
+
     public void Complete()
     {
         if (_interactive)

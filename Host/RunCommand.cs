@@ -4,34 +4,65 @@ using Dataflow.Actors.Runtime;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run &lt;workload&gt;</c>: builds the job with the workload's options, runs it embedded or on
-/// <c>--cluster</c>, shows progress, prints a summary and writes <c>--json</c>.</summary>
+/// <c>--cluster</c>, shows progress, prints a summary and writes <c>--json</c>; or, with <c>--detach</c>, submits it
+/// and prints its id.</summary>
 internal static class RunCommand
 {
-    private static readonly string s_usage = $"""
-        usage: dataflow run <workload> [options] [--cluster HOST:PORT] [--json FILE] [--quiet]
+    /// <summary>Options every workload verb takes besides its own.</summary>
+    private static readonly string[] s_commonValued = [.. Program.ClusterOptions, "json"];
+    private static readonly string[] s_commonFlags = ["quiet", "detach"];
 
-        workloads: {string.Join(", ", Workloads.Names)}
+    private static string Usage => $"""
+        usage: dataflow run <workload> [options] [--cluster HOST:PORT] [--json FILE|-] [--quiet] [--detach]
+
+        workloads:
+        {string.Join(Environment.NewLine, WorkloadCommands.All.Select(c => $"  {c.Verb,-8} {c.Summary}"))}
+
+        Every workload also takes:
+          --cluster H:P   run on a running cluster instead of an embedded one
+          --json FILE     write the result as JSON (written to a temporary file, then renamed); '-' writes it to
+                          standard output and the summary to standard error
+          --detach        with --cluster: submit, print the job's id and return; the job runs on
+                          ('dataflow jobs logs ID --follow', 'dataflow jobs result ID')
+          --quiet         no progress lines
+
         'dataflow run <workload> --help' lists a workload's options.
         """;
 
-    public static Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.Out.WriteLine(s_usage);
-            return Task.FromResult(args.Length == 0 ? 2 : 0);
+            Console.Out.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
         }
-        return args[0] switch
+        var command = WorkloadCommands.Find(args[0]) ?? throw new UsageException($"unknown workload '{args[0]}'", Usage);
+        var o = new ParsedOptions(args[1..], [.. command.ValuedOptions, .. s_commonValued],
+            [.. command.FlagOptions, .. s_commonFlags], command.Usage);
+        if (o.Help)
         {
-            "train" => TrainCommand.RunAsync(args[1..]),
-            "fci" => FciCommand.RunAsync(args[1..]),
-            "md" => MdCommand.RunAsync(args[1..]),
-            "nqs" => NqsCommand.RunAsync(args[1..]),
-            _ => throw new UsageException($"unknown workload '{args[0]}'", s_usage),
-        };
+            Console.Out.WriteLine(command.Usage);
+            return 0;
+        }
+        var job = command.Build(o);
+        if (o.Flag("detach"))
+        {
+            if (o.String("cluster") is null)
+            {
+                throw new UsageException("--detach needs --cluster HOST:PORT (an embedded cluster ends with this process)", command.Usage);
+            }
+            await using var cluster = await Program.OpenClusterAsync(o);
+            var id = await cluster.SubmitAsync(job);
+            Console.Out.WriteLine(id);
+            Console.Error.WriteLine($"dataflow run {job.Workload}: submitted {id}; follow it with 'dataflow jobs logs {id} --follow --cluster {o.String("cluster")}'");
+            return 0;
+        }
+        var result = await ExecuteAsync(o, job, command.ProgressLine, command.Output(o));
+        command.WriteSummary(result, o, o.String("json") == "-" ? Console.Error : Console.Out);
+        return 0;
     }
 
-    /// <summary>Runs a built job with progress on stderr; returns the result.</summary>
+    /// <summary>Runs a built job with progress on stderr; writes <c>--json</c>; returns the result.</summary>
     public static async Task<JobResult> ExecuteAsync(ParsedOptions o, IJobDefinition job, Func<JobProgress, string> line,
         Action<JobOutput>? output = null)
     {
@@ -41,8 +72,8 @@ internal static class RunCommand
         {
             Console.Error.WriteLine($"dataflow run {job.Workload}: connecting to {where}");
         }
-        await using var cluster = await Program.OpenClusterAsync(o);
         using var bar = new ProgressBar(Console.Error, enabled: !quiet);
+        await using var cluster = await Program.OpenClusterAsync(o, notice: bar.Notice);
         // Ctrl-C or SIGTERM cancels the job on the cluster too, then leaves the cluster.
         using var cancel = new CancellationTokenSource();
         void Interrupt(PosixSignalContext ctx)
@@ -55,15 +86,29 @@ internal static class RunCommand
         var result = await cluster.RunAsync(job, new SynchronousProgress<JobProgress>(p => bar.Update(p.Done, p.Total, line(p))),
             output, cancel.Token);
         bar.Complete();
-        if (o.String("json") is { } path)
-        {
-            Program.WriteAtomically(path, result.Json + Environment.NewLine);
-        }
+        WriteJson(o, result);
         return result;
     }
 
+    /// <summary>Writes the result to <c>--json FILE</c> atomically, or to standard output for <c>--json -</c>.</summary>
+    public static void WriteJson(ParsedOptions o, JobResult result)
+    {
+        switch (o.String("json"))
+        {
+            case null:
+                return;
+            case "-":
+                Console.Out.WriteLine(result.Json);
+                Console.Out.Flush();
+                return;
+            case var path:
+                Program.WriteAtomically(path, result.Json + Environment.NewLine);
+                return;
+        }
+    }
+
     /// <summary>Reports on the thread that produced the value (no sync-context hop, no reordering).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
     }

@@ -1,13 +1,14 @@
 using System.Globalization;
+using Dataflow.Actors.Runtime;
 using Dataflow.Kernels.Train;
 using Dataflow.Train;
 
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run train</c>: elastic, deterministic data-parallel training.</summary>
-internal static class TrainCommand
+internal sealed class TrainCommand : WorkloadCommand
 {
-    private const string Usage = """
+    private const string UsageText = """
         usage: dataflow run train [--model mlp|cnn] [--logical-workers N] [--steps S] [--seed K]
                                   [--checkpoint-every K] [--checkpoint-dir DIR] [--batch B] [--lr RATE]
                                   [--intra-op-threads T] [--cluster HOST:PORT] [--json FILE] [--quiet]
@@ -36,22 +37,25 @@ internal static class TrainCommand
         ["cnn"] = TrainModelKind.Cnn,
     };
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <inheritdoc />
+    public override string Verb => "train";
+
+    /// <inheritdoc />
+    public override string Summary => "elastic, deterministic data-parallel training (EasyScale)";
+
+    /// <inheritdoc />
+    public override string Usage => UsageText;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> ValuedOptions =>
+        ["model", "logical-workers", "steps", "seed", "checkpoint-every", "checkpoint-dir", "batch", "lr", "intra-op-threads"];
+
+    /// <inheritdoc />
+    public override IJobDefinition Build(ParsedOptions o)
     {
-        var o = new ParsedOptions(args,
-            ["model", "logical-workers", "steps", "seed", "checkpoint-every", "checkpoint-dir", "batch", "lr",
-             "intra-op-threads", .. Program.ClusterOptions, "json"],
-            ["quiet"], Usage);
-        if (o.Help)
-        {
-            Console.Out.WriteLine(Usage);
-            return 0;
-        }
-        var defaults = new TrainJobBuilder();
-        TrainJob job;
         try
         {
-            job = defaults
+            return new TrainJobBuilder()
                 .Model(o.Choice("model", s_models, TrainModelKind.Mlp))
                 .LogicalWorkers(o.Int("logical-workers", 4))
                 .Steps(o.Int("steps", 100))
@@ -70,12 +74,17 @@ internal static class TrainCommand
         {
             throw new UsageException($"invalid train job: {e.Message}");
         }
+    }
 
-        var result = await RunCommand.ExecuteAsync(o, job, p =>
-            string.Create(CultureInfo.InvariantCulture,
-                $"loss {p.Metrics.GetValueOrDefault("loss", double.NaN):F4}  nodes {p.Metrics.GetValueOrDefault("nodes"):0}  {p.Note}"));
+    /// <inheritdoc />
+    public override string ProgressLine(JobProgress p) => string.Create(CultureInfo.InvariantCulture,
+        $"loss {p.Metrics.GetValueOrDefault("loss", double.NaN):F4}  nodes {p.Metrics.GetValueOrDefault("nodes"):0}  {p.Note}");
+
+    /// <inheritdoc />
+    public override void WriteSummary(JobResult result, ParsedOptions? options, TextWriter output)
+    {
         var r = result.As<TrainResult>();
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             workload          train ({r.Model})
             steps             {r.Steps}
             logical workers   {r.LogicalWorkers}
@@ -84,6 +93,13 @@ internal static class TrainCommand
             placement changes {r.PlacementChanges}
             seconds           {r.Seconds:F2}
             """));
-        return 0;
     }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<BenchSection> BenchSections =>
+    [
+        new("reduction", "train steps/s with the deterministic logical-order reduction vs arrival order",
+            (w, o) => Bench.TrainBench.Reduction(w, 2 * o.Int("steps", 150))),
+        new("hosts", "train steps/s on one host process vs two", (w, o) => Bench.TrainBench.Hosts(w, o.Int("steps", 150))),
+    ];
 }
