@@ -53,7 +53,8 @@ public sealed class DataflowCluster : IAsyncDisposable
     {
         try
         {
-            await node.WaitUntilUpAsync(options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            var timeout = options.ConnectTimeout ?? DataflowSettings.Get(node.System).ConnectTimeout;
+            await node.WaitUntilUpAsync(timeout, cancellationToken).ConfigureAwait(false);
             return new DataflowCluster(node);
         }
         catch

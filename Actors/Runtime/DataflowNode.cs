@@ -110,7 +110,7 @@ public sealed class DataflowNode
                 ClusterSingletonManager.Props(JobCoordinator.Props(), PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system)),
                 "coordinator");
-            var interval = system.Settings.Config.GetTimeSpan("dataflow.telemetry-interval", TimeSpan.FromSeconds(1));
+            var interval = DataflowSettings.Get(system).TelemetryInterval;
             system.ActorOf(NodeAgent.Props(coordinator, interval, telemetry), JobCoordinator.AgentName);
         }
         return new DataflowNode(system, coordinator, options, telemetry);
