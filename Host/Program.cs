@@ -14,7 +14,7 @@ internal static class Program
                                                     dataflow status --cluster 127.0.0.1:4053 [--json]
           bench    run the benchmarks (what `make bench` runs)
 
-        'dataflow <verb> --help' describes a verb's options.
+        'dataflow <verb> --help' describes a verb's options; 'dataflow --version' prints the version.
         """;
 
     private static async Task<int> Main(string[] args)
@@ -23,6 +23,11 @@ internal static class Program
         {
             Console.Out.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
+        }
+        if (args.Contains("--version"))
+        {
+            Console.Out.WriteLine($"dataflow {DataflowVersion.Current}");
+            return 0;
         }
         try
         {
