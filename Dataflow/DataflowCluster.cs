@@ -55,7 +55,8 @@ public sealed class DataflowCluster : IAsyncDisposable
     {
         try
         {
-            await node.WaitUntilUpAsync(options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            var timeout = options.ConnectTimeout ?? DataflowSettings.Get(node.System).ConnectTimeout;
+            await node.WaitUntilUpAsync(timeout, cancellationToken).ConfigureAwait(false);
             return new DataflowCluster(node, options);
         }
         catch
@@ -95,7 +96,8 @@ public sealed class DataflowCluster : IAsyncDisposable
     public async Task<string> SubmitAsync(IJobDefinition job, CancellationToken cancellationToken = default)
     {
         var spec = job.ToSpec(NewJobId(job));
-        var reply = await _node.Coordinator.Ask<IDataflowMessage>(new SubmitDetached(spec), _options.ConnectTimeout,
+        var reply = await _node.Coordinator.Ask<IDataflowMessage>(new SubmitDetached(spec),
+            _options.ConnectTimeout ?? DataflowSettings.Get(_node.System).ConnectTimeout,
             cancellationToken).ConfigureAwait(false);
         return reply switch
         {

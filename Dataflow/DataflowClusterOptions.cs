@@ -6,9 +6,10 @@ public sealed record DataflowClusterOptions
     /// <summary>Extra HOCON files layered over the bundled configuration.</summary>
     public IReadOnlyList<string> HoconFiles { get; init; } = [];
 
-    /// <summary>How long to wait to join the cluster before giving up.</summary>
-    /// <remarks>Default 10 s, so an unreachable seed is reported well within 15 s.</remarks>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long to wait to join the cluster before giving up; null takes <c>dataflow.connect-timeout</c>.</summary>
+    /// <remarks>The configured default is 10 s (<c>hocon/dataflow.conf</c>), so an unreachable seed is reported
+    /// well within 15 s. A value set here wins over the configuration files.</remarks>
+    public TimeSpan? ConnectTimeout { get; init; }
 
     /// <summary>Concurrent logical-worker computations of an embedded node (0: cores / intra-op threads).</summary>
     public int ComputeThreads { get; init; }

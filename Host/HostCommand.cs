@@ -16,9 +16,11 @@ internal static class HostCommand
           --port P             remoting port (default 4053; 0 picks a free one)
           --seed H:P           a seed node to join (repeatable, or comma-separated)
           --roles R[,R]        cluster roles (default compute)
-          --hocon FILE         extra HOCON layered over hocon/dataflow.conf (repeatable)
+          --hocon FILE         extra HOCON layered over hocon/dataflow.conf (repeatable); an unknown
+                               dataflow.* key or a bad value is refused before the host starts
           --metrics-port P     serve Prometheus text metrics on http://127.0.0.1:P/metrics
-          --compute-threads N  concurrent logical-worker computations (default: cores / intra-op threads)
+          --compute-threads N  concurrent logical-worker computations (default dataflow.compute-threads,
+                               whose 0 means cores / intra-op threads)
 
         example: dataflow host --port 4054 --seed 127.0.0.1:4053 --metrics-port 9101
         """;

@@ -96,12 +96,25 @@ public sealed class LocalHosts : IDisposable
 
     /// <summary>Runs <c>dataflow</c> with <paramref name="args"/> to completion; returns exit code and output.</summary>
     /// <param name="interrupt">When signalled, the command gets SIGTERM (as from Ctrl-C in a shell) and is awaited.</param>
+    /// <param name="environment">Variables to set for the command; a null value removes the variable.</param>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(IEnumerable<string> args,
-        TimeSpan timeout, Action<string>? onStderrLine = null, string? hostDll = null, CancellationToken interrupt = default)
+        TimeSpan timeout, Action<string>? onStderrLine = null, string? hostDll = null, CancellationToken interrupt = default,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var stdout = new System.Text.StringBuilder();
         var stderr = new System.Text.StringBuilder();
         var psi = StartInfo([hostDll ?? typeof(LocalHosts).Assembly.Location, .. args]);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                psi.Environment.Remove(name);
+            }
+            else
+            {
+                psi.Environment[name] = value;
+            }
+        }
         using var p = new Process { StartInfo = psi };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
         p.ErrorDataReceived += (_, e) =>

@@ -11,13 +11,19 @@ internal static class Program
           host     start a cluster host process     dataflow host --port 4053 [--seed 127.0.0.1:4053 ...]
           run      run a job                        dataflow run train --steps 200 [--cluster 127.0.0.1:4053]
           status   show a cluster's members, jobs and per-stage telemetry
-                                                    dataflow status --cluster 127.0.0.1:4053 [--json]
+                                                    dataflow status [--cluster 127.0.0.1:4053] [--json]
           jobs     list a cluster's jobs, follow their progress, fetch results, stop them
                                                     dataflow jobs [list | logs ID --follow | result ID | stop ID]
           bench    run the benchmarks (what `make bench` runs)
 
-        'dataflow <verb> --help' describes a verb's options.
+        'dataflow <verb> --help' describes a verb's options; 'dataflow --version' prints the version.
         """;
+
+    /// <summary>The cluster a client verb talks to when neither <c>--cluster</c> nor <c>DATAFLOW_CLUSTER</c> names one.</summary>
+    public const string DefaultCluster = "127.0.0.1:4053";
+
+    /// <summary>The environment variable naming the cluster of client verbs, below <c>--cluster</c>.</summary>
+    public const string ClusterVariable = "DATAFLOW_CLUSTER";
 
     private static async Task<int> Main(string[] args)
     {
@@ -25,6 +31,11 @@ internal static class Program
         {
             Console.Out.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
+        }
+        if (args.Contains("--version"))
+        {
+            Console.Out.WriteLine($"dataflow {DataflowVersion.Current}");
+            return 0;
         }
         try
         {
@@ -84,6 +95,17 @@ internal static class Program
             : DataflowCluster.StartEmbeddedAsync(options);
     }
 
+    /// <summary>The cluster (<c>host:port</c>) a client verb such as <c>status</c> talks to: <c>--cluster</c>, else
+    /// the environment variable <c>DATAFLOW_CLUSTER</c>, else <see cref="DefaultCluster"/>.</summary>
+    /// <exception cref="FormatException">The chosen value is not <c>host:port</c>; the message names where it came from.</exception>
+    public static string ClusterEndpoint(ParsedOptions o)
+    {
+        var (value, source) = o.String("cluster") is { } option ? (option, "--cluster")
+            : Environment.GetEnvironmentVariable(ClusterVariable) is { Length: > 0 } variable ? (variable, ClusterVariable)
+            : (DefaultCluster, "default cluster");
+        DataflowNode.ParseEndpoint(value, source);
+        return value;
+    }
 
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically (temp file, then rename).</summary>
     public static void WriteAtomically(string path, string text)

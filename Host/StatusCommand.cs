@@ -8,10 +8,17 @@ namespace Dataflow.Host;
 internal static class StatusCommand
 {
     private const string Usage = """
-        usage: dataflow status --cluster HOST:PORT [--json] [--hocon FILE ...]
+        usage: dataflow status [--cluster HOST:PORT] [--json] [--hocon FILE ...]
 
         Joins the cluster briefly as a client and prints its members, running jobs and per-stage telemetry
         (messages, busy seconds, mailbox depth, items per second, bytes in/out, memory).
+
+          --cluster H:P   a member of the cluster; default: the environment variable DATAFLOW_CLUSTER,
+                          else 127.0.0.1:4053 (a host started with `dataflow host` and no --port)
+          --json          print the status as JSON
+          --hocon FILE    extra HOCON layered over hocon/dataflow.conf (repeatable)
+
+        An unreachable cluster is reported after dataflow.connect-timeout (10 s by default), exit code 1.
 
         example: dataflow status --cluster 127.0.0.1:4053 --json
         """;
@@ -24,11 +31,8 @@ internal static class StatusCommand
             Console.Out.WriteLine(Usage);
             return 0;
         }
-        if (o.String("cluster") is null)
-        {
-            throw new UsageException("status needs --cluster HOST:PORT", Usage);
-        }
-        await using var cluster = await Program.OpenClusterAsync(o);
+        await using var cluster = await DataflowCluster.ConnectAsync(Program.ClusterEndpoint(o),
+            new DataflowClusterOptions { HoconFiles = o.All("hocon") });
         var status = await cluster.StatusAsync(TimeSpan.FromSeconds(10));
         Console.Out.WriteLine(o.Flag("json")
             ? JsonSerializer.Serialize(status, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase })

@@ -36,14 +36,17 @@ public sealed class DataflowNode
     public string Address => JobCoordinator.Key(Cluster.Get(System).SelfAddress);
 
     /// <summary>Builds the configuration: the bundled HOCON, then <see cref="NodeOptions.HoconFiles"/>, then options.</summary>
+    /// <exception cref="DataflowConfigException">A file sets an unknown <c>dataflow.*</c> key or a bad value.</exception>
     public static Config LoadConfig(NodeOptions options)
     {
-        var bundled = Path.Combine(AppContext.BaseDirectory, "hocon", "dataflow.conf");
+        var bundled = DataflowSettings.ReferenceFile;
         if (!File.Exists(bundled))
         {
             throw new FileNotFoundException($"bundled configuration {bundled} is missing", bundled);
         }
-        var config = ConfigurationFactory.ParseString(File.ReadAllText(bundled));
+        var reference = ConfigurationFactory.ParseString(File.ReadAllText(bundled));
+        DataflowSettings.FromConfig(reference, bundled);
+        var config = reference;
         foreach (var file in options.HoconFiles)
         {
             if (!File.Exists(file))
@@ -59,6 +62,8 @@ public sealed class DataflowNode
             {
                 throw new FormatException($"{file}: not valid HOCON: {e.Message}", e);
             }
+            // Checked over the reference alone, which is valid: whatever is wrong now is this file's.
+            DataflowSettings.FromConfig(extra.WithFallback(reference), file);
             config = extra.WithFallback(config);
         }
         var seeds = options.Seeds.Select(s => $"\"akka.tcp://{NodeOptions.SystemName}@{s}\"");
@@ -105,7 +110,7 @@ public sealed class DataflowNode
                 ClusterSingletonManager.Props(JobCoordinator.Props(), PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system)),
                 "coordinator");
-            var interval = system.Settings.Config.GetTimeSpan("dataflow.telemetry-interval", TimeSpan.FromSeconds(1));
+            var interval = DataflowSettings.Get(system).TelemetryInterval;
             system.ActorOf(NodeAgent.Props(coordinator, interval, telemetry), JobCoordinator.AgentName);
         }
         return new DataflowNode(system, coordinator, options, telemetry);

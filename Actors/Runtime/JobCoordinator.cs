@@ -27,7 +27,7 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly Dictionary<string, NodeReport> _reports = [];
     private readonly Dictionary<string, RunningJob> _jobs = [];
     private readonly Dictionary<string, JobRecord> _records = [];
-    private readonly int _retainedJobs = Context.System.Settings.Config.GetInt("dataflow.retained-jobs", 100);
+    private readonly int _retainedJobs = DataflowSettings.Get(Context.System).RetainedJobs;
     private ComputeNode[] _nodes = [];
 
     /// <summary>Creates the coordinator.</summary>

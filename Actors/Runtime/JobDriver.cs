@@ -70,7 +70,7 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
         _start = start;
         Spec = start.Spec;
         PlacementChanges = start.PlacementChanges;
-        _stepTimeout = Context.System.Settings.Config.GetTimeSpan("dataflow.step-timeout", TimeSpan.FromSeconds(60));
+        _stepTimeout = DataflowSettings.Get(Context.System).StepTimeout;
         AddWatcher(start.Client);
 
         Receive<NodesChanged>(OnNodesChanged);

@@ -19,7 +19,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> _stages = [];
     private readonly Dictionary<string, ReplicateCheckpoint> _checkpoints = [];
     private readonly Dictionary<string, JobRecord> _records = [];
-    private readonly int _retainedJobs = Context.System.Settings.Config.GetInt("dataflow.retained-jobs", 100);
+    private readonly int _retainedJobs = DataflowSettings.Get(Context.System).RetainedJobs;
     private readonly Dictionary<string, string> _stageErrors = [];
     private double _throughput;
 

@@ -26,7 +26,7 @@ public sealed class TrainStage : ReceiveActor
     {
         _node = node;
         _settings = Workload.Decode<TrainJobSpec>(spec).Settings;
-        var configured = Context.System.Settings.Config.GetInt("dataflow.compute-threads", 0);
+        var configured = DataflowSettings.Get(Context.System).ComputeThreads;
         _parallelism = configured > 0
             ? configured
             : Math.Max(1, Environment.ProcessorCount / Math.Max(1, _settings.IntraOpThreads));

@@ -63,6 +63,29 @@ public sealed class DataflowClusterSpec
         Assert.Contains($"127.0.0.1:{port}", e.Message);
     }
 
+    [Fact]
+    public async Task The_connect_timeout_comes_from_the_configuration_unless_the_option_sets_it()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("dataflow-connect-").FullName, "connect.conf");
+        File.WriteAllText(file, "dataflow.connect-timeout = 1s\n");
+        var port = global::Dataflow.Host.LocalHosts.FreePort();
+        var seed = $"127.0.0.1:{port}";
+        try
+        {
+            var fromFile = await Assert.ThrowsAsync<TimeoutException>(() =>
+                DataflowCluster.ConnectAsync(seed, new DataflowClusterOptions { HoconFiles = [file] }));
+            Assert.Contains("within 1 s", fromFile.Message);
+
+            var fromOption = await Assert.ThrowsAsync<TimeoutException>(() => DataflowCluster.ConnectAsync(seed,
+                new DataflowClusterOptions { HoconFiles = [file], ConnectTimeout = TimeSpan.FromSeconds(2) }));
+            Assert.Contains("within 2 s", fromOption.Message);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
+    }
+
     private sealed class Inline(Action<global::Dataflow.Actors.Runtime.JobProgress> report) : IProgress<global::Dataflow.Actors.Runtime.JobProgress>
     {
         public void Report(global::Dataflow.Actors.Runtime.JobProgress value) => report(value);
