@@ -1,18 +1,33 @@
+using System.Collections.Concurrent;
 using Akka.Actor;
 using Dataflow.Actors.Runtime;
 
 namespace Dataflow;
 
 /// <summary>A connection to a Dataflow cluster: an embedded single-node cluster or a client of running hosts.</summary>
+/// <remarks>A client is a cluster member (role <c>client</c>), so the cluster can down it (a long pause, a partition,
+/// the split-brain resolver siding with hosts it cannot reach). Then it starts a new actor system, joins again through
+/// the compute hosts it knew and the seed, and re-attaches every job it follows: a caller's task does not hang on a
+/// client the cluster removed.</remarks>
 public sealed class DataflowCluster : IAsyncDisposable
 {
-    private readonly DataflowNode _node;
     private readonly DataflowClusterOptions _options;
+    private readonly string? _seed;
+    private readonly ConcurrentDictionary<Follower, byte> _followers = new();
+    private readonly SortedSet<string> _known = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _disposed = new();
+    private volatile DataflowNode _node;
+    private Timer? _watch;
 
-    private DataflowCluster(DataflowNode node, DataflowClusterOptions options)
+    private DataflowCluster(DataflowNode node, DataflowClusterOptions options, string? seed)
     {
         _node = node;
         _options = options;
+        _seed = seed;
+        if (seed is not null)
+        {
+            Watch(node);
+        }
     }
 
     /// <summary>Address (<c>host:port</c>) of this process in the cluster.</summary>
@@ -31,7 +46,7 @@ public sealed class DataflowCluster : IAsyncDisposable
             HoconFiles = options.HoconFiles,
             ComputeThreads = options.ComputeThreads,
         });
-        return await JoinAsync(node, options, cancellationToken).ConfigureAwait(false);
+        return await JoinAsync(node, options, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Joins the cluster reachable at <paramref name="seed"/> (<c>host:port</c>) as a client.</summary>
@@ -41,23 +56,21 @@ public sealed class DataflowCluster : IAsyncDisposable
     {
         options ??= new DataflowClusterOptions();
         DataflowNode.ParseEndpoint(seed, "--cluster");
-        var node = DataflowNode.Start(new NodeOptions
-        {
-            Seeds = [seed],
-            Roles = ["client"],
-            HoconFiles = options.HoconFiles,
-        });
-        return await JoinAsync(node, options, cancellationToken).ConfigureAwait(false);
+        var node = StartClient([seed], options);
+        return await JoinAsync(node, options, seed, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<DataflowCluster> JoinAsync(DataflowNode node, DataflowClusterOptions options,
+    private static DataflowNode StartClient(IReadOnlyList<string> seeds, DataflowClusterOptions options) =>
+        DataflowNode.Start(new NodeOptions { Seeds = seeds, Roles = ["client"], HoconFiles = options.HoconFiles });
+
+    private static async Task<DataflowCluster> JoinAsync(DataflowNode node, DataflowClusterOptions options, string? seed,
         CancellationToken cancellationToken)
     {
         try
         {
             var timeout = options.ConnectTimeout ?? DataflowSettings.Get(node.System).ConnectTimeout;
             await node.WaitUntilUpAsync(timeout, cancellationToken).ConfigureAwait(false);
-            return new DataflowCluster(node, options);
+            return new DataflowCluster(node, options, seed);
         }
         catch
         {
@@ -79,15 +92,10 @@ public sealed class DataflowCluster : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var spec = job.ToSpec(NewJobId(job));
-        var done = new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var client = _node.System.ActorOf(
-            JobClientActor.Submit(spec, _node.Coordinator, done, progress, output, _options.Notice), "job-client-" + spec.JobId);
-        await using var registration = cancellationToken.Register(() =>
-        {
-            done.TrySetCanceled(cancellationToken);
-            client.Tell(PoisonPill.Instance);
-        });
-        return await done.Task.ConfigureAwait(false);
+        // After a reconnect the spec is submitted again under its id: the coordinator attaches the new client to the
+        // running job, or hands it the kept result.
+        return await FollowAsync((node, done) => JobClientActor.Submit(spec, node.Coordinator, done, progress, output, _options.Notice),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Submits <paramref name="job"/> and returns its id once the cluster accepted it, without following it:
@@ -114,16 +122,119 @@ public sealed class DataflowCluster : IAsyncDisposable
     public async Task<JobResult> AttachAsync(string jobId, IProgress<JobProgress>? progress = null, bool replay = true,
         Action<JobOutput>? output = null, CancellationToken cancellationToken = default)
     {
-        var done = new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var client = _node.System.ActorOf(
-            JobClientActor.Attach(jobId, replay, _node.Coordinator, done, progress, output, _options.Notice),
-            "job-follower-" + Guid.NewGuid().ToString("N")[..8]);
-        await using var registration = cancellationToken.Register(() =>
+        var first = true;
+        return await FollowAsync((node, done) =>
         {
-            done.TrySetCanceled(cancellationToken);
-            client.Tell(PoisonPill.Instance);
-        });
-        return await done.Task.ConfigureAwait(false);
+            // A re-attachment after a reconnect does not replay what was already shown.
+            var props = JobClientActor.Attach(jobId, replay && first, node.Coordinator, done, progress, output, _options.Notice);
+            first = false;
+            return props;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a client actor from <paramref name="props"/> and again on every reconnect, until its task ends.</summary>
+    private async Task<JobResult> FollowAsync(Func<DataflowNode, TaskCompletionSource<JobResult>, Props> props, CancellationToken cancellationToken)
+    {
+        var follower = new Follower(props, new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _followers[follower] = 0;
+        try
+        {
+            Spawn(follower, _node);
+            await using var registration = cancellationToken.Register(() =>
+            {
+                follower.Done.TrySetCanceled(cancellationToken);
+                follower.Actor?.Tell(PoisonPill.Instance);
+            });
+            return await follower.Done.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            _followers.TryRemove(follower, out _);
+        }
+    }
+
+    private void Spawn(Follower follower, DataflowNode node)
+    {
+        lock (follower)
+        {
+            if (follower.Done.Task.IsCompleted)
+            {
+                return;
+            }
+            follower.Actor = node.System.ActorOf(follower.Props(node, follower.Done), "job-client-" + Guid.NewGuid().ToString("N")[..12]);
+        }
+    }
+
+    /// <summary>Remembers the compute hosts this client saw and reconnects when the cluster removes it.</summary>
+    private void Watch(DataflowNode node)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(node.System);
+        _watch?.Dispose();
+        _watch = new Timer(_ =>
+        {
+            lock (_known)
+            {
+                foreach (var m in cluster.State.Members.Where(m => m.HasRole("compute")))
+                {
+                    _known.Add(JobCoordinator.Key(m.Address));
+                }
+            }
+        }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        node.System.WhenTerminated.ContinueWith(_ => ReconnectAsync(node), TaskScheduler.Default);
+    }
+
+    private async Task ReconnectAsync(DataflowNode lost)
+    {
+        if (_disposed.IsCancellationRequested || !ReferenceEquals(lost, _node))
+        {
+            return;
+        }
+        while (!_disposed.IsCancellationRequested)
+        {
+            string[] seeds;
+            lock (_known)
+            {
+                seeds = [.. _known.Append(_seed!).Distinct(StringComparer.Ordinal)];
+            }
+            _options.Notice?.Invoke($"this client was removed from the cluster (a pause or a partition); rejoining via {string.Join(", ", seeds)}");
+            DataflowNode node;
+            try
+            {
+                node = StartClient(seeds, _options);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _options.Notice?.Invoke($"cannot start a new client yet: {e.GetBaseException().Message}");
+                await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                continue;
+            }
+            try
+            {
+                await node.WaitUntilUpAsync(TimeSpan.FromSeconds(30), _disposed.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                await node.System.Terminate().ConfigureAwait(false);
+                continue;
+            }
+            _node = node;
+            Watch(node);
+            foreach (var follower in _followers.Keys)
+            {
+                Spawn(follower, node);
+            }
+            return;
+        }
+    }
+
+    private sealed class Follower(Func<DataflowNode, TaskCompletionSource<JobResult>, Props> props,
+        TaskCompletionSource<JobResult> done)
+    {
+        public Func<DataflowNode, TaskCompletionSource<JobResult>, Props> Props { get; } = props;
+
+        public TaskCompletionSource<JobResult> Done { get; } = done;
+
+        public IActorRef? Actor { get; set; }
     }
 
     /// <summary>The jobs the cluster knows, running and recently ended, newest first.</summary>
@@ -172,6 +283,8 @@ public sealed class DataflowCluster : IAsyncDisposable
     /// <summary>Leaves the cluster and stops the local actor system.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        _watch?.Dispose();
         await _node.ShutdownAsync().ConfigureAwait(false);
         await _node.System.WhenTerminated.ConfigureAwait(false);
     }

@@ -50,43 +50,121 @@ internal static class HostCommand
         };
         var metricsPort = o.Int("metrics-port", -1);
 
-        DataflowNode node;
-        try
-        {
-            node = DataflowNode.Start(options);
-        }
-        catch (Exception e) when (e is not FileNotFoundException and not FormatException)
-        {
-            Console.Error.WriteLine($"dataflow host: cannot start on {options.Hostname}:{port}: {Innermost(e).Message}");
-            return 1;
-        }
-        await using var metrics = metricsPort >= 0 ? await MetricsServer.StartAsync(node, metricsPort) : null;
-
+        // The process outlives its actor system: a host the cluster downed (a long pause, a partition) starts a new
+        // one on the same port and rejoins, keeping the job replicas it held.
+        var replicas = new ReplicaStore();
+        var known = new SortedSet<string>(options.Seeds, StringComparer.Ordinal);
         var stopping = 0;
+        DataflowNode? current = null;
         void Leave(PosixSignalContext ctx)
         {
             ctx.Cancel = true;
-            if (Interlocked.Exchange(ref stopping, 1) == 0)
+            if (Interlocked.Exchange(ref stopping, 1) == 0 && current is { } n)
             {
-                Console.Error.WriteLine($"dataflow host {node.Address}: leaving the cluster");
-                _ = node.ShutdownAsync();
+                Console.Error.WriteLine($"dataflow host {n.Address}: leaving the cluster");
+                _ = n.ShutdownAsync();
             }
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Leave);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Leave);
 
-        var seeds = options.Seeds.Count == 0 ? "none (founding a new cluster)" : string.Join(", ", options.Seeds);
-        Console.Out.WriteLine($"dataflow host {Program.Describe(node)} started; seeds: {seeds}" +
-            (metrics is null ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics"));
-        Console.Out.Flush();
-        Akka.Cluster.Cluster.Get(node.System).RegisterOnMemberUp(() =>
+        var seeds = options.Seeds;
+        for (var incarnation = 0; ; incarnation++)
         {
-            Console.Out.WriteLine($"dataflow host {node.Address}: member up");
+            DataflowNode node;
+            try
+            {
+                node = DataflowNode.Start(options with { Seeds = seeds }, replicas);
+            }
+            catch (Exception e) when (e is not FileNotFoundException and not FormatException)
+            {
+                if (incarnation > 0 && Volatile.Read(ref stopping) == 0)
+                {
+                    // The old system's port may take a moment to be released.
+                    Console.Error.WriteLine($"dataflow host: cannot restart on {options.Hostname}:{port} yet: {Innermost(e).Message}");
+                    await Task.Delay(TimeSpan.FromSeconds(2));
+                    continue;
+                }
+                Console.Error.WriteLine($"dataflow host: cannot start on {options.Hostname}:{port}: {Innermost(e).Message}");
+                return 1;
+            }
+            current = node;
+            if (Volatile.Read(ref stopping) == 1)
+            {
+                _ = node.ShutdownAsync();
+            }
+            await using (var metrics = metricsPort >= 0 ? await MetricsServer.StartAsync(node, metricsPort) : null)
+            {
+                var seedText = seeds.Count == 0 ? "none (founding a new cluster)" : string.Join(", ", seeds);
+                Console.Out.WriteLine($"dataflow host {Program.Describe(node)} {(incarnation == 0 ? "started" : "restarted")}; seeds: {seedText}" +
+                    (metrics is null ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics"));
+                Console.Out.Flush();
+                var cluster = Akka.Cluster.Cluster.Get(node.System);
+                cluster.RegisterOnMemberUp(() =>
+                {
+                    Console.Out.WriteLine($"dataflow host {node.Address}: member up");
+                    Console.Out.Flush();
+                });
+                // Remember the other members: a restarted host rejoins through them.
+                using var watch = new Timer(_ =>
+                {
+                    foreach (var m in cluster.State.Members)
+                    {
+                        var address = JobCoordinator.Key(m.Address);
+                        if (address != node.Address)
+                        {
+                            lock (known)
+                            {
+                                known.Add(address);
+                            }
+                        }
+                    }
+                }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+                await node.System.WhenTerminated;
+            }
+            if (Volatile.Read(ref stopping) == 1)
+            {
+                Console.Out.WriteLine($"dataflow host {node.Address}: stopped");
+                return 0;
+            }
+            string[] others;
+            lock (known)
+            {
+                others = known.Where(a => a != node.Address).ToArray();
+            }
+            seeds = await RejoinSeeds(node.Address, others);
+            Console.Out.WriteLine($"dataflow host {node.Address}: removed from the cluster (downed after a pause or a partition); " +
+                $"restarting and rejoining via {(seeds.Count == 0 ? "itself (no other host answers)" : string.Join(", ", seeds))}");
             Console.Out.Flush();
-        });
-        await node.System.WhenTerminated;
-        Console.Out.WriteLine($"dataflow host {node.Address}: stopped");
-        return 0;
+        }
+    }
+
+    /// <summary>The seeds a restarted host joins: the known hosts that accept connections, with this host first when its
+    /// address is the lowest of them (Akka lets only the first seed found a cluster, so exactly one host does when all
+    /// were downed at once); none when no other host answers.</summary>
+    private static async Task<IReadOnlyList<string>> RejoinSeeds(string self, IReadOnlyList<string> others)
+    {
+        var alive = new List<string>();
+        foreach (var address in others)
+        {
+            var (host, p) = DataflowNode.ParseEndpoint(address, "seed");
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await client.ConnectAsync(host, p, timeout.Token);
+                alive.Add(address);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                // Gone for good or not yet back: not a seed.
+            }
+        }
+        if (alive.Count == 0)
+        {
+            return [];
+        }
+        return string.CompareOrdinal(self, alive.Min(StringComparer.Ordinal)) < 0 ? [self, .. alive] : alive;
     }
 
     private static Exception Innermost(Exception e)

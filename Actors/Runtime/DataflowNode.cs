@@ -87,7 +87,8 @@ public sealed class DataflowNode
     }
 
     /// <summary>Starts the node and, with no seeds, founds a cluster of one. Does not wait for membership.</summary>
-    public static DataflowNode Start(NodeOptions options)
+    /// <param name="replicas">The process's job replicas, kept across restarts of the actor system (a new store when null).</param>
+    public static DataflowNode Start(NodeOptions options, ReplicaStore? replicas = null)
     {
         foreach (var seed in options.Seeds)
         {
@@ -111,7 +112,7 @@ public sealed class DataflowNode
                     ClusterSingletonManagerSettings.Create(system)),
                 "coordinator");
             var interval = DataflowSettings.Get(system).TelemetryInterval;
-            system.ActorOf(NodeAgent.Props(coordinator, interval, telemetry), JobCoordinator.AgentName);
+            system.ActorOf(NodeAgent.Props(coordinator, interval, telemetry, replicas ?? new ReplicaStore()), JobCoordinator.AgentName);
         }
         return new DataflowNode(system, coordinator, options, telemetry);
     }

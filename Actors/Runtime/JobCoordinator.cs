@@ -108,7 +108,8 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
             };
             Ended(Record(job) with
             {
-                State = result is null ? "failed" : "completed",
+                State = result is not null ? "completed"
+                    : error?.StartsWith("cancelled", StringComparison.Ordinal) == true ? "cancelled" : "failed",
                 EndedUtcTicks = DateTime.UtcNow.Ticks,
                 ResultJson = result,
                 Error = error,

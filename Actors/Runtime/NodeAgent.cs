@@ -17,15 +17,16 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     private readonly TimeSpan _interval;
     private readonly TelemetryCollector _telemetry;
     private readonly Dictionary<string, IActorRef> _stages = [];
-    private readonly Dictionary<string, ReplicateCheckpoint> _checkpoints = [];
-    private readonly Dictionary<string, JobRecord> _records = [];
+    private readonly ReplicaStore _replicas;
     private readonly int _retainedJobs = DataflowSettings.Get(Context.System).RetainedJobs;
     private readonly Dictionary<string, string> _stageErrors = [];
     private double _throughput;
 
-    /// <summary>Creates the agent; <paramref name="coordinator"/> is the singleton proxy.</summary>
-    public NodeAgent(IActorRef coordinator, TimeSpan telemetryInterval, TelemetryCollector telemetry)
+    /// <summary>Creates the agent; <paramref name="coordinator"/> is the singleton proxy; <paramref name="replicas"/>
+    /// outlives the actor system when the host restarts it.</summary>
+    public NodeAgent(IActorRef coordinator, TimeSpan telemetryInterval, TelemetryCollector telemetry, ReplicaStore replicas)
     {
+        _replicas = replicas;
         _coordinator = coordinator;
         _telemetry = telemetry;
         _interval = telemetryInterval;
@@ -71,7 +72,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         });
         Receive<StopStage>(s =>
         {
-            _checkpoints.Remove(s.JobId);
+            _replicas.Drop(s.JobId);
             _stageErrors.Remove(s.JobId);
             _telemetry.RemoveJob(s.JobId);
             if (_stages.Remove(s.JobId, out var stage))
@@ -87,28 +88,9 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
                 _stages.Remove(job);
             }
         });
-        Receive<ReplicateCheckpoint>(c =>
-        {
-            if (_records.ContainsKey(c.Spec.JobId))
-            {
-                return;
-            }
-            if (!_checkpoints.TryGetValue(c.Spec.JobId, out var held) || held.Step <= c.Step)
-            {
-                _checkpoints[c.Spec.JobId] = c;
-            }
-        });
-        Receive<ReplicateJobRecord>(r =>
-        {
-            _records[r.Record.JobId] = r.Record;
-            _checkpoints.Remove(r.Record.JobId);
-            foreach (var old in _records.Values.OrderBy(x => x.EndedUtcTicks).Take(_records.Count - _retainedJobs).ToArray())
-            {
-                _records.Remove(old.JobId);
-            }
-        });
-        Receive<ListRecoverableJobs>(_ =>
-            Sender.Tell(new RecoverableJobs(_checkpoints.Values.ToArray(), _records.Values.ToArray())));
+        Receive<ReplicateCheckpoint>(_replicas.Keep);
+        Receive<ReplicateJobRecord>(r => _replicas.Keep(r.Record, _retainedJobs));
+        Receive<ListRecoverableJobs>(_ => Sender.Tell(_replicas.Snapshot()));
         Receive<StageThroughput>(t =>
         {
             if (t.Seconds > 0 && t.Items > 0)
@@ -125,8 +107,9 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for the agent.</summary>
-    public static Props Props(IActorRef coordinator, TimeSpan telemetryInterval, TelemetryCollector telemetry) =>
-        Akka.Actor.Props.Create(() => new NodeAgent(coordinator, telemetryInterval, telemetry));
+    public static Props Props(IActorRef coordinator, TimeSpan telemetryInterval, TelemetryCollector telemetry,
+        ReplicaStore replicas) =>
+        Akka.Actor.Props.Create(() => new NodeAgent(coordinator, telemetryInterval, telemetry, replicas));
 
     /// <inheritdoc />
     protected override void PreStart()

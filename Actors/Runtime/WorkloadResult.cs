@@ -1,4 +1,4 @@
-using System.Reflection;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -20,13 +20,15 @@ public abstract record WorkloadResult
         PropertyNameCaseInsensitive = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // Results are files for people and tools, not HTML: '+' in a version stays '+'.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>The version of the result's schema.</summary>
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
     /// <summary>The <c>dataflow</c> version that computed the result.</summary>
-    public string DataflowVersion { get; init; } = Version;
+    public string DataflowVersion { get; init; } = Runtime.DataflowVersion.Current;
 
     /// <summary>The job's id.</summary>
     public string JobId { get; init; } = "";
@@ -37,10 +39,6 @@ public abstract record WorkloadResult
     /// <summary>The options results are written and read with (camelCase, enums as camelCase strings).</summary>
     public static JsonSerializerOptions JsonOptions => s_options;
 
-    /// <summary>This build's version (the assembly's informational version).</summary>
-    public static string Version { get; } =
-        typeof(WorkloadResult).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-        ?? typeof(WorkloadResult).Assembly.GetName().Version?.ToString() ?? "0";
 
     /// <summary>The result as JSON: this record, by its runtime type.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, GetType(), s_options);
