@@ -48,7 +48,7 @@ internal static class GoldenFiles
         {
             var at = expected.AsSpan().CommonPrefixLength(actual);
             Assert.Fail($"{what}: serialized bytes differ from Golden/{name} at byte {at} (expected {expected.Length} bytes, got "
-                + $"{actual.Length}). Every node and every checkpoint of another build reads the old bytes: keep keys and "
+                + $"{actual.Length}). Nodes and checkpoints of other builds hold the old bytes: keep keys and "
                 + $"member types as they are, add members with new keys only; if the change is deliberate, rerun with "
                 + $"{UpdateVariable}=1 and commit the new file.");
         }
