@@ -16,9 +16,9 @@ namespace Dataflow.Tests.Actors.Runtime.Serialization;
 /// <remarks>
 /// Key convention (see also <see cref="MessagePackAkkaSerializer"/>): a wire type is a record marked
 /// <c>[MessagePackObject]</c> whose primary-constructor parameters carry <c>[property: Key(n)]</c>, n = 0, 1, 2...
-/// in parameter order when the type is written. A new member goes last with the next unused key (and a default
-/// value, so bytes from an older build still decode); a key is never reused or renumbered, and a removed member's key
-/// stays retired. Derived get-only properties are <c>[IgnoreMember]</c>. Every wire type has golden bytes in
+/// in parameter order when the type is written. A new member goes last with the next unused key (bytes from an older
+/// build decode it as its type's default: 0, false, null); a key is never reused, renumbered or retyped, and a removed
+/// member's key stays retired. Derived get-only properties are <c>[IgnoreMember]</c>. Every wire type has golden bytes in
 /// <c>Golden/&lt;full name without "Dataflow."&gt;.hex</c>, written from the sample <see cref="WireSamples"/> derives
 /// from its keys: run these tests once with <c>DATAFLOW_UPDATE_GOLDEN=1</c> to write them, and review the diff.
 /// </remarks>
