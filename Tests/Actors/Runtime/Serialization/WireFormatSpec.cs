@@ -1,3 +1,4 @@
+using System.Reflection;
 using Akka.Actor;
 using Akka.Serialization;
 using Dataflow.Actors.Md;
@@ -57,6 +58,40 @@ public sealed class WireFormatSpec(WireFormatSpec.SystemFixture fixture) : IClas
     public void Every_workload_names_its_payload_type()
     {
         Assert.Equal(Workloads.Names, WireTypes.Payloads.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Every_wire_type_has_an_explicit_contract_with_integer_keys(Type type)
+    {
+        var contract = type.GetCustomAttribute<MessagePackObjectAttribute>();
+        Assert.True(contract is { KeyAsPropertyName: false }, $"{type.FullName} is not [MessagePackObject] with integer keys");
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance);
+        var keys = new Dictionary<int, string>();
+        foreach (var property in properties.Where(p => p.GetCustomAttribute<IgnoreMemberAttribute>() is null))
+        {
+            var key = property.GetCustomAttribute<KeyAttribute>()?.IntKey;
+            Assert.True(key is >= 0, $"{type.FullName}.{property.Name} has no [Key(n)] (or [IgnoreMember] if it is derived)");
+            Assert.True(keys.TryAdd(key!.Value, property.Name),
+                $"{type.FullName}: key {key} is used by both {keys.GetValueOrDefault(key.Value)} and {property.Name}");
+        }
+        foreach (var parameter in WireSamples.Constructor(type).Constructor.GetParameters())
+        {
+            Assert.True(keys.ContainsValue(parameter.Name!),
+                $"{type.FullName}: constructor parameter {parameter.Name} is not a keyed property, so it would not travel");
+        }
+    }
+
+    [Fact]
+    public void A_type_without_a_contract_is_refused_naming_it()
+    {
+        var e = Assert.ThrowsAny<MessagePackSerializationException>(
+            () => MessagePackSerializer.Serialize(new Uncontracted(1, "a"), Workload.PayloadOptions));
+
+        var message = string.Join(" | ", Chain(e).Select(x => x.Message));
+        Assert.Contains($"{typeof(Uncontracted).FullName} has no MessagePack contract", message);
+        Assert.Throws<MessagePackSerializationException>(() => MessagePackSerializer.Deserialize<Uncontracted>(
+            MessagePackSerializer.Serialize(new Dictionary<string, object> { ["A"] = 1, ["B"] = "a" }), Workload.PayloadOptions));
     }
 
     [Theory]
@@ -126,6 +161,17 @@ public sealed class WireFormatSpec(WireFormatSpec.SystemFixture fixture) : IClas
         }
         Assert.True(stale.Length == 0, $"golden files of no wire type (a type was renamed or removed?): {string.Join(", ", stale)}");
     }
+
+    private static IEnumerable<Exception> Chain(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
+    }
+
+    /// <summary>A record as messages were written before contracts: it must not serialize.</summary>
+    public sealed record Uncontracted(int A, string B);
 
     /// <summary>One actor system for every case: it resolves the actor references of decoded messages.</summary>
     public sealed class SystemFixture : IDisposable

@@ -31,11 +31,18 @@ internal static class WireTypes
             .Concat(typeof(global::Dataflow.DataflowCluster).Assembly.GetTypes())
             .Where(t => typeof(IDataflowMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false });
 
-    /// <summary>The roots and every type reachable from their members, ordered by full name.</summary>
+    /// <summary>Types marked <c>[MessagePackObject]</c> in the runtime and kernel assemblies, wherever they travel.</summary>
+    public static IEnumerable<Type> Contracts() =>
+        typeof(IDataflowMessage).Assembly.GetTypes()
+            .Concat(typeof(global::Dataflow.Kernels.Train.TrainSettings).Assembly.GetTypes())
+            .Where(t => t.GetCustomAttribute<MessagePackObjectAttribute>() is not null);
+
+    /// <summary>The roots (messages, payloads, checkpoints and every contract type) and every type reachable from their
+    /// members, ordered by full name.</summary>
     public static IReadOnlyList<Type> All()
     {
         var found = new HashSet<Type>();
-        var pending = new Stack<Type>(Messages().Concat(Payloads.Values).Concat(Checkpoints));
+        var pending = new Stack<Type>(Messages().Concat(Payloads.Values).Concat(Checkpoints).Concat(Contracts()));
         while (pending.TryPop(out var type))
         {
             if (IsLeaf(type) || !found.Add(type))
