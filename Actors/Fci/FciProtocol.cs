@@ -1,4 +1,5 @@
 using Dataflow.Actors.Runtime;
+using MessagePack;
 
 namespace Dataflow.Actors.Fci;
 
@@ -6,7 +7,12 @@ namespace Dataflow.Actors.Fci;
 /// <param name="SourceName">Where the FCIDUMP came from (shown in errors and the result).</param>
 /// <param name="ReferenceHartree">An energy to compare with, or null.</param>
 /// <param name="Tolerance">Davidson convergence on the energy, in hartree.</param>
-public sealed record FciJobSpec(string FcidumpText, string SourceName, double? ReferenceHartree, double Tolerance = 1e-10)
+[MessagePackObject]
+public sealed record FciJobSpec(
+    [property: Key(0)] string FcidumpText,
+    [property: Key(1)] string SourceName,
+    [property: Key(2)] double? ReferenceHartree,
+    [property: Key(3)] double Tolerance = 1e-10)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
     public void Validate()
@@ -23,11 +29,29 @@ public sealed record FciJobSpec(string FcidumpText, string SourceName, double? R
 }
 
 /// <summary>FCI driver to a node agent (forwarded to the job's stage): diagonalise this job's Hamiltonian.</summary>
-public sealed record FciWork(string JobId, int Generation) : IStageMessage;
+[MessagePackObject]
+public sealed record FciWork(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] int Generation) : IStageMessage;
 
 /// <summary>FCI stage to driver: the ground state.</summary>
-public sealed record FciSolved(string JobId, int Generation, string Node, double EnergyHartree, long Dimension,
-    long NonZeros, int Iterations, double ResidualNorm, double BuildSeconds, double SolveSeconds) : IDataflowMessage;
+[MessagePackObject]
+public sealed record FciSolved(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] int Generation,
+    [property: Key(2)] string Node,
+    [property: Key(3)] double EnergyHartree,
+    [property: Key(4)] long Dimension,
+    [property: Key(5)] long NonZeros,
+    [property: Key(6)] int Iterations,
+    [property: Key(7)] double ResidualNorm,
+    [property: Key(8)] double BuildSeconds,
+    [property: Key(9)] double SolveSeconds) : IDataflowMessage;
 
 /// <summary>FCI stage to driver: the Hamiltonian could not be built or diagonalised.</summary>
-public sealed record FciFailed(string JobId, int Generation, string Node, string Error) : IDataflowMessage;
+[MessagePackObject]
+public sealed record FciFailed(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] int Generation,
+    [property: Key(2)] string Node,
+    [property: Key(3)] string Error) : IDataflowMessage;

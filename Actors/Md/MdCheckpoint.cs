@@ -1,4 +1,4 @@
-using Dataflow.Actors.Runtime;
+using Dataflow.Actors.Runtime.Serialization;
 using Dataflow.Kernels.Md;
 using Dataflow.Kernels.Md.Domains;
 using MessagePack;
@@ -9,12 +9,26 @@ namespace Dataflow.Actors.Md;
 /// <param name="Step">The step (a multiple of the rebuild interval, or 0).</param>
 /// <param name="Atoms">All atoms in id order, positions wrapped at that step's rebuild.</param>
 /// <param name="Thermo">Thermo lines up to the step.</param>
-public sealed record MdCheckpoint(long Step, AtomPacket Atoms, ThermoSample[] Thermo)
+[MessagePackObject]
+public sealed record MdCheckpoint(
+    [property: Key(0)] long Step,
+    [property: Key(1)] AtomPacket Atoms,
+    [property: Key(2)] ThermoSample[] Thermo)
 {
-    /// <summary>MessagePack bytes.</summary>
-    public byte[] ToBytes() => MessagePackSerializer.Serialize(this, Workload.PayloadOptions);
+    /// <summary>The workload whose checkpoints these are (the envelope's kind).</summary>
+    public const string Kind = "md";
 
-    /// <summary>From <see cref="ToBytes"/>.</summary>
+    /// <summary>The format this build writes and reads; format 0 was the unversioned map keyed by property name.</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly string[] s_unversionedKeys = ["Step", "Atoms", "Thermo"];
+
+    /// <summary>MessagePack bytes in a <see cref="CheckpointEnvelope"/> of kind <see cref="Kind"/>, format
+    /// <see cref="FormatVersion"/>.</summary>
+    public byte[] ToBytes() => CheckpointEnvelope.Write(Kind, FormatVersion, this);
+
+    /// <summary>From <see cref="ToBytes"/>; throws <see cref="InvalidDataException"/> on bytes of another kind or
+    /// format version, or no checkpoint at all, naming what it found.</summary>
     public static MdCheckpoint FromBytes(byte[] bytes) =>
-        MessagePackSerializer.Deserialize<MdCheckpoint>(bytes, Workload.PayloadOptions);
+        CheckpointEnvelope.Read<MdCheckpoint>(bytes, Kind, FormatVersion, s_unversionedKeys);
 }

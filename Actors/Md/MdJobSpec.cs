@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dataflow.Kernels.Md;
 using Dataflow.Kernels.Md.Domains;
+using MessagePack;
 
 namespace Dataflow.Actors.Md;
 
@@ -30,37 +31,40 @@ namespace Dataflow.Actors.Md;
 /// <param name="DumpEvery">Steps between trajectory snapshots; 0 for none.</param>
 /// <param name="ThreadsPerDomain">Threads of each domain's pair loop; 0 for processors / domains per node.</param>
 /// <param name="Langevin">LAMMPS <c>fix langevin</c> arguments T_start T_stop damp seed, or null for NVE.</param>
+[MessagePackObject]
 public sealed record MdJobSpec(
-    string DataText,
-    string SourceName,
-    string Units = "lj",
-    string PairStyle = "lj/cut",
-    double[]? PairArguments = null,
-    string[]? PairCoefficients = null,
-    string Mixing = "geometric",
-    bool Shift = false,
-    string KSpace = "none",
-    double KSpaceAccuracy = 1e-5,
-    double? Timestep = null,
-    double? Skin = null,
-    int RebuildEvery = 10,
-    long Steps = 100,
-    int ThermoEvery = 10,
-    string Domains = "1x1x1",
-    string Balance = "none",
-    int BalanceEvery = 0,
-    int CheckpointEvery = 0,
-    int DumpEvery = 0,
-    int ThreadsPerDomain = 0,
-    double[]? Langevin = null)
+    [property: Key(0)] string DataText,
+    [property: Key(1)] string SourceName,
+    [property: Key(2)] string Units = "lj",
+    [property: Key(3)] string PairStyle = "lj/cut",
+    [property: Key(4)] double[]? PairArguments = null,
+    [property: Key(5)] string[]? PairCoefficients = null,
+    [property: Key(6)] string Mixing = "geometric",
+    [property: Key(7)] bool Shift = false,
+    [property: Key(8)] string KSpace = "none",
+    [property: Key(9)] double KSpaceAccuracy = 1e-5,
+    [property: Key(10)] double? Timestep = null,
+    [property: Key(11)] double? Skin = null,
+    [property: Key(12)] int RebuildEvery = 10,
+    [property: Key(13)] long Steps = 100,
+    [property: Key(14)] int ThermoEvery = 10,
+    [property: Key(15)] string Domains = "1x1x1",
+    [property: Key(16)] string Balance = "none",
+    [property: Key(17)] int BalanceEvery = 0,
+    [property: Key(18)] int CheckpointEvery = 0,
+    [property: Key(19)] int DumpEvery = 0,
+    [property: Key(20)] int ThreadsPerDomain = 0,
+    [property: Key(21)] double[]? Langevin = null)
 {
     /// <summary>Pair styles the domains run.</summary>
     public static readonly string[] PairStyles = ["lj/cut", "lj/cut/coul/long"];
 
     /// <summary>The balancing interval in effect: <see cref="BalanceEvery"/>, or 5 rebuilds.</summary>
+    [IgnoreMember]
     public int EffectiveBalanceEvery => BalanceEvery > 0 ? BalanceEvery : 5 * RebuildEvery;
 
     /// <summary>The checkpoint interval in effect: <see cref="CheckpointEvery"/>, or 10 rebuilds.</summary>
+    [IgnoreMember]
     public int EffectiveCheckpointEvery => CheckpointEvery > 0 ? CheckpointEvery : 10 * RebuildEvery;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field (the system itself is

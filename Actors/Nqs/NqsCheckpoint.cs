@@ -1,4 +1,4 @@
-using Dataflow.Actors.Runtime;
+using Dataflow.Actors.Runtime.Serialization;
 using Dataflow.Kernels.Nqs.Vmc;
 using MessagePack;
 
@@ -6,16 +6,34 @@ namespace Dataflow.Actors.Nqs;
 
 /// <summary>An nqs job's state after <paramref name="Iteration"/> iterations: parameters, AdamW moments and step
 /// count, and the history; resuming from it continues bit for bit (sampling streams are keyed by iteration).</summary>
-public sealed record NqsCheckpoint(int Iteration, double[] Parameters, double[] M, double[] V, int Steps, VmcIteration[] History)
+[MessagePackObject]
+public sealed record NqsCheckpoint(
+    [property: Key(0)] int Iteration,
+    [property: Key(1)] double[] Parameters,
+    [property: Key(2)] double[] M,
+    [property: Key(3)] double[] V,
+    [property: Key(4)] int Steps,
+    [property: Key(5)] VmcIteration[] History)
 {
     /// <summary>The file a checkpoint directory holds.</summary>
     public const string FileName = "nqs-checkpoint.msgpack";
 
-    /// <summary>MessagePack bytes.</summary>
-    public byte[] ToBytes() => MessagePackSerializer.Serialize(this, Workload.PayloadOptions);
+    /// <summary>The workload whose checkpoints these are (the envelope's kind).</summary>
+    public const string Kind = "nqs";
 
-    /// <summary>From <see cref="ToBytes"/>.</summary>
-    public static NqsCheckpoint FromBytes(byte[] bytes) => MessagePackSerializer.Deserialize<NqsCheckpoint>(bytes, Workload.PayloadOptions);
+    /// <summary>The format this build writes and reads; format 0 was the unversioned map keyed by property name.</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly string[] s_unversionedKeys = ["Iteration", "Parameters", "M", "V", "Steps", "History"];
+
+    /// <summary>MessagePack bytes in a <see cref="CheckpointEnvelope"/> of kind <see cref="Kind"/>, format
+    /// <see cref="FormatVersion"/>.</summary>
+    public byte[] ToBytes() => CheckpointEnvelope.Write(Kind, FormatVersion, this);
+
+    /// <summary>From <see cref="ToBytes"/>; throws <see cref="InvalidDataException"/> on bytes of another kind or
+    /// format version, or no checkpoint at all, naming what it found.</summary>
+    public static NqsCheckpoint FromBytes(byte[] bytes) =>
+        CheckpointEnvelope.Read<NqsCheckpoint>(bytes, Kind, FormatVersion, s_unversionedKeys);
 
     /// <summary>Writes to <paramref name="directory"/> atomically (a temporary file renamed over the old one).</summary>
     public void Save(string directory)
@@ -31,6 +49,17 @@ public sealed record NqsCheckpoint(int Iteration, double[] Parameters, double[] 
     public static NqsCheckpoint? Load(string directory)
     {
         var path = Path.Combine(directory, FileName);
-        return File.Exists(path) ? FromBytes(File.ReadAllBytes(path)) : null;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return FromBytes(File.ReadAllBytes(path));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
     }
 }

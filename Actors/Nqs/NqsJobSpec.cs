@@ -1,6 +1,7 @@
 using Dataflow.Kernels.Nqs;
 using Dataflow.Kernels.Nqs.Vmc;
 using Dataflow.Kernels.Quantum;
+using MessagePack;
 
 namespace Dataflow.Actors.Nqs;
 
@@ -20,25 +21,26 @@ namespace Dataflow.Actors.Nqs;
 /// <param name="GradientThreads">libtorch intra-op threads of gradients and the reconfiguration step; 0 keeps the
 /// default. Both counts are part of the determinism contract: the same values give the same history wherever the work
 /// runs.</param>
+[MessagePackObject]
 public sealed record NqsJobSpec(
-    string FcidumpText,
-    string SourceName,
-    int Iterations = VmcOptions.DefaultIterations,
-    long Samples = 0,
-    long Seed = 1,
-    int Layers = 0,
-    int DModel = 0,
-    int Heads = 0,
-    string Eloc = "exact",
-    double? ReferenceHartree = null,
-    int LogicalSamplers = 4,
-    int Evaluators = 0,
-    int CheckpointEvery = 10,
-    string? CheckpointDirectory = null,
-    string Optimizer = "adamw-sr",
-    string OrbitalOrder = "energy",
-    int IntraOpThreads = 0,
-    int GradientThreads = 0)
+    [property: Key(0)] string FcidumpText,
+    [property: Key(1)] string SourceName,
+    [property: Key(2)] int Iterations = VmcOptions.DefaultIterations,
+    [property: Key(3)] long Samples = 0,
+    [property: Key(4)] long Seed = 1,
+    [property: Key(5)] int Layers = 0,
+    [property: Key(6)] int DModel = 0,
+    [property: Key(7)] int Heads = 0,
+    [property: Key(8)] string Eloc = "exact",
+    [property: Key(9)] double? ReferenceHartree = null,
+    [property: Key(10)] int LogicalSamplers = 4,
+    [property: Key(11)] int Evaluators = 0,
+    [property: Key(12)] int CheckpointEvery = 10,
+    [property: Key(13)] string? CheckpointDirectory = null,
+    [property: Key(14)] string Optimizer = "adamw-sr",
+    [property: Key(15)] string OrbitalOrder = "energy",
+    [property: Key(16)] int IntraOpThreads = 0,
+    [property: Key(17)] int GradientThreads = 0)
 {
     /// <summary>The accepted values of <see cref="Optimizer"/>.</summary>
     public static IReadOnlyDictionary<string, VmcUpdate> Optimizers { get; } = new Dictionary<string, VmcUpdate>

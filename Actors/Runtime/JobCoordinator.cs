@@ -100,12 +100,7 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
                 return;
             }
             Context.Unwatch(job.Driver);
-            var (result, error) = f.Outcome switch
-            {
-                JobCompleted c => (c.ResultJson, (string?)null),
-                JobFailed e => ((string?)null, e.Error),
-                _ => (null, "ended without a result"),
-            };
+            var (result, error) = (f.ResultJson, f.ResultJson is null ? f.Error ?? "ended without a result" : null);
             Ended(Record(job) with
             {
                 State = result is not null ? "completed"

@@ -317,7 +317,8 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
         {
             Agent(n).Tell(new StopStage(JobId));
         }
-        Context.Parent.Tell(new DriverFinished(JobId, outcome, _backlog.ToArray()));
+        Context.Parent.Tell(new DriverFinished(JobId, (outcome as JobCompleted)?.ResultJson, (outcome as JobFailed)?.Error,
+            _backlog.ToArray()));
         Context.Stop(Self);
     }
 

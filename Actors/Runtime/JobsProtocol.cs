@@ -1,35 +1,53 @@
+using MessagePack;
+
 namespace Dataflow.Actors.Runtime;
 
 /// <summary>A job as the coordinator keeps it, running or ended: what <c>dataflow jobs</c> lists and fetches.</summary>
 /// <remarks>Ended jobs' records (with their result or error and last progress lines) are replicated to every node
 /// agent and kept for the last <c>dataflow.retained-jobs</c> jobs, so a successor coordinator still has them.</remarks>
-/// <param name="State"><c>running</c>, <c>completed</c> or <c>failed</c> (<c>starting</c> before the first placement).</param>
+/// <param name="State"><c>starting</c>, <c>running</c>, <c>completed</c>, <c>failed</c> or <c>cancelled</c>.</param>
 /// <param name="SubmittedUtcTicks">When the cluster accepted the job (UTC ticks).</param>
 /// <param name="EndedUtcTicks">When it ended (UTC ticks), 0 while it runs.</param>
 /// <param name="DriverNode">The node (<c>host:port</c>) of the coordinator running its driver.</param>
 /// <param name="ResultJson">The result of a completed job.</param>
 /// <param name="Error">Why a failed job failed.</param>
 /// <param name="Log">The last progress lines of an ended job (empty while it runs: its driver has them).</param>
-public sealed record JobRecord(string JobId, string Workload, string State, long Done, long Total,
-    long SubmittedUtcTicks, long EndedUtcTicks, string DriverNode, string? ResultJson, string? Error,
-    JobProgress[] Log) : IDataflowMessage
+[MessagePackObject]
+public sealed record JobRecord(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] string Workload,
+    [property: Key(2)] string State,
+    [property: Key(3)] long Done,
+    [property: Key(4)] long Total,
+    [property: Key(5)] long SubmittedUtcTicks,
+    [property: Key(6)] long EndedUtcTicks,
+    [property: Key(7)] string DriverNode,
+    [property: Key(8)] string? ResultJson,
+    [property: Key(9)] string? Error,
+    [property: Key(10)] JobProgress[] Log) : IDataflowMessage
 {
     /// <summary>True once the job completed or failed.</summary>
+    [IgnoreMember]
     public bool HasEnded => EndedUtcTicks > 0;
 }
 
 /// <summary>Client to coordinator: list the jobs it knows, running and recently ended.</summary>
+[MessagePackObject]
 public sealed record ListJobs : IDataflowMessage;
 
 /// <summary>Coordinator to client: reply to <see cref="ListJobs"/>, newest first (records without logs).</summary>
-public sealed record JobList(JobRecord[] Jobs) : IDataflowMessage;
+[MessagePackObject]
+public sealed record JobList([property: Key(0)] JobRecord[] Jobs) : IDataflowMessage;
 
 /// <summary>Client to coordinator: the record of one job (with its result once it ended).</summary>
-public sealed record GetJob(string JobId) : IDataflowMessage;
+[MessagePackObject]
+public sealed record GetJob([property: Key(0)] string JobId) : IDataflowMessage;
 
 /// <summary>Coordinator to every node agent: keep this ended job's record for a successor coordinator.</summary>
-public sealed record ReplicateJobRecord(JobRecord Record) : IDataflowMessage;
+[MessagePackObject]
+public sealed record ReplicateJobRecord([property: Key(0)] JobRecord Record) : IDataflowMessage;
 
 /// <summary>Client to coordinator: submit <paramref name="Spec"/> and reply with <see cref="JobAccepted"/> (or
 /// <see cref="JobFailed"/>) without following it: a detached job.</summary>
-public sealed record SubmitDetached(JobSpec Spec) : IDataflowMessage;
+[MessagePackObject]
+public sealed record SubmitDetached([property: Key(0)] JobSpec Spec) : IDataflowMessage;

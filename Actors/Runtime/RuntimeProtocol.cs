@@ -1,59 +1,115 @@
 using Akka.Actor;
+using MessagePack;
 
 namespace Dataflow.Actors.Runtime;
 
 /// <summary>A job as submitted: its id, the workload verb and the workload's own spec (MessagePack bytes).</summary>
-public sealed record JobSpec(string JobId, string Workload, byte[] Payload) : IDataflowMessage;
+[MessagePackObject]
+public sealed record JobSpec(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] string Workload,
+    [property: Key(2)] byte[] Payload) : IDataflowMessage;
 
 /// <summary>Client to coordinator: run <paramref name="Spec"/> and stream progress and the result to <paramref name="Client"/>.</summary>
-public sealed record SubmitJob(JobSpec Spec, IActorRef Client) : IDataflowMessage;
+[MessagePackObject]
+public sealed record SubmitJob(
+    [property: Key(0)] JobSpec Spec,
+    [property: Key(1)] IActorRef Client) : IDataflowMessage;
 
 /// <summary>Coordinator to client: the job passed validation and is being placed.</summary>
-public sealed record JobAccepted(string JobId) : IDataflowMessage;
+[MessagePackObject]
+public sealed record JobAccepted([property: Key(0)] string JobId) : IDataflowMessage;
 
 /// <summary>Job driver to client, once per completed unit of work (a training step, an iteration).</summary>
 /// <param name="Metrics">Workload figures for the progress line (loss, energy...), by name.</param>
-public sealed record JobProgress(string JobId, long Done, long Total, Dictionary<string, double> Metrics, string Note)
+[MessagePackObject]
+public sealed record JobProgress(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] long Done,
+    [property: Key(2)] long Total,
+    [property: Key(3)] Dictionary<string, double> Metrics,
+    [property: Key(4)] string Note)
     : IDataflowMessage;
 
 /// <summary>Job driver to client: a piece of an output stream the client writes (e.g. <c>dump</c>, a trajectory
 /// frame), in order.</summary>
-public sealed record JobOutput(string JobId, string Stream, byte[] Data) : IDataflowMessage;
+[MessagePackObject]
+public sealed record JobOutput(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] string Stream,
+    [property: Key(2)] byte[] Data) : IDataflowMessage;
 
 /// <summary>Job driver to client: the job finished; <paramref name="ResultJson"/> is the workload's JSON result.</summary>
-public sealed record JobCompleted(string JobId, string ResultJson) : IDataflowMessage;
+[MessagePackObject]
+public sealed record JobCompleted(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] string ResultJson) : IDataflowMessage;
 
 /// <summary>Coordinator or driver to client: the job was rejected or cannot go on.</summary>
-public sealed record JobFailed(string JobId, string Error) : IDataflowMessage;
+[MessagePackObject]
+public sealed record JobFailed(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] string Error) : IDataflowMessage;
 
 /// <summary>Node agent to coordinator, every telemetry interval: liveness, measured throughput and telemetry.</summary>
 /// <param name="Throughput">Logical-worker work items per second this node sustained (0 until it has run any).</param>
-public sealed record NodeReport(string Node, double Throughput, int Cores, Telemetry.NodeTelemetry Telemetry)
+[MessagePackObject]
+public sealed record NodeReport(
+    [property: Key(0)] string Node,
+    [property: Key(1)] double Throughput,
+    [property: Key(2)] int Cores,
+    [property: Key(3)] Telemetry.NodeTelemetry Telemetry)
     : IDataflowMessage;
 
 /// <summary>Anyone to coordinator: describe the cluster, its jobs and the latest telemetry.</summary>
+[MessagePackObject]
 public sealed record GetClusterStatus : IDataflowMessage;
 
 /// <summary>One cluster member as the coordinator sees it.</summary>
-public sealed record MemberInfo(string Address, string Status, string[] Roles, bool Reachable, double Throughput);
+[MessagePackObject]
+public sealed record MemberInfo(
+    [property: Key(0)] string Address,
+    [property: Key(1)] string Status,
+    [property: Key(2)] string[] Roles,
+    [property: Key(3)] bool Reachable,
+    [property: Key(4)] double Throughput);
 
 /// <summary>One job as the coordinator sees it.</summary>
 /// <param name="Metrics">Workload figures worth watching (an md job's imbalance...), by name; may be null.</param>
-public sealed record JobInfo(string JobId, string Workload, string State, long Done, long Total,
-    Dictionary<string, int> WorkersPerNode, int PlacementChanges, Dictionary<string, double>? Metrics = null);
+[MessagePackObject]
+public sealed record JobInfo(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] string Workload,
+    [property: Key(2)] string State,
+    [property: Key(3)] long Done,
+    [property: Key(4)] long Total,
+    [property: Key(5)] Dictionary<string, int> WorkersPerNode,
+    [property: Key(6)] int PlacementChanges,
+    [property: Key(7)] Dictionary<string, double>? Metrics = null);
 
 /// <summary>Coordinator to asker: reply to <see cref="GetClusterStatus"/>.</summary>
-public sealed record ClusterStatus(string Coordinator, MemberInfo[] Members, JobInfo[] Jobs,
-    Telemetry.NodeTelemetry[] Nodes, Telemetry.ClusterTelemetry Cluster) : IDataflowMessage;
+[MessagePackObject]
+public sealed record ClusterStatus(
+    [property: Key(0)] string Coordinator,
+    [property: Key(1)] MemberInfo[] Members,
+    [property: Key(2)] JobInfo[] Jobs,
+    [property: Key(3)] Telemetry.NodeTelemetry[] Nodes,
+    [property: Key(4)] Telemetry.ClusterTelemetry Cluster) : IDataflowMessage;
 
 /// <summary>Job driver to node agent: host this job's stage actor (idempotent; sent before any work).</summary>
-public sealed record EnsureStage(JobSpec Spec) : IDataflowMessage;
+[MessagePackObject]
+public sealed record EnsureStage([property: Key(0)] JobSpec Spec) : IDataflowMessage;
 
 /// <summary>Node agent to job driver: the job's stage cannot run on this node (it could not be created).</summary>
-public sealed record StageUnavailable(string JobId, string Node, string Error) : IDataflowMessage;
+[MessagePackObject]
+public sealed record StageUnavailable(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] string Node,
+    [property: Key(2)] string Error) : IDataflowMessage;
 
 /// <summary>Job driver to node agents: the job ended; stop its stage actor and drop its checkpoint.</summary>
-public sealed record StopStage(string JobId) : IDataflowMessage;
+[MessagePackObject]
+public sealed record StopStage([property: Key(0)] string JobId) : IDataflowMessage;
 
 /// <summary>A message for one job's stage actor on a node; the node agent forwards it by <see cref="JobId"/>.</summary>
 public interface IStageMessage : IDataflowMessage
@@ -69,23 +125,42 @@ public interface IStageMessage : IDataflowMessage
 /// when the job is accepted, from which any node can restart the job from the beginning.</param>
 /// <param name="Seconds">The job's wall time up to the checkpoint.</param>
 /// <param name="AcceptedUtcTicks">When the cluster accepted the job (UTC ticks; 0 if unknown).</param>
-public sealed record ReplicateCheckpoint(JobSpec Spec, IActorRef Client, long Step, byte[] Checkpoint,
-    int PlacementChanges, double Seconds, long AcceptedUtcTicks = 0) : IDataflowMessage;
+[MessagePackObject]
+public sealed record ReplicateCheckpoint(
+    [property: Key(0)] JobSpec Spec,
+    [property: Key(1)] IActorRef Client,
+    [property: Key(2)] long Step,
+    [property: Key(3)] byte[] Checkpoint,
+    [property: Key(4)] int PlacementChanges,
+    [property: Key(5)] double Seconds,
+    [property: Key(6)] long AcceptedUtcTicks = 0) : IDataflowMessage;
 
 /// <summary>Coordinator to node agents after taking over: which jobs can you resume?</summary>
+[MessagePackObject]
 public sealed record ListRecoverableJobs : IDataflowMessage;
 
 /// <summary>Node agent to coordinator: the checkpoints and job records it holds, in reply to
 /// <see cref="ListRecoverableJobs"/>.</summary>
-public sealed record RecoverableJobs(ReplicateCheckpoint[] Jobs, JobRecord[] Records) : IDataflowMessage;
+[MessagePackObject]
+public sealed record RecoverableJobs(
+    [property: Key(0)] ReplicateCheckpoint[] Jobs,
+    [property: Key(1)] JobRecord[] Records) : IDataflowMessage;
 
 /// <summary>Client to coordinator (forwarded to the driver): (re-)attach to a job's progress stream.</summary>
 /// <param name="Replay">Send the progress lines so far first (<c>dataflow jobs logs</c>); a client re-attaching to its
 /// own job after a quiet spell has them already.</param>
-public sealed record WatchJob(string JobId, IActorRef Client, bool Replay = false) : IDataflowMessage;
+[MessagePackObject]
+public sealed record WatchJob(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] IActorRef Client,
+    [property: Key(2)] bool Replay = false) : IDataflowMessage;
 
 /// <summary>Client to coordinator (forwarded to the driver): stop the job; it ends with <see cref="JobFailed"/>.</summary>
-public sealed record CancelJob(string JobId, string Reason) : IDataflowMessage;
+[MessagePackObject]
+public sealed record CancelJob(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] string Reason) : IDataflowMessage;
 
 /// <summary>Coordinator to client: no job with that id is running (it may have been lost with its checkpoints).</summary>
-public sealed record JobUnknown(string JobId) : IDataflowMessage;
+[MessagePackObject]
+public sealed record JobUnknown([property: Key(0)] string JobId) : IDataflowMessage;

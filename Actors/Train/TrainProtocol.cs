@@ -1,5 +1,6 @@
 using Dataflow.Actors.Runtime;
 using Dataflow.Kernels.Train;
+using MessagePack;
 
 namespace Dataflow.Actors.Train;
 
@@ -8,8 +9,13 @@ namespace Dataflow.Actors.Train;
 /// <param name="CheckpointEvery">Checkpoint every this many steps (and on every membership change).</param>
 /// <param name="CheckpointDirectory">Where checkpoints are also written as files, or null for memory and replicas only.</param>
 /// <param name="Reduction">How gradients are combined; only <see cref="TrainReduction.LogicalOrder"/> is deterministic.</param>
-public sealed record TrainJobSpec(TrainSettings Settings, int Steps, int CheckpointEvery, string? CheckpointDirectory,
-    TrainReduction Reduction = TrainReduction.LogicalOrder)
+[MessagePackObject]
+public sealed record TrainJobSpec(
+    [property: Key(0)] TrainSettings Settings,
+    [property: Key(1)] int Steps,
+    [property: Key(2)] int CheckpointEvery,
+    [property: Key(3)] string? CheckpointDirectory,
+    [property: Key(4)] TrainReduction Reduction = TrainReduction.LogicalOrder)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
     public void Validate()
@@ -39,13 +45,31 @@ public enum TrainReduction
 /// <summary>Train driver to a node agent (forwarded to the job's stage): compute step <paramref name="Step"/>'s
 /// gradients of the logical workers whose states are given, with these parameters.</summary>
 /// <param name="Generation">Placement generation; replies from an older generation are ignored.</param>
-public sealed record TrainWork(string JobId, int Generation, long Step, float[] Parameters, LogicalWorkerState[] Workers)
+[MessagePackObject]
+public sealed record TrainWork(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] int Generation,
+    [property: Key(2)] long Step,
+    [property: Key(3)] float[] Parameters,
+    [property: Key(4)] LogicalWorkerState[] Workers)
     : IStageMessage;
 
 /// <summary>Train stage to driver: the gradients of the logical workers of one <see cref="TrainWork"/>.</summary>
-public sealed record TrainGradients(string JobId, int Generation, long Step, string Node, WorkerGradient[] Gradients,
-    double Seconds) : IDataflowMessage;
+[MessagePackObject]
+public sealed record TrainGradients(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] int Generation,
+    [property: Key(2)] long Step,
+    [property: Key(3)] string Node,
+    [property: Key(4)] WorkerGradient[] Gradients,
+    [property: Key(5)] double Seconds) : IDataflowMessage;
 
 /// <summary>Train stage to driver: computing a <see cref="TrainWork"/> failed; the stage restarts.</summary>
-public sealed record TrainStageFailed(string JobId, int Generation, long Step, string Node, string Error)
+[MessagePackObject]
+public sealed record TrainStageFailed(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] int Generation,
+    [property: Key(2)] long Step,
+    [property: Key(3)] string Node,
+    [property: Key(4)] string Error)
     : IDataflowMessage;

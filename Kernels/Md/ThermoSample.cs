@@ -1,4 +1,5 @@
 using System.Globalization;
+using MessagePack;
 
 namespace Dataflow.Kernels.Md;
 
@@ -10,8 +11,15 @@ namespace Dataflow.Kernels.Md;
 /// <param name="TotalEnergy">Sum of the two, energy units; per atom when <paramref name="Normalized"/>.</param>
 /// <param name="Pressure">Pressure, pressure units (bar for metal, atm for real); never normalised.</param>
 /// <param name="Normalized">Whether extensive values are divided by the atom count (<c>thermo_modify norm</c>).</param>
+[MessagePackObject]
 public sealed record ThermoSample(
-    long Step, double Temperature, double PotentialEnergy, double KineticEnergy, double TotalEnergy, double Pressure, bool Normalized)
+    [property: Key(0)] long Step,
+    [property: Key(1)] double Temperature,
+    [property: Key(2)] double PotentialEnergy,
+    [property: Key(3)] double KineticEnergy,
+    [property: Key(4)] double TotalEnergy,
+    [property: Key(5)] double Pressure,
+    [property: Key(6)] bool Normalized)
 {
     /// <summary>Column names as LAMMPS prints them.</summary>
     public const string Header = "Step Temp PotEng KinEng TotEng Press";

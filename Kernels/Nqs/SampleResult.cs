@@ -1,3 +1,5 @@
+using MessagePack;
+
 namespace Dataflow.Kernels.Nqs;
 
 /// <summary>Unique configurations drawn from |psi|^2 with their multiplicities, log|psi| and phase.</summary>
@@ -6,12 +8,20 @@ namespace Dataflow.Kernels.Nqs;
 /// <param name="Counts">Logical samples of each configuration.</param>
 /// <param name="LogAmplitudes">log|psi(x)| of each configuration, accumulated while sampling.</param>
 /// <param name="Phases">phi(x) of each configuration (radians).</param>
-public sealed record SampleResult(int Orbitals, byte[] Tokens, long[] Counts, double[] LogAmplitudes, double[] Phases)
+[MessagePackObject]
+public sealed record SampleResult(
+    [property: Key(0)] int Orbitals,
+    [property: Key(1)] byte[] Tokens,
+    [property: Key(2)] long[] Counts,
+    [property: Key(3)] double[] LogAmplitudes,
+    [property: Key(4)] double[] Phases)
 {
     /// <summary>Number of unique configurations.</summary>
+    [IgnoreMember]
     public int Unique => Counts.Length;
 
     /// <summary>Logical samples, the sum of <see cref="Counts"/>.</summary>
+    [IgnoreMember]
     public long Samples => Counts.Sum();
 
     /// <summary>The tokens of configuration <paramref name="i"/>.</summary>

@@ -1,3 +1,4 @@
+using MessagePack;
 using TorchSharp;
 
 namespace Dataflow.Kernels.Train;
@@ -9,7 +10,12 @@ namespace Dataflow.Kernels.Train;
 /// <param name="Cursor">Next position in this epoch's shuffled shard.</param>
 /// <param name="RngState">State of the worker's CPU <c>torch.Generator</c> (<c>get_state()</c> bytes);
 /// it drives dropout masks and augmentation.</param>
-public sealed record LogicalWorkerState(int WorkerId, int Epoch, int Cursor, byte[] RngState)
+[MessagePackObject]
+public sealed record LogicalWorkerState(
+    [property: Key(0)] int WorkerId,
+    [property: Key(1)] int Epoch,
+    [property: Key(2)] int Cursor,
+    [property: Key(3)] byte[] RngState)
 {
     private const ulong GeneratorPurpose = 0x67656E6572617421UL;   // "generat!"
 

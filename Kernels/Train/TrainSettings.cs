@@ -1,3 +1,5 @@
+using MessagePack;
+
 namespace Dataflow.Kernels.Train;
 
 /// <summary>Everything that fixes the result of a <c>train</c> job: model, logical workers, seed, batch,
@@ -23,21 +25,22 @@ namespace Dataflow.Kernels.Train;
 /// <param name="IntraOpThreads">libtorch intra-op threads; gradients depend on it bitwise.</param>
 /// <param name="DatasetSize">Samples in the synthetic data set.</param>
 /// <param name="TotalSteps">Step at which the cosine decay reaches zero; 0 keeps the rate constant after warm-up.</param>
+[MessagePackObject]
 public sealed record TrainSettings(
-    TrainModelKind Model,
-    int LogicalWorkers,
-    long Seed,
-    int BatchPerWorker = 16,
-    double LearningRate = 3e-3,
-    double WeightDecay = 0.01,
-    double Beta1 = 0.9,
-    double Beta2 = 0.999,
-    double Epsilon = 1e-8,
-    int WarmupSteps = 10,
-    float Dropout = 0.1f,
-    int IntraOpThreads = 1,
-    int DatasetSize = 2048,
-    int TotalSteps = 0)
+    [property: Key(0)] TrainModelKind Model,
+    [property: Key(1)] int LogicalWorkers,
+    [property: Key(2)] long Seed,
+    [property: Key(3)] int BatchPerWorker = 16,
+    [property: Key(4)] double LearningRate = 3e-3,
+    [property: Key(5)] double WeightDecay = 0.01,
+    [property: Key(6)] double Beta1 = 0.9,
+    [property: Key(7)] double Beta2 = 0.999,
+    [property: Key(8)] double Epsilon = 1e-8,
+    [property: Key(9)] int WarmupSteps = 10,
+    [property: Key(10)] float Dropout = 0.1f,
+    [property: Key(11)] int IntraOpThreads = 1,
+    [property: Key(12)] int DatasetSize = 2048,
+    [property: Key(13)] int TotalSteps = 0)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
     public void Validate()

@@ -1,3 +1,5 @@
+using MessagePack;
+
 namespace Dataflow.Kernels.Train;
 
 /// <summary>What one logical worker returns for one step: its mean-over-batch gradient (flat, in
@@ -7,4 +9,10 @@ namespace Dataflow.Kernels.Train;
 /// <param name="Loss">Mean cross-entropy over the batch, in nats (computed in single precision).</param>
 /// <param name="Samples">Samples in the batch.</param>
 /// <param name="Next">The worker's state after this step.</param>
-public sealed record WorkerGradient(int WorkerId, float[] Gradient, double Loss, int Samples, LogicalWorkerState Next);
+[MessagePackObject]
+public sealed record WorkerGradient(
+    [property: Key(0)] int WorkerId,
+    [property: Key(1)] float[] Gradient,
+    [property: Key(2)] double Loss,
+    [property: Key(3)] int Samples,
+    [property: Key(4)] LogicalWorkerState Next);

@@ -9,9 +9,31 @@ namespace Dataflow.Actors.Runtime.Serialization;
 
 /// <summary>Akka serializer for every <see cref="IDataflowMessage"/>: MessagePack with string manifests.</summary>
 /// <remarks>
-/// Identifier 111 (bound in <c>hocon/dataflow.conf</c>). The manifest is the message type's full name; plain
-/// records need no attributes (contractless resolver, keyed by property name); numeric arrays are written as
-/// one contiguous little-endian block (<see cref="PrimitiveArrayResolver"/>); actor references travel as paths.
+/// <para>Identifier 111 (bound in <c>hocon/dataflow.conf</c>). The manifest is the message type's full name, so
+/// renaming or moving a message type changes the wire. Every type on the wire has an explicit contract and is written
+/// as an array by integer key; a type without one fails to serialize, naming itself. Numeric arrays are written as
+/// one contiguous little-endian block (<see cref="PrimitiveArrayResolver"/>); actor references travel as paths. Job
+/// payloads and checkpoint bodies use the same options (<see cref="Workload.PayloadOptions"/>).</para>
+/// <para>Adding a message:</para>
+/// <list type="number">
+/// <item>A <c>sealed record</c> implementing <see cref="IDataflowMessage"/> (or <see cref="IStageMessage"/>), marked
+/// <c>[MessagePackObject]</c>, each primary-constructor parameter marked <c>[property: Key(n)]</c> with n = 0, 1, 2...
+/// in order, derived get-only properties <c>[IgnoreMember]</c>; every type it carries is marked the same way:
+/// <code>
+/// [MessagePackObject]
+/// public sealed record JobPaused(
+///     [property: Key(0)] string JobId,
+///     [property: Key(1)] string Reason) : IDataflowMessage;
+/// </code></item>
+/// <item>Keys are for ever. A new member goes last with the next unused key; bytes of an older build decode it as its
+/// type's default (0, false, null), not the constructor's default value. Never reuse, renumber or retype a key; a
+/// removed member's key stays retired. A change to a checkpoint's body that an older build cannot read raises the
+/// checkpoint's <c>FormatVersion</c> (see <see cref="CheckpointEnvelope"/>).</item>
+/// <item>Golden bytes: run <c>DATAFLOW_UPDATE_GOLDEN=1 dotnet test Tests/Tests.csproj --filter
+/// FullyQualifiedName~WireFormatSpec</c> to write <c>Tests/Actors/Runtime/Serialization/Golden/&lt;type&gt;.hex</c>,
+/// review the diff and commit it. <c>WireFormatSpec</c> fails for a wire type without a contract or golden bytes, and
+/// for any change to the bytes of one that has them.</item>
+/// </list>
 /// </remarks>
 public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
 {
@@ -28,13 +50,15 @@ public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
     /// <inheritdoc />
     public override int Identifier => 111;
 
-    /// <summary>Options used by this serializer; <paramref name="system"/> resolves actor references (may be null).</summary>
+    /// <summary>Options used by this serializer; <paramref name="system"/> resolves actor references (may be null). Types
+    /// without a <c>[MessagePackObject]</c> contract are refused (<see cref="ContractRequiredResolver"/>).</summary>
     public static MessagePackSerializerOptions CreateOptions(ExtendedActorSystem? system) =>
         new ActorSystemOptions(
             CompositeResolver.Create(
                 PrimitiveArrayResolver.Instance,
                 new ActorRefResolver(),
-                ContractlessStandardResolverAllowPrivate.Instance),
+                StandardResolver.Instance,
+                ContractRequiredResolver.Instance),
             system);
 
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using MessagePack;
+
 namespace Dataflow.Kernels.Md.Domains;
 
 /// <summary>Whole atoms moving between domains (migration, ring passes) or to the driver (checkpoints, dumps):
@@ -5,13 +7,21 @@ namespace Dataflow.Kernels.Md.Domains;
 /// <param name="Charges">Charge per atom, or null for an uncharged system.</param>
 /// <param name="Forces">The forces of the step the atoms were taken at (checkpoints; a restart resumes with them,
 /// since a velocity-dependent force such as Langevin's cannot be recomputed from the saved velocities), or null.</param>
-public sealed record AtomPacket(int[] Ids, int[] Types, double[]? Charges, double[] Positions, double[] Velocities, int[] Images,
-    double[]? Forces = null)
+[MessagePackObject]
+public sealed record AtomPacket(
+    [property: Key(0)] int[] Ids,
+    [property: Key(1)] int[] Types,
+    [property: Key(2)] double[]? Charges,
+    [property: Key(3)] double[] Positions,
+    [property: Key(4)] double[] Velocities,
+    [property: Key(5)] int[] Images,
+    [property: Key(6)] double[]? Forces = null)
 {
     /// <summary>An empty packet.</summary>
     public static AtomPacket Empty(bool charged) => new([], [], charged ? [] : null, [], [], []);
 
     /// <summary>Number of atoms.</summary>
+    [IgnoreMember]
     public int Count => Ids.Length;
 
     /// <summary>A packet of the atoms at <paramref name="indices"/>, in that order, copied.</summary>
@@ -48,8 +58,15 @@ public sealed record AtomPacket(int[] Ids, int[] Types, double[]? Charges, doubl
 /// <summary>Ghost atoms one domain sends another at a rebuild: global ids, periodic shift codes (see
 /// <see cref="DomainState.ShiftCode"/>), types, charges and shifted positions; later steps send positions only, in
 /// the same order.</summary>
-public sealed record GhostPacket(int[] Ids, byte[] Shifts, int[] Types, double[]? Charges, double[] Positions)
+[MessagePackObject]
+public sealed record GhostPacket(
+    [property: Key(0)] int[] Ids,
+    [property: Key(1)] byte[] Shifts,
+    [property: Key(2)] int[] Types,
+    [property: Key(3)] double[]? Charges,
+    [property: Key(4)] double[] Positions)
 {
     /// <summary>Number of ghosts.</summary>
+    [IgnoreMember]
     public int Count => Ids.Length;
 }

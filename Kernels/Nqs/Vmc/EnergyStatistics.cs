@@ -1,3 +1,5 @@
+using MessagePack;
+
 namespace Dataflow.Kernels.Nqs.Vmc;
 
 /// <summary>Weighted statistics of local energies over N logical samples.</summary>
@@ -8,8 +10,14 @@ namespace Dataflow.Kernels.Nqs.Vmc;
 /// samples are independent draws, so no blocking is needed; unique configurations with counts cannot be blocked anyway.</param>
 /// <param name="Samples">N, logical samples.</param>
 /// <param name="Unique">Unique configurations.</param>
+[MessagePackObject]
 public sealed record EnergyStatistics(
-    double EnergyHartree, double ImaginaryHartree, double VarianceHartree2, double StandardErrorHartree, long Samples, int Unique)
+    [property: Key(0)] double EnergyHartree,
+    [property: Key(1)] double ImaginaryHartree,
+    [property: Key(2)] double VarianceHartree2,
+    [property: Key(3)] double StandardErrorHartree,
+    [property: Key(4)] long Samples,
+    [property: Key(5)] int Unique)
 {
     /// <summary>Statistics of the local energies of all samples (one result covering every unique sample, or several
     /// covering them in order).</summary>

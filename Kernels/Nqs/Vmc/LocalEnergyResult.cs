@@ -1,3 +1,5 @@
+using MessagePack;
+
 namespace Dataflow.Kernels.Nqs.Vmc;
 
 /// <summary>Complex local energies E_loc(x) of a range of unique samples.</summary>
@@ -7,8 +9,13 @@ namespace Dataflow.Kernels.Nqs.Vmc;
 /// <param name="ConnectedElements">Off-diagonal pairs (x, x') with nonzero H(x, x') generated: the work measure
 /// for throughput figures, equal in both modes.</param>
 /// <param name="Inferred">Distinct configurations evaluated by the wavefunction (0 in sample-space mode).</param>
+[MessagePackObject]
 public sealed record LocalEnergyResult(
-    SampleRange Range, double[] RealHartree, double[] ImaginaryHartree, long ConnectedElements, int Inferred)
+    [property: Key(0)] SampleRange Range,
+    [property: Key(1)] double[] RealHartree,
+    [property: Key(2)] double[] ImaginaryHartree,
+    [property: Key(3)] long ConnectedElements,
+    [property: Key(4)] int Inferred)
 {
     /// <summary>The local energies of <paramref name="range"/>, a part of <see cref="Range"/> (work counts are not split: 0).</summary>
     public LocalEnergyResult Slice(SampleRange range)

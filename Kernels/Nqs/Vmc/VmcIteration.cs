@@ -1,3 +1,5 @@
+using MessagePack;
+
 namespace Dataflow.Kernels.Nqs.Vmc;
 
 /// <summary>One optimisation step of <see cref="VmcOptimizer"/>.</summary>
@@ -8,16 +10,25 @@ namespace Dataflow.Kernels.Nqs.Vmc;
 /// <param name="SamplingSeconds">Wall time sampling.</param>
 /// <param name="LocalEnergySeconds">Wall time of local energies.</param>
 /// <param name="GradientSeconds">Wall time of the gradient and the optimiser step.</param>
+[MessagePackObject]
 public sealed record VmcIteration(
-    int Iteration, EnergyStatistics Statistics, double LearningRate, long ConnectedElements,
-    double SamplingSeconds, double LocalEnergySeconds, double GradientSeconds)
+    [property: Key(0)] int Iteration,
+    [property: Key(1)] EnergyStatistics Statistics,
+    [property: Key(2)] double LearningRate,
+    [property: Key(3)] long ConnectedElements,
+    [property: Key(4)] double SamplingSeconds,
+    [property: Key(5)] double LocalEnergySeconds,
+    [property: Key(6)] double GradientSeconds)
 {
     /// <summary>Energy of the sample, hartree.</summary>
+    [IgnoreMember]
     public double EnergyHartree => Statistics.EnergyHartree;
 
     /// <summary>Local-energy variance, hartree squared.</summary>
+    [IgnoreMember]
     public double VarianceHartree2 => Statistics.VarianceHartree2;
 
     /// <summary>Unique configurations sampled.</summary>
+    [IgnoreMember]
     public int Unique => Statistics.Unique;
 }
