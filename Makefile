@@ -13,11 +13,13 @@ all: build
 restore:
 	$(DOTNET) restore Dataflow.sln
 
-# Native libraries for TorchSharp, gathered once (not copied into every output folder).
+# Native libraries for TorchSharp, gathered once in $(NATIVE_DIR) (not copied into every output folder). Kernels'
+# build does it too (Kernels/Compute/Native/Dataflow.Native.targets) and records the folder for every project that
+# references it; this target runs that step alone.
 native: restore
-	Kernels/Compute/Native/prepare.sh $(NATIVE_DIR)
+	$(DOTNET) msbuild Kernels/Kernels.csproj -t:DataflowPrepareNative -p:Configuration=$(CONFIG) -v:q -nologo
 
-build: native
+build: restore
 	$(DOTNET) build Dataflow.sln -c $(CONFIG) --no-restore -v q -nologo
 	@sed 's/@CONFIG@/$(CONFIG)/g' Host/dataflow.in > dataflow
 	@chmod +x dataflow
