@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Dataflow.Actors.Runtime;
+using Dataflow.Kernels.Compute;
 
 namespace Dataflow.Actors.Train;
 
@@ -18,6 +19,11 @@ public sealed class TrainWorkload : Workload
     /// <inheritdoc />
     public override Props DriverProps(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered)
     {
+        // The driver computes the initial parameters with libtorch: where libtorch does not load, the job ends with the reason.
+        if (!TorchRuntime.TryLoadNative(out var error))
+        {
+            return UnavailableDriver.Props(spec.JobId, client, error);
+        }
         var holder = new CheckpointHolder
         {
             Bytes = recovered?.Checkpoint,
@@ -28,8 +34,12 @@ public sealed class TrainWorkload : Workload
     }
 
     /// <inheritdoc />
-    public override Props StageProps(JobSpec spec, string node) =>
-        Props.Create(() => new TrainStage(spec, node)).WithDispatcher("akka.actor.compute-dispatcher");
+    public override Props StageProps(JobSpec spec, string node)
+    {
+        // Throws here rather than in the first step, so that the node agent reports StageUnavailable and the job ends.
+        TorchRuntime.LoadNative();
+        return Props.Create(() => new TrainStage(spec, node)).WithDispatcher("akka.actor.compute-dispatcher");
+    }
 }
 
 /// <summary>The latest checkpoint of one job, kept across restarts of its driver (one holder per driver).</summary>
