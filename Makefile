@@ -1,12 +1,13 @@
 # Dataflow build entry points. Every target works on a fresh clone with only the .NET SDK installed.
 CONFIG ?= Release
 NATIVE_DIR := .native/linux-x64
+PACKAGES_DIR ?= artifacts/packages
 DOTNET ?= dotnet
 SHELL := /bin/bash
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: all build restore native run test test-heavy bench clean
+.PHONY: all build restore native pack run test test-heavy bench clean
 
 all: build
 
@@ -24,6 +25,13 @@ build: restore
 	@sed 's/@CONFIG@/$(CONFIG)/g' Host/dataflow.in > dataflow
 	@chmod +x dataflow
 	@echo "built ./dataflow"
+
+# NuGet packages of the job DSL in $(PACKAGES_DIR): Dataflow, Dataflow.Actors and Dataflow.Kernels, whose
+# buildTransitive targets prepare the native libraries in the build of the project that uses them.
+# Use: dotnet add package Dataflow --source $(PACKAGES_DIR). PACKAGE_VERSION=x.y.z overrides the version.
+pack: build
+	$(DOTNET) pack Dataflow.sln -c $(CONFIG) --no-build -o $(PACKAGES_DIR) -v q -nologo $(if $(PACKAGE_VERSION),-p:PackageVersion=$(PACKAGE_VERSION))
+	@ls $(PACKAGES_DIR)/*.nupkg
 
 run: build
 	./dataflow run nqs --fcidump h2o
@@ -45,4 +53,4 @@ bench: build
 
 clean:
 	$(DOTNET) clean Dataflow.sln -v q
-	rm -rf $(NATIVE_DIR) dataflow
+	rm -rf $(NATIVE_DIR) dataflow $(PACKAGES_DIR)
