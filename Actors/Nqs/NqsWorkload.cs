@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Dataflow.Actors.Runtime;
+using Dataflow.Kernels.Compute;
 using Dataflow.Kernels.Quantum;
 
 namespace Dataflow.Actors.Nqs;
@@ -29,9 +30,16 @@ public sealed class NqsWorkload : Workload
 
     /// <inheritdoc />
     public override Props DriverProps(JobStart start) =>
-        Props.Create(() => new NqsDriver(start)).WithDispatcher("akka.actor.compute-dispatcher");
+        // The driver builds the wavefunction with libtorch: where libtorch does not load, the job ends with the reason.
+        TorchRuntime.TryLoadNative(out var error)
+            ? Props.Create(() => new NqsDriver(start)).WithDispatcher("akka.actor.compute-dispatcher")
+            : UnavailableDriver.Props(start.Spec.JobId, start.Client, error);
 
     /// <inheritdoc />
-    public override Props StageProps(JobSpec spec, string node) =>
-        Props.Create(() => new NqsStage(spec, node)).WithDispatcher("akka.actor.compute-dispatcher");
+    public override Props StageProps(JobSpec spec, string node)
+    {
+        // Throws here rather than in the first step, so that the node agent reports StageUnavailable and the job ends.
+        TorchRuntime.LoadNative();
+        return Props.Create(() => new NqsStage(spec, node)).WithDispatcher("akka.actor.compute-dispatcher");
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -5,15 +6,29 @@ namespace Dataflow.Kernels.Compute;
 
 /// <summary>Loads libtorch and TorchSharp's native bridge once per process, before the first torch call.</summary>
 /// <remarks>
-/// The native folder is <c>$DATAFLOW_NATIVE_DIR</c>, else the first <c>.native/linux-x64</c> found walking up
-/// from the application folder (what <c>make native</c> writes). When that folder holds
+/// The native folder is, in this order: <c>$DATAFLOW_NATIVE_DIR</c>; the folder recorded in
+/// <c>dataflow-native.txt</c> next to the application, which the build of every project that references Dataflow
+/// (project or package) writes after preparing the folder; the first <c>.native/linux-x64</c> found walking up
+/// from the application folder (what <c>make native</c> writes in a checkout). When that folder holds
 /// <c>libglibcxx_shim.so</c> (written only where the system libstdc++ lacks GLIBCXX_3.4.32), the shim is
 /// loaded with RTLD_GLOBAL first so the weakened reference in <c>libLibTorchSharp.so</c> resolves to it.
+/// A folder that cannot be found or loaded is reported as a <see cref="DllNotFoundException"/> naming the
+/// library and the fix.
 /// </remarks>
 public static class TorchRuntime
 {
+    /// <summary>The environment variable that names the native folder, overriding every other place.</summary>
+    public const string DirectoryVariable = "DATAFLOW_NATIVE_DIR";
+
+    /// <summary>The file, in the application folder, in which the build records the prepared native folder.</summary>
+    public const string RecordFileName = "dataflow-native.txt";
+
+    private const string Bridge = "libLibTorchSharp.so";
     private const int RtldNow = 0x2;
     private const int RtldGlobal = 0x100;
+    private const string StaleFolderFix =
+        "the folder may be stale (e.g. the NuGet cache was cleared): rebuild the application ('dotnet build'; "
+        + "in a Dataflow checkout 'make native')";
     private static readonly object s_gate = new();
     private static string? s_nativeDirectory;
 
@@ -26,6 +41,7 @@ public static class TorchRuntime
     /// <summary>Loads the native libraries (idempotent, thread-safe) and fixes the intra-op thread count.</summary>
     /// <param name="intraOpThreads">libtorch intra-op threads; gradients depend on it, so every logical
     /// worker of a job must use the same value wherever it runs.</param>
+    /// <exception cref="DllNotFoundException">The native libraries are missing or cannot be loaded.</exception>
     public static void EnsureLoaded(int intraOpThreads = 1)
     {
         lock (s_gate)
@@ -39,6 +55,7 @@ public static class TorchRuntime
     }
 
     /// <summary>Loads the native libraries (idempotent, thread-safe) and leaves the thread count as it is.</summary>
+    /// <exception cref="DllNotFoundException">The native libraries are missing or cannot be loaded.</exception>
     public static void LoadNative()
     {
         lock (s_gate)
@@ -51,41 +68,86 @@ public static class TorchRuntime
                 {
                     if (dlopen(shim, RtldNow | RtldGlobal) == IntPtr.Zero)
                     {
-                        throw new InvalidOperationException($"cannot load {shim}: {Marshal.PtrToStringAnsi(dlerror())}");
+                        throw new DllNotFoundException(
+                            $"cannot load {shim}: {Marshal.PtrToStringAnsi(dlerror())}; {StaleFolderFix}");
                     }
                     ShimLoaded = true;
                 }
-                var bridge = Path.Combine(dir, "libLibTorchSharp.so");
-                if (!NativeLibrary.TryLoad(bridge, out _))
+                var bridge = Path.Combine(dir, Bridge);
+                try
                 {
-                    throw new InvalidOperationException(
-                        $"cannot load {bridge}; run 'make native' (or 'make build') to prepare the native libraries");
+                    NativeLibrary.Load(bridge);
+                }
+                catch (DllNotFoundException e)
+                {
+                    throw new DllNotFoundException($"cannot load {bridge} ({e.Message}); {StaleFolderFix}");
                 }
                 s_nativeDirectory = dir;
             }
         }
     }
 
+    /// <summary>Loads the native libraries, or says why they cannot be loaded.</summary>
+    /// <param name="error">The reason and the fix, as <see cref="LoadNative"/> would throw it.</param>
+    public static bool TryLoadNative([NotNullWhen(false)] out string? error)
+    {
+        try
+        {
+            LoadNative();
+            error = null;
+            return true;
+        }
+        catch (DllNotFoundException e)
+        {
+            error = e.Message;
+            return false;
+        }
+    }
+
     private static string FindNativeDirectory()
     {
-        var fromEnv = Environment.GetEnvironmentVariable("DATAFLOW_NATIVE_DIR");
+        var fromEnv = Environment.GetEnvironmentVariable(DirectoryVariable);
         if (!string.IsNullOrEmpty(fromEnv))
         {
-            return Directory.Exists(fromEnv)
-                ? fromEnv
-                : throw new DirectoryNotFoundException($"DATAFLOW_NATIVE_DIR={fromEnv} does not exist");
+            // An explicit choice is used or reported, never replaced by another folder.
+            return HasBridge(fromEnv) ? fromEnv : throw Missing($"{DirectoryVariable}={fromEnv}");
         }
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        var looked = new List<string>();
+        var application = AppContext.BaseDirectory;
+        var record = Path.Combine(application, RecordFileName);
+        if (File.Exists(record))
+        {
+            var recorded = Path.GetFullPath(File.ReadAllText(record).Trim(), application);
+            if (HasBridge(recorded))
+            {
+                return recorded;
+            }
+            looked.Add($"{recorded}, recorded in {record}");
+        }
+        else
+        {
+            looked.Add($"{record}, which is missing");
+        }
+        for (var d = new DirectoryInfo(application); d is not null; d = d.Parent)
         {
             var candidate = Path.Combine(d.FullName, ".native", "linux-x64");
-            if (File.Exists(Path.Combine(candidate, "libLibTorchSharp.so")))
+            if (HasBridge(candidate))
             {
                 return candidate;
             }
         }
-        throw new DirectoryNotFoundException(
-            $"no .native/linux-x64 above {AppContext.BaseDirectory}; run 'make native' or set DATAFLOW_NATIVE_DIR");
+        looked.Add($".native/linux-x64 in and above {application}");
+        throw Missing(string.Join("; ", looked));
     }
+
+    private static bool HasBridge(string directory) => File.Exists(Path.Combine(directory, Bridge));
+
+    private static DllNotFoundException Missing(string looked) => new(
+        $"{Bridge} (TorchSharp's native bridge to libtorch) not found; looked in: {looked}. "
+        + "The build of a project that references Dataflow (project or package) prepares the native libraries "
+        + $"and records their folder in {RecordFileName} next to the application: build the application with "
+        + $"'dotnet build' (in a Dataflow checkout: 'make native'), or set {DirectoryVariable} to a folder that "
+        + "Kernels/Compute/Native/prepare.sh prepared.");
 
     [DllImport("libc", EntryPoint = "dlopen")]
     private static extern IntPtr dlopen(string fileName, int flags);

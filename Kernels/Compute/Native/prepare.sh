@@ -9,12 +9,17 @@ out=${1:-.native/linux-x64}
 torchsharp_version=${TORCHSHARP_VERSION:-0.107.0}
 libtorch_version=${LIBTORCH_VERSION:-2.10.0}
 
-packages=${NUGET_PACKAGES:-$(dotnet nuget locals global-packages --list | sed -e 's/^global-packages: *//' -e 's:/*$::')}
-libtorch_dir="$packages/libtorch-cpu-linux-x64/$libtorch_version/runtimes/linux-x64/native"
-torchsharp_so="$packages/torchsharp/$torchsharp_version/runtimes/linux-x64/native/libLibTorchSharp.so"
+# LIBTORCH_NATIVE_DIR and TORCHSHARP_NATIVE_DIR name the packages' native folders (the build passes them, found in
+# any NuGet package folder); by default they are in the global packages folder.
+if [ -z "${LIBTORCH_NATIVE_DIR:-}" ] || [ -z "${TORCHSHARP_NATIVE_DIR:-}" ]; then
+    packages=${NUGET_PACKAGES:-$(dotnet nuget locals global-packages --list | sed -e 's/^global-packages: *//' -e 's:/*$::')}
+fi
+libtorch_dir=${LIBTORCH_NATIVE_DIR:-$packages/libtorch-cpu-linux-x64/$libtorch_version/runtimes/linux-x64/native}
+torchsharp_so=${TORCHSHARP_NATIVE_DIR:-$packages/torchsharp/$torchsharp_version/runtimes/linux-x64/native}/libLibTorchSharp.so
 for p in "$libtorch_dir/libtorch_cpu.so" "$torchsharp_so"; do
     [ -f "$p" ] || { echo "prepare.sh: $p not found; run 'dotnet restore' first" >&2; exit 1; }
 done
+libtorch_dir=$(cd "$libtorch_dir" && pwd)
 
 mkdir -p "$out"
 rm -f "$out"/*.so "$out"/*.so.*
