@@ -8,7 +8,7 @@ namespace Dataflow.Actors.Runtime;
 /// <c>dataflow</c> version that computed it, the job's id and its wall time.</summary>
 /// <remarks>Each workload's result is one record derived from this; the JSON a job returns (and <c>--json</c> writes)
 /// is that record serialized, camelCase, and nothing else. <see cref="SchemaVersion"/> changes when a field is removed
-/// or changes meaning; the JSON Schema of each workload's result is in <c>schemas/</c>.</remarks>
+/// or changes meaning; each workload's JSON Schema is <c>Dataflow/Schemas/VERB.result.schema.json</c> (<c>ResultSchemas</c>).</remarks>
 public abstract record WorkloadResult
 {
     /// <summary>The result schema version this build writes.</summary>
