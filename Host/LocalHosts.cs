@@ -70,6 +70,33 @@ public sealed class LocalHosts : IDisposable
         }
     }
 
+    /// <summary>Stops host <paramref name="index"/> with SIGSTOP (a long pause: the process keeps its sockets but answers
+    /// nothing) until <see cref="Resume"/>.</summary>
+    public void Pause(int index) => Signal(index, 19);
+
+    /// <summary>Continues host <paramref name="index"/> with SIGCONT.</summary>
+    public void Resume(int index) => Signal(index, 18);
+
+    /// <summary>The process id of host <paramref name="index"/>.</summary>
+    public int ProcessId(int index) => _processes[index].Id;
+
+    /// <summary>Starts <c>dataflow</c> with <paramref name="args"/> without waiting for it, its output lines to
+    /// <paramref name="onLine"/>; the process is killed on dispose like the hosts.</summary>
+    public Process StartCli(IEnumerable<string> args, Action<string> onLine)
+    {
+        var process = Start([_hostDll, .. args], onLine);
+        _processes.Add(process);
+        return process;
+    }
+
+    private void Signal(int index, int signal)
+    {
+        if (kill(_processes[index].Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_processes[index].Id} failed");
+        }
+    }
+
     /// <summary>Sends SIGTERM to host <paramref name="index"/> (a graceful leave) and waits for it to exit.</summary>
     /// <returns>The host's exit code, or null if it did not exit within <paramref name="timeout"/>.</returns>
     public async Task<int?> TerminateAsync(int index, TimeSpan timeout)
@@ -156,6 +183,8 @@ public sealed class LocalHosts : IDisposable
             {
                 if (!p.HasExited)
                 {
+                    // A paused host would otherwise keep its stopped threads until the kill is delivered.
+                    kill(p.Id, 18);
                     p.Kill(entireProcessTree: true);
                     p.WaitForExit(10_000);
                 }
