@@ -116,8 +116,9 @@ internal sealed class JobClientActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         // A submitting client stopped before the job ended (the caller cancelled): do not leave the job running.
-        // A process that is killed sends nothing, and its job runs on; a follower never cancels.
-        if (!_finished && _spec is not null)
+        // A process that is killed sends nothing, and its job runs on; a follower never cancels, and neither does a
+        // client whose actor system shuts down because the cluster removed it (it reconnects and re-attaches).
+        if (!_finished && _spec is not null && CoordinatedShutdown.Get(Context.System).ShutdownReason is null)
         {
             _coordinator.Tell(new CancelJob(_jobId, "the submitting client went away"));
         }

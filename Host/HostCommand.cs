@@ -54,6 +54,7 @@ internal static class HostCommand
         // one on the same port and rejoins, keeping the job replicas it held.
         var replicas = new ReplicaStore();
         var known = new SortedSet<string>(options.Seeds, StringComparer.Ordinal);
+        var wasOldest = options.Seeds.Count == 0;
         var stopping = 0;
         DataflowNode? current = null;
         void Leave(PosixSignalContext ctx)
@@ -108,15 +109,22 @@ internal static class HostCommand
                 // Remember the other members: a restarted host rejoins through them.
                 using var watch = new Timer(_ =>
                 {
-                    foreach (var m in cluster.State.Members)
+                    var state = cluster.State;
+                    lock (known)
                     {
-                        var address = JobCoordinator.Key(m.Address);
-                        if (address != node.Address)
+                        foreach (var m in state.Members)
                         {
-                            lock (known)
+                            var address = JobCoordinator.Key(m.Address);
+                            if (address != node.Address)
                             {
                                 known.Add(address);
                             }
+                        }
+                        if (cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up)
+                        {
+                            var oldest = state.Members.Where(m => m.HasRole("compute") && m.Status == Akka.Cluster.MemberStatus.Up)
+                                .OrderBy(m => m, Akka.Cluster.Member.AgeOrdering).FirstOrDefault();
+                            wasOldest = oldest is null || oldest.Address.Equals(cluster.SelfAddress);
                         }
                     }
                 }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
@@ -128,21 +136,27 @@ internal static class HostCommand
                 return 0;
             }
             string[] others;
+            bool oldest;
             lock (known)
             {
                 others = known.Where(a => a != node.Address).ToArray();
+                oldest = wasOldest;
             }
-            seeds = await RejoinSeeds(node.Address, others);
+            seeds = await RejoinSeeds(node.Address, others, oldest);
             Console.Out.WriteLine($"dataflow host {node.Address}: removed from the cluster (downed after a pause or a partition); " +
                 $"restarting and rejoining via {(seeds.Count == 0 ? "itself (no other host answers)" : string.Join(", ", seeds))}");
             Console.Out.Flush();
         }
     }
 
-    /// <summary>The seeds a restarted host joins: the known hosts that accept connections, with this host first when its
-    /// address is the lowest of them (Akka lets only the first seed found a cluster, so exactly one host does when all
-    /// were downed at once); none when no other host answers.</summary>
-    private static async Task<IReadOnlyList<string>> RejoinSeeds(string self, IReadOnlyList<string> others)
+    /// <summary>The seeds a restarted host joins: the known hosts that accept connections, and this host first when
+    /// it was the oldest compute member (Akka lets only the first seed found a cluster, so the host that held the
+    /// cluster together founds it again when all were downed at once); none when no other host accepts connections.
+    /// </summary>
+    /// <remarks>A host stopped by SIGSTOP still accepts connections (the kernel does), so a younger host waits for it
+    /// rather than founding a second cluster beside it; the oldest, when it wakes, removes the younger host's old
+    /// incarnation and lets the new one join. A younger host whose oldest stays stopped waits as long.</remarks>
+    private static async Task<IReadOnlyList<string>> RejoinSeeds(string self, IReadOnlyList<string> others, bool wasOldest)
     {
         var alive = new List<string>();
         foreach (var address in others)
@@ -164,7 +178,7 @@ internal static class HostCommand
         {
             return [];
         }
-        return string.CompareOrdinal(self, alive.Min(StringComparer.Ordinal)) < 0 ? [self, .. alive] : alive;
+        return wasOldest ? [self, .. alive] : alive;
     }
 
     private static Exception Innermost(Exception e)

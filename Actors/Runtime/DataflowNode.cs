@@ -117,11 +117,28 @@ public sealed class DataflowNode
         return new DataflowNode(system, coordinator, options, telemetry);
     }
 
-    /// <summary>Completes when this node is an Up member; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    /// <summary>Completes when this node is an Up member (a client: Up or WeaklyUp); throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
     public async Task WaitUntilUpAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Cluster.Get(System).RegisterOnMemberUp(() => up.TrySetResult());
+        var cluster = Cluster.Get(System);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        if (!Options.IsCompute)
+        {
+            // A client needs no convergence to submit and watch: WeaklyUp will do. While a crashed member (a killed
+            // client, say) is unreachable, joiners stay WeaklyUp until the split-brain resolver removes it.
+            _ = Task.Run(async () =>
+            {
+                while (!up.Task.IsCompleted && !cancellationToken.IsCancellationRequested)
+                {
+                    if (cluster.SelfMember.Status == MemberStatus.WeaklyUp)
+                    {
+                        up.TrySetResult();
+                    }
+                    await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+                }
+            }, CancellationToken.None);
+        }
         var finished = await Task.WhenAny(up.Task, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         if (finished != up.Task)

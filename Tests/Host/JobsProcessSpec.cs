@@ -102,6 +102,7 @@ public sealed class JobsProcessSpec(ITestOutputHelper output)
         await client.WaitForExitAsync();
 
         var list = await LocalHosts.RunCliAsync(["jobs", "list", "--json", "--cluster", hosts.Seed], s_limit);
+        Assert.True(list.ExitCode == 0, list.Stderr);
         var job = Assert.Single(JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray());
         var id = job.GetProperty("jobId").GetString()!;
         Assert.NotEqual("cancelled", job.GetProperty("state").GetString());

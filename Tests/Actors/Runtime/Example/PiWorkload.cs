@@ -96,7 +96,7 @@ public sealed record PiJob(PiJobSpec Spec) : IJobDefinition
     public string Workload => "pi";
 
     /// <inheritdoc />
-    public JobSpec ToSpec(string jobId) => new(jobId, Workload, Dataflow.Actors.Runtime.Workload.Encode(Spec));
+    public JobSpec ToSpec(string jobId) => new(jobId, Workload, global::Dataflow.Actors.Runtime.Workload.Encode(Spec));
 }
 
 /// <summary>Counts hits of the workers placed on this node.</summary>

@@ -57,7 +57,9 @@ public sealed class WireFormatSpec(WireFormatSpec.SystemFixture fixture) : IClas
     [Fact]
     public void Every_workload_names_its_payload_type()
     {
-        Assert.Equal(Workloads.Names, WireTypes.Payloads.Keys.Order(StringComparer.Ordinal));
+        // Workloads registered by tests (the pi example) carry their own contracts and are not this project's wire.
+        var shipped = Workloads.Names.Where(n => Workloads.Find(n)!.GetType().Assembly == typeof(Workload).Assembly);
+        Assert.Equal(shipped, WireTypes.Payloads.Keys.Order(StringComparer.Ordinal));
     }
 
     [Theory]
