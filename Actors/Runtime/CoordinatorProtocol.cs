@@ -28,3 +28,7 @@ public sealed record DriverFinished(
     [property: Key(1)] string? ResultJson,
     [property: Key(2)] string? Error,
     [property: Key(3)] JobProgress[] Log);
+
+/// <summary>Job driver to coordinator, after the coordinator restarted it (it threw): send me the compute nodes.</summary>
+[MessagePackObject]
+public sealed record DriverRestarted([property: Key(0)] string JobId);

@@ -125,13 +125,15 @@ public sealed class DataflowNode
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         if (!Options.IsCompute)
         {
-            // A client needs no convergence to submit and watch: WeaklyUp will do. While a crashed member (a killed
-            // client, say) is unreachable, joiners stay WeaklyUp until the split-brain resolver removes it.
+            // A client needs no convergence to submit and watch: WeaklyUp will do when Up is slow to come. While a
+            // crashed member (a killed client, say) is unreachable, joiners stay WeaklyUp until the split-brain
+            // resolver removes it. Up when it comes at once: a converged view (a member that just left is gone).
+            var clock = global::System.Diagnostics.Stopwatch.StartNew();
             _ = Task.Run(async () =>
             {
                 while (!up.Task.IsCompleted && !cancellationToken.IsCancellationRequested)
                 {
-                    if (cluster.SelfMember.Status == MemberStatus.WeaklyUp)
+                    if (cluster.SelfMember.Status == MemberStatus.WeaklyUp && clock.Elapsed > TimeSpan.FromSeconds(3))
                     {
                         up.TrySetResult();
                     }

@@ -129,6 +129,7 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
                 Error = error,
             });
         });
+        Receive<DriverRestarted>(_ => Sender.Tell(new NodesChanged(_nodes)));
         Receive<GetClusterStatus>(_ => Sender.Tell(Status()));
         Receive<ListJobs>(_ => Sender.Tell(new JobList(_jobs.Values.Select(Record)
             .Concat(_records.Values.Where(r => r.HasEnded))

@@ -100,6 +100,15 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <inheritdoc />
+    /// <remarks>The new instance resumes from the latest checkpoint (<see cref="StartCheckpoint"/>) once the
+    /// coordinator answers with the nodes.</remarks>
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        Context.Parent.Tell(new DriverRestarted(JobId));
+    }
+
     /// <summary>The job.</summary>
     protected JobSpec Spec { get; }
 
