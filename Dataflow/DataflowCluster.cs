@@ -95,7 +95,7 @@ public sealed class DataflowCluster : IAsyncDisposable
         // After a reconnect the spec is submitted again under its id: the coordinator attaches the new client to the
         // running job, or hands it the kept result.
         return await FollowAsync((node, done) => JobClientActor.Submit(spec, node.Coordinator, done, progress, output, _options.Notice),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken, cancelsJob: spec.JobId).ConfigureAwait(false);
     }
 
     /// <summary>Submits <paramref name="job"/> and returns its id once the cluster accepted it, without following it:
@@ -133,7 +133,10 @@ public sealed class DataflowCluster : IAsyncDisposable
     }
 
     /// <summary>Starts a client actor from <paramref name="props"/> and again on every reconnect, until its task ends.</summary>
-    private async Task<JobResult> FollowAsync(Func<DataflowNode, TaskCompletionSource<JobResult>, Props> props, CancellationToken cancellationToken)
+    /// <param name="cancelsJob">The job that cancelling <paramref name="cancellationToken"/> cancels on the cluster
+    /// (a submitter's), or null (a follower's: the job runs on).</param>
+    private async Task<JobResult> FollowAsync(Func<DataflowNode, TaskCompletionSource<JobResult>, Props> props,
+        CancellationToken cancellationToken, string? cancelsJob = null)
     {
         var follower = new Follower(props, new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         _followers[follower] = 0;
@@ -142,6 +145,11 @@ public sealed class DataflowCluster : IAsyncDisposable
             Spawn(follower, _node);
             await using var registration = cancellationToken.Register(() =>
             {
+                // Told here, before the caller goes on to dispose the client: the job does not outlive a cancel.
+                if (cancelsJob is not null && !follower.Done.Task.IsCompleted)
+                {
+                    _node.Coordinator.Tell(new CancelJob(cancelsJob, "the submitting client cancelled it"));
+                }
                 follower.Done.TrySetCanceled(cancellationToken);
                 follower.Actor?.Tell(PoisonPill.Instance);
             });

@@ -14,6 +14,9 @@ public sealed class FciWorkload : Workload
     public override string Name => Verb;
 
     /// <inheritdoc />
+    public override Type PayloadType => typeof(FciJobSpec);
+
+    /// <inheritdoc />
     public override void Validate(JobSpec spec)
     {
         var job = Decode<FciJobSpec>(spec);

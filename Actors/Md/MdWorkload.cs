@@ -14,6 +14,9 @@ public sealed class MdWorkload : Workload
     public override string Name => Verb;
 
     /// <inheritdoc />
+    public override Type PayloadType => typeof(MdJobSpec);
+
+    /// <inheritdoc />
     public override void Validate(JobSpec spec) => _ = new MdSetup(Decode<MdJobSpec>(spec));
 
     /// <inheritdoc />

@@ -16,6 +16,9 @@ public sealed class NqsWorkload : Workload
     public override string Name => Verb;
 
     /// <inheritdoc />
+    public override Type PayloadType => typeof(NqsJobSpec);
+
+    /// <inheritdoc />
     public override void Validate(JobSpec spec)
     {
         try

@@ -10,6 +10,9 @@ public abstract class Workload
     /// <summary>The verb, e.g. <c>train</c>.</summary>
     public abstract string Name { get; }
 
+    /// <summary>The type of the workload's payload in <see cref="JobSpec.Payload"/> (a MessagePack contract).</summary>
+    public abstract Type PayloadType { get; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the invalid field of the spec.</summary>
     public abstract void Validate(JobSpec spec);
 

@@ -14,6 +14,9 @@ public sealed class TrainWorkload : Workload
     public override string Name => Verb;
 
     /// <inheritdoc />
+    public override Type PayloadType => typeof(TrainJobSpec);
+
+    /// <inheritdoc />
     public override void Validate(JobSpec spec) => Decode<TrainJobSpec>(spec).Validate();
 
     /// <inheritdoc />

@@ -29,6 +29,7 @@ public sealed class PausedHostProcessSpec(ITestOutputHelper output)
     [InlineData("train", 0)]
     [InlineData("train", 1)]
     [InlineData("nqs", 0)]
+    [InlineData("nqs", 1)]
     public async Task A_host_paused_for_30_s_rejoins_and_the_job_ends_as_the_uninterrupted_run(string workload, int victim)
     {
         var job = workload == "train" ? s_train : s_nqs;

@@ -80,6 +80,9 @@ public sealed class PiWorkload : Workload
     public override string Name => "pi";
 
     /// <inheritdoc />
+    public override Type PayloadType => typeof(PiJobSpec);
+
+    /// <inheritdoc />
     public override void Validate(JobSpec spec) => Decode<PiJobSpec>(spec).Validate();
 
     /// <inheritdoc />

@@ -13,14 +13,12 @@ namespace Dataflow.Tests.Actors.Runtime.Serialization;
 /// and every type they carry.</summary>
 internal static class WireTypes
 {
-    /// <summary>The job payload (<see cref="JobSpec.Payload"/>) of each workload, by verb.</summary>
-    public static readonly IReadOnlyDictionary<string, Type> Payloads = new Dictionary<string, Type>
-    {
-        [TrainWorkload.Verb] = typeof(TrainJobSpec),
-        [FciWorkload.Verb] = typeof(FciJobSpec),
-        [NqsWorkload.Verb] = typeof(NqsJobSpec),
-        [MdWorkload.Verb] = typeof(MdJobSpec),
-    };
+    /// <summary>The job payload (<see cref="JobSpec.Payload"/>) of each workload this project ships, by verb
+    /// (workloads registered by tests, such as the pi example, are not this project's wire).</summary>
+    public static IReadOnlyDictionary<string, Type> Payloads => Workloads.Names
+        .Select(n => Workloads.Find(n)!)
+        .Where(w => w.GetType().Assembly == typeof(Workload).Assembly)
+        .ToDictionary(w => w.Name, w => w.PayloadType);
 
     /// <summary>The MessagePack checkpoints (train's is its own binary format, see <c>TrainCheckpoint</c>).</summary>
     public static readonly IReadOnlyList<Type> Checkpoints = [typeof(NqsCheckpoint), typeof(MdCheckpoint)];
