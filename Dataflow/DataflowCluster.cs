@@ -193,7 +193,9 @@ public sealed class DataflowCluster : IAsyncDisposable
 
     private async Task ReconnectAsync(DataflowNode lost)
     {
-        if (_disposed.IsCancellationRequested || !ReferenceEquals(lost, _node))
+        // Only a downing is recovered from; a shutdown for any other reason (the process exiting) is the end.
+        if (_disposed.IsCancellationRequested || !ReferenceEquals(lost, _node) ||
+            CoordinatedShutdown.Get(lost.System).ShutdownReason is not CoordinatedShutdown.ClusterDowningReason)
         {
             return;
         }

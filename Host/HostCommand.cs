@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Akka.Actor;
 using Dataflow.Actors.Runtime;
 
 namespace Dataflow.Host;
@@ -55,19 +56,26 @@ internal static class HostCommand
         var replicas = new ReplicaStore();
         var known = new SortedSet<string>(options.Seeds, StringComparer.Ordinal);
         var wasOldest = options.Seeds.Count == 0;
-        var stopping = 0;
+        // Set once by SIGTERM or Ctrl-C: the end of the process, not a downing to recover from.
+        using var leaving = new CancellationTokenSource();
         DataflowNode? current = null;
         void Leave(PosixSignalContext ctx)
         {
             ctx.Cancel = true;
-            if (Interlocked.Exchange(ref stopping, 1) == 0 && current is { } n)
+            lock (leaving)
+            {
+                if (leaving.IsCancellationRequested)
+                {
+                    return;
+                }
+                leaving.Cancel();
+            }
+            if (Volatile.Read(ref current) is { } n)
             {
                 Console.Error.WriteLine($"dataflow host {n.Address}: leaving the cluster");
                 _ = n.ShutdownAsync();
             }
         }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Leave);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Leave);
 
         var seeds = options.Seeds;
         for (var incarnation = 0; ; incarnation++)
@@ -79,7 +87,7 @@ internal static class HostCommand
             }
             catch (Exception e) when (e is not FileNotFoundException and not FormatException)
             {
-                if (incarnation > 0 && Volatile.Read(ref stopping) == 0)
+                if (incarnation > 0 && !leaving.IsCancellationRequested)
                 {
                     // The old system's port may take a moment to be released.
                     Console.Error.WriteLine($"dataflow host: cannot restart on {options.Hostname}:{port} yet: {Innermost(e).Message}");
@@ -89,8 +97,12 @@ internal static class HostCommand
                 Console.Error.WriteLine($"dataflow host: cannot start on {options.Hostname}:{port}: {Innermost(e).Message}");
                 return 1;
             }
-            current = node;
-            if (Volatile.Read(ref stopping) == 1)
+            Volatile.Write(ref current, node);
+            // Registered after the actor system's own exit hook, as each system registers one: ours runs first, so a
+            // SIGTERM is a graceful leave rather than a shutdown the loop below would take for a downing.
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Leave);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Leave);
+            if (leaving.IsCancellationRequested)
             {
                 _ = node.ShutdownAsync();
             }
@@ -130,7 +142,10 @@ internal static class HostCommand
                 }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
                 await node.System.WhenTerminated;
             }
-            if (Volatile.Read(ref stopping) == 1)
+            // Akka runs the coordinated shutdown itself on SIGTERM (the CLR exit hook), possibly before Leave above:
+            // only a downing is recovered from; any other reason ends the process.
+            var reason = CoordinatedShutdown.Get(node.System).ShutdownReason;
+            if (leaving.IsCancellationRequested || reason is not CoordinatedShutdown.ClusterDowningReason)
             {
                 Console.Out.WriteLine($"dataflow host {node.Address}: stopped");
                 return 0;
