@@ -137,11 +137,19 @@ public sealed class DirectDispatchSpec
     public void Launches_from_several_threads_each_complete(ComputeBackendKind kind)
     {
         using var backend = ComputeBackend.Create(kind, new ComputeBackendOptions { MinChunkLength = 256 });
-        var buffers = Enumerable.Range(0, 4).Select(_ => backend.Allocate1D<int>(3000)).ToArray();
+        // One buffer per launch: two launches on one buffer from two threads at once would race on the kernel's
+        // read-modify-write (the test, not the backend, would lose counts).
+        var buffers = Enumerable.Range(0, 16).Select(_ => backend.Allocate1D<int>(3000)).ToArray();
         try
         {
             var threads = new ParallelOptions { MaxDegreeOfParallelism = 4 };
-            Parallel.For(0, 16, threads, t => backend.Launch(Count, 3000, buffers[t % 4].View));
+            Parallel.For(0, 16, threads, t =>
+            {
+                for (var repeat = 0; repeat < 4; repeat++)
+                {
+                    backend.Launch(Count, 3000, buffers[t].View);
+                }
+            });
             Assert.All(buffers, b => Assert.All(b.ToArray(), c => Assert.Equal(4, c)));
         }
         finally
