@@ -8,7 +8,8 @@ namespace Dataflow.Md;
 /// <summary>The result of an <c>md</c> job, as written by <c>--json</c>.</summary>
 /// <param name="Thermo">LAMMPS' thermo columns at every thermo step.</param>
 /// <param name="AtomStepsPerSecond">Atoms x steps per second of the step loop (setup excluded).</param>
-/// <param name="Imbalance">Largest over mean domain cost per step at the last balancing.</param>
+/// <param name="Imbalance">Largest over mean domain cost per step over the last rebuild interval (1 with one domain).</param>
+/// <param name="ImbalanceHistory">That figure at every rebuild interval, balanced or not.</param>
 /// <param name="StateSha256">SHA-256 of ids, positions and velocities at the end: equal runs, equal bits.</param>
 /// <param name="Inputs">The job as run: every option, defaults included (the data file by name and hash).</param>
 public sealed record MdResult(
@@ -48,7 +49,7 @@ public sealed record MdThermo(long Step, double Temp, double Pe, double Ke, doub
         new(t.Step, t.Temperature, t.PotentialEnergy, t.KineticEnergy, t.TotalEnergy, t.Pressure);
 }
 
-/// <summary>The domain imbalance measured at one balancing step.</summary>
+/// <summary>The domain imbalance over the rebuild interval ending at <paramref name="Step"/>.</summary>
 public sealed record MdImbalance(long Step, double Imbalance);
 
 /// <summary>The options of an <c>md</c> job (null timestep and skin: the unit style's LAMMPS defaults).</summary>
