@@ -14,16 +14,16 @@ public sealed class DataflowCluster : IAsyncDisposable
     private readonly DataflowClusterOptions _options;
     private readonly string? _seed;
     private readonly ConcurrentDictionary<Follower, byte> _followers = new();
-    private readonly SortedSet<string> _known = new(StringComparer.Ordinal);
+    private readonly MemberMemory _memory;
     private readonly CancellationTokenSource _disposed = new();
     private volatile DataflowNode _node;
-    private Timer? _watch;
 
     private DataflowCluster(DataflowNode node, DataflowClusterOptions options, string? seed)
     {
         _node = node;
         _options = options;
         _seed = seed;
+        _memory = new MemberMemory(seed is null ? [] : [seed], founder: false);
         if (seed is not null)
         {
             Watch(node);
@@ -176,18 +176,7 @@ public sealed class DataflowCluster : IAsyncDisposable
     /// <summary>Remembers the compute hosts this client saw and reconnects when the cluster removes it.</summary>
     private void Watch(DataflowNode node)
     {
-        var cluster = Akka.Cluster.Cluster.Get(node.System);
-        _watch?.Dispose();
-        _watch = new Timer(_ =>
-        {
-            lock (_known)
-            {
-                foreach (var m in cluster.State.Members.Where(m => m.HasRole("compute")))
-                {
-                    _known.Add(JobCoordinator.Key(m.Address));
-                }
-            }
-        }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        _memory.Watch(node);
         node.System.WhenTerminated.ContinueWith(_ => ReconnectAsync(node), TaskScheduler.Default);
     }
 
@@ -201,11 +190,7 @@ public sealed class DataflowCluster : IAsyncDisposable
         }
         while (!_disposed.IsCancellationRequested)
         {
-            string[] seeds;
-            lock (_known)
-            {
-                seeds = [.. _known.Append(_seed!).Distinct(StringComparer.Ordinal)];
-            }
+            string[] seeds = [.. _memory.Hosts(lost.Address).Append(_seed!).Distinct(StringComparer.Ordinal)];
             _options.Notice?.Invoke($"this client was removed from the cluster (a pause or a partition); rejoining via {string.Join(", ", seeds)}");
             DataflowNode node;
             try
@@ -294,7 +279,7 @@ public sealed class DataflowCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _disposed.CancelAsync().ConfigureAwait(false);
-        _watch?.Dispose();
+        _memory.Dispose();
         await _node.ShutdownAsync().ConfigureAwait(false);
         await _node.System.WhenTerminated.ConfigureAwait(false);
     }

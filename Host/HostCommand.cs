@@ -54,8 +54,7 @@ internal static class HostCommand
         // The process outlives its actor system: a host the cluster downed (a long pause, a partition) starts a new
         // one on the same port and rejoins, keeping the job replicas it held.
         var replicas = new ReplicaStore();
-        var known = new SortedSet<string>(options.Seeds, StringComparer.Ordinal);
-        var wasOldest = options.Seeds.Count == 0;
+        using var memory = new MemberMemory(options.Seeds, founder: options.Seeds.Count == 0);
         // Set once by SIGTERM or Ctrl-C: the end of the process, not a downing to recover from.
         using var leaving = new CancellationTokenSource();
         DataflowNode? current = null;
@@ -112,34 +111,13 @@ internal static class HostCommand
                 Console.Out.WriteLine($"dataflow host {Program.Describe(node)} {(incarnation == 0 ? "started" : "restarted")}; seeds: {seedText}" +
                     (metrics is null ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics"));
                 Console.Out.Flush();
-                var cluster = Akka.Cluster.Cluster.Get(node.System);
-                cluster.RegisterOnMemberUp(() =>
+                Akka.Cluster.Cluster.Get(node.System).RegisterOnMemberUp(() =>
                 {
                     Console.Out.WriteLine($"dataflow host {node.Address}: member up");
                     Console.Out.Flush();
                 });
-                // Remember the other members: a restarted host rejoins through them.
-                using var watch = new Timer(_ =>
-                {
-                    var state = cluster.State;
-                    lock (known)
-                    {
-                        foreach (var m in state.Members)
-                        {
-                            var address = JobCoordinator.Key(m.Address);
-                            if (address != node.Address)
-                            {
-                                known.Add(address);
-                            }
-                        }
-                        if (cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up)
-                        {
-                            var oldest = state.Members.Where(m => m.HasRole("compute") && m.Status == Akka.Cluster.MemberStatus.Up)
-                                .OrderBy(m => m, Akka.Cluster.Member.AgeOrdering).FirstOrDefault();
-                            wasOldest = oldest is null || oldest.Address.Equals(cluster.SelfAddress);
-                        }
-                    }
-                }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+                // Remember the other hosts: a restarted host rejoins through them.
+                memory.Watch(node);
                 await node.System.WhenTerminated;
             }
             // Akka runs the coordinated shutdown itself on SIGTERM (the CLR exit hook), possibly before Leave above:
@@ -150,14 +128,7 @@ internal static class HostCommand
                 Console.Out.WriteLine($"dataflow host {node.Address}: stopped");
                 return 0;
             }
-            string[] others;
-            bool oldest;
-            lock (known)
-            {
-                others = known.Where(a => a != node.Address).ToArray();
-                oldest = wasOldest;
-            }
-            seeds = await RejoinSeeds(node.Address, others, oldest);
+            seeds = await RejoinSeeds(node.Address, memory.Hosts(node.Address), memory.WasOldest);
             Console.Out.WriteLine($"dataflow host {node.Address}: removed from the cluster (downed after a pause or a partition); " +
                 $"restarting and rejoining via {(seeds.Count == 0 ? "itself (no other host answers)" : string.Join(", ", seeds))}");
             Console.Out.Flush();

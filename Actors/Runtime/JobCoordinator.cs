@@ -100,14 +100,14 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
                 return;
             }
             Context.Unwatch(job.Driver);
-            var (result, error) = (f.ResultJson, f.ResultJson is null ? f.Error ?? "ended without a result" : null);
+            // The driver's last status says how it ended (completed, failed, cancelled); a driver that could not
+            // start reported none.
             Ended(Record(job) with
             {
-                State = result is not null ? "completed"
-                    : error?.StartsWith("cancelled", StringComparison.Ordinal) == true ? "cancelled" : "failed",
+                State = f.ResultJson is not null ? "completed" : job.Info.State == "cancelled" ? "cancelled" : "failed",
                 EndedUtcTicks = DateTime.UtcNow.Ticks,
-                ResultJson = result,
-                Error = error,
+                ResultJson = f.ResultJson,
+                Error = f.ResultJson is null ? f.Error ?? "ended without a result" : null,
                 Log = f.Log,
             });
         });
@@ -168,7 +168,7 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
                     _records[record.JobId] = record;
                 }
             }
-            TrimRecords();
+            ReplicaStore.Retain(_records, _retainedJobs);
             foreach (var job in r.Jobs.OrderBy(j => j.AcceptedUtcTicks))
             {
                 if (_jobs.ContainsKey(job.Spec.JobId) || _records.ContainsKey(job.Spec.JobId))
@@ -283,24 +283,11 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
     private void Ended(JobRecord record)
     {
         _records[record.JobId] = record;
-        TrimRecords();
+        ReplicaStore.Retain(_records, _retainedJobs);
         var replica = new ReplicateJobRecord(record);
         foreach (var node in _nodes)
         {
             Context.ActorSelection(node.AgentPath).Tell(replica);
-        }
-    }
-
-    private void TrimRecords()
-    {
-        var excess = _records.Count - _retainedJobs;
-        if (excess <= 0)
-        {
-            return;
-        }
-        foreach (var old in _records.Values.OrderBy(r => r.EndedUtcTicks).Take(excess).ToArray())
-        {
-            _records.Remove(old.JobId);
         }
     }
 

@@ -94,7 +94,7 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
         });
         Receive<Terminated>(t => _watchers.Remove(t.ActorRef));
         Receive<StageUnavailable>(u => Fail($"its stage cannot run on {u.Node}: {u.Error}"));
-        Receive<CancelJob>(c => Fail($"cancelled: {c.Reason}"));
+        Receive<CancelJob>(c => FailAs($"cancelled: {c.Reason}", "cancelled"));
     }
 
     /// <inheritdoc />
@@ -303,7 +303,10 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
     }
 
     /// <summary>Ends the job with an error (a no-op once the job ended).</summary>
-    protected void Fail(string error)
+    protected void Fail(string error) => FailAs(error, "failed");
+
+    /// <summary>Ends the job with an error, in <paramref name="state"/> (<c>failed</c> or <c>cancelled</c>).</summary>
+    private void FailAs(string error, string state)
     {
         if (Ended)
         {
@@ -314,7 +317,7 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
         {
             watcher.Tell(failed);
         }
-        End("failed", failed);
+        End(state, failed);
     }
 
     private void End(string state, IDataflowMessage outcome)

@@ -30,9 +30,16 @@ public sealed class ReplicaStore
         ArgumentNullException.ThrowIfNull(record);
         _records[record.JobId] = record;
         _checkpoints.Remove(record.JobId);
-        foreach (var old in _records.Values.OrderBy(r => r.EndedUtcTicks).Take(_records.Count - retained).ToArray())
+        Retain(_records, retained);
+    }
+
+    /// <summary>Forgets the records that ended earliest until at most <paramref name="retained"/> are left.</summary>
+    public static void Retain(Dictionary<string, JobRecord> records, int retained)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        foreach (var old in records.Values.OrderBy(r => r.EndedUtcTicks).Take(records.Count - retained).ToArray())
         {
-            _records.Remove(old.JobId);
+            records.Remove(old.JobId);
         }
     }
 
