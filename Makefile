@@ -42,7 +42,7 @@ test: build
 	@set -o pipefail; $(DOTNET) test Tests/Tests.csproj -c $(CONFIG) --no-build --filter "Category!=Heavy" \
 		--logger "console;verbosity=normal" 2>&1 | tee TestResults/test.log || { \
 		echo "== failed tests (full log: TestResults/test.log) =="; \
-		grep -E -A25 '^\s+Failed [A-Za-z]' TestResults/test.log | cut -c1-400 | head -150; exit 1; }
+		awk -f Tests/failures.awk TestResults/test.log | head -400; exit 1; }
 
 # The heavy references (32,000-atom LJ against LAMMPS, 10,000-step NVE of a molten salt): minutes, not in `make test`.
 test-heavy: build

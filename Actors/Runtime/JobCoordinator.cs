@@ -28,6 +28,7 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly Dictionary<string, RunningJob> _jobs = [];
     private readonly Dictionary<string, JobRecord> _records = [];
     private readonly int _retainedJobs = DataflowSettings.Get(Context.System).RetainedJobs;
+    private readonly Dictionary<string, PendingSubmit> _pending = [];
     private ComputeNode[] _nodes = [];
 
     /// <summary>Creates the coordinator.</summary>
@@ -161,32 +162,47 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
         });
         Receive<RecoverableJobs>(r =>
         {
-            foreach (var record in r.Records)
+            Recover(r);
+            var node = Key(Sender.Path.Address.HasLocalScope ? _cluster.SelfAddress : Sender.Path.Address);
+            foreach (var (jobId, pending) in _pending.ToArray())
             {
-                if (record.HasEnded && !_records.ContainsKey(record.JobId))
+                pending.Awaiting.Remove(node);
+                if (_jobs.ContainsKey(jobId) || _records.ContainsKey(jobId) || pending.Awaiting.Count == 0)
                 {
-                    _records[record.JobId] = record;
+                    Admit(jobId);
                 }
-            }
-            ReplicaStore.Retain(_records, _retainedJobs);
-            foreach (var job in r.Jobs.OrderBy(j => j.AcceptedUtcTicks))
-            {
-                if (_jobs.ContainsKey(job.Spec.JobId) || _records.ContainsKey(job.Spec.JobId))
-                {
-                    continue;
-                }
-                if (job.Checkpoint.Length == 0)
-                {
-                    _log.Warning("restarting job {0} from its spec (no checkpoint was replicated)", job.Spec.JobId);
-                }
-                else
-                {
-                    _log.Warning("resuming job {0} from its step-{1} checkpoint", job.Spec.JobId, job.Step);
-                }
-                // Losing the coordinator's node is a membership change that moved the job's work.
-                StartDriver(job.Spec, job.Client, job with { PlacementChanges = job.PlacementChanges + 1 });
             }
         });
+        Receive<SubmitTimeout>(t => Admit(t.JobId));
+    }
+
+    private void Recover(RecoverableJobs r)
+    {
+        foreach (var record in r.Records)
+        {
+            if (record.HasEnded && !_records.ContainsKey(record.JobId))
+            {
+                _records[record.JobId] = record;
+            }
+        }
+        ReplicaStore.Retain(_records, _retainedJobs);
+        foreach (var job in r.Jobs.OrderBy(j => j.AcceptedUtcTicks))
+        {
+            if (_jobs.ContainsKey(job.Spec.JobId) || _records.ContainsKey(job.Spec.JobId))
+            {
+                continue;
+            }
+            if (job.Checkpoint.Length == 0)
+            {
+                _log.Warning("restarting job {0} from its spec (no checkpoint was replicated)", job.Spec.JobId);
+            }
+            else
+            {
+                _log.Warning("resuming job {0} from its step-{1} checkpoint", job.Spec.JobId, job.Step);
+            }
+            // Losing the coordinator's node is a membership change that moved the job's work.
+            StartDriver(job.Spec, job.Client, job with { PlacementChanges = job.PlacementChanges + 1 });
+        }
     }
 
     /// <inheritdoc />
@@ -221,6 +237,39 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
     private void Submit(JobSpec spec, IActorRef client, IActorRef replyTo)
+    {
+        if (!_jobs.ContainsKey(spec.JobId) && !_records.ContainsKey(spec.JobId) && _nodes.Length > 0)
+        {
+            // A job this coordinator does not know may be one whose client lost track of it in a fail-over and submits
+            // it again, while the agents still hold its checkpoints: ask them first, so it resumes from the latest one
+            // rather than from its beginning. A new job waits one round trip (at most SubmitGate when a node is slow).
+            if (_pending.TryGetValue(spec.JobId, out var waiting))
+            {
+                _pending[spec.JobId] = waiting with { Client = client, ReplyTo = replyTo };
+                return;
+            }
+            _pending[spec.JobId] = new PendingSubmit(spec, client, replyTo, _nodes.Select(n => n.Address).ToHashSet());
+            foreach (var node in _nodes)
+            {
+                Context.ActorSelection(node.AgentPath).Tell(new ListRecoverableJobs());
+            }
+            Timers.StartSingleTimer("submit-" + spec.JobId, new SubmitTimeout(spec.JobId), SubmitGate);
+            return;
+        }
+        Start(spec, client, replyTo);
+    }
+
+    /// <summary>Ends a submission's wait for the agents: attaches to the job when they held it, else starts it.</summary>
+    private void Admit(string jobId)
+    {
+        if (_pending.Remove(jobId, out var pending))
+        {
+            Timers.Cancel("submit-" + jobId);
+            Start(pending.Spec, pending.Client, pending.ReplyTo);
+        }
+    }
+
+    private void Start(JobSpec spec, IActorRef client, IActorRef replyTo)
     {
         if (_jobs.TryGetValue(spec.JobId, out var running))
         {
@@ -369,6 +418,13 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
     public static string Key(Address address) => $"{address.Host}:{address.Port}";
 
     private sealed record RecoverTick;
+
+    private sealed record SubmitTimeout(string JobId);
+
+    /// <summary>How long a submission of a job this coordinator does not know waits for the agents' replicas.</summary>
+    private static readonly TimeSpan SubmitGate = TimeSpan.FromSeconds(3);
+
+    private sealed record PendingSubmit(JobSpec Spec, IActorRef Client, IActorRef ReplyTo, HashSet<string> Awaiting);
 
     private readonly record struct RunningJob(IActorRef Driver, JobSpec Spec, IActorRef Client, long AcceptedUtcTicks,
         JobInfo Info);
