@@ -222,6 +222,12 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
 
     private void Submit(JobSpec spec, IActorRef client, IActorRef replyTo)
     {
+        // The id names the job's folder under every host's work directory.
+        if (JobFiles.Refusal(spec.JobId) is { } refusal)
+        {
+            replyTo.Tell(new JobFailed(spec.JobId, refusal));
+            return;
+        }
         if (_jobs.TryGetValue(spec.JobId, out var running))
         {
             // The same job submitted again (a client that lost track of it during a fail-over): attach.
