@@ -181,7 +181,7 @@ internal static class HostCommand
         {
             throw new UsageException("--work-dir: expected a directory", Usage);
         }
-        chosen ??= DataflowSettings.FromConfig(DataflowNode.LoadConfig(options), "the host's configuration").WorkDirectory is { Length: > 0 } configured
+        chosen ??= DataflowSettings.FromConfig(DataflowNode.LoadConfig(options), "the host's configuration").WorkDir is { Length: > 0 } configured
             ? configured
             : "dataflow-work";
         var full = Path.GetFullPath(chosen);

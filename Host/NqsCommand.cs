@@ -107,6 +107,15 @@ internal sealed class NqsCommand : WorkloadCommand
     }
 
     /// <inheritdoc />
+    public override Action<Actors.Runtime.JobOutput>? CheckpointWriter(string directory) => output =>
+    {
+        if (output.Stream == Actors.Runtime.JobFiles.CheckpointStream)
+        {
+            NqsJob.WriteCheckpoint(directory, output.Data);
+        }
+    };
+
+    /// <inheritdoc />
     public override string ProgressLine(Actors.Runtime.JobProgress progress) => Describe(progress);
 
     /// <inheritdoc />

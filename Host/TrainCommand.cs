@@ -88,6 +88,15 @@ internal sealed class TrainCommand : WorkloadCommand
     }
 
     /// <inheritdoc />
+    public override Action<JobOutput>? CheckpointWriter(string directory) => output =>
+    {
+        if (output.Stream == JobFiles.CheckpointStream)
+        {
+            TrainJob.WriteCheckpoint(directory, output.JobId, output.Data);
+        }
+    };
+
+    /// <inheritdoc />
     public override string ProgressLine(JobProgress p) => string.Create(CultureInfo.InvariantCulture,
         $"loss {p.Metrics.GetValueOrDefault("loss", double.NaN):F4}  nodes {p.Metrics.GetValueOrDefault("nodes"):0}  {p.Note}");
 

@@ -52,7 +52,7 @@ public sealed record DataflowSettings
     /// <remarks>Empty in the reference: an embedded cluster writes no files of its own (its client writes what it
     /// receives). <c>dataflow host</c> sets it to <c>--work-dir</c>, else to <c>dataflow-work</c> in its current
     /// directory, as an absolute path.</remarks>
-    public string WorkDirectory { get; init; } = "";
+    public string WorkDir { get; init; } = "";
 
     /// <summary>The settings of <paramref name="system"/>, read from its configuration on first use.</summary>
     public static DataflowSettings Get(ActorSystem system) => ((Holder)system.RegisterExtension(s_provider)).Settings;
@@ -77,7 +77,7 @@ public sealed record DataflowSettings
             StepTimeout = Duration(section, "step-timeout", source),
             ComputeThreads = Count(section, "compute-threads", source),
             RetainedJobs = Count(section, "retained-jobs", source),
-            WorkDirectory = PathText(section, "work-dir", source),
+            WorkDir = PathText(section, "work-dir", source),
         };
     }
 

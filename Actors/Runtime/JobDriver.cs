@@ -79,7 +79,7 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
         Spec = start.Spec;
         // Stages and checkpoint replicas need the job without the checkpoint it was submitted with.
         _specAlone = start.Spec with { Checkpoint = null };
-        _workDirectory = DataflowSettings.Get(Context.System).WorkDirectory;
+        _workDirectory = DataflowSettings.Get(Context.System).WorkDir;
         PlacementChanges = start.PlacementChanges;
         _stepTimeout = DataflowSettings.Get(Context.System).StepTimeout;
         AddWatcher(start.Client);
