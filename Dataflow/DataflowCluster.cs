@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Akka.Actor;
 using Dataflow.Actors.Runtime;
 
@@ -88,10 +89,22 @@ public sealed class DataflowCluster : IAsyncDisposable
     /// <c>dump</c> frames, in order, on the client's actor thread) and returns its result.</summary>
     /// <remarks>Cancelling <paramref name="cancellationToken"/> cancels the job on the cluster.</remarks>
     /// <exception cref="DataflowJobException">The job was rejected or failed.</exception>
+    /// <remarks>A job that writes its own files (<see cref="IJobOutputWriter"/>: train and nqs checkpoints) writes them
+    /// before <paramref name="output"/> sees them.</remarks>
     public async Task<JobResult> RunAsync(IJobDefinition job, IProgress<JobProgress>? progress, Action<JobOutput>? output,
         CancellationToken cancellationToken = default)
     {
         var spec = job.ToSpec(NewJobId(job));
+        EnsureFits(spec);
+        if (job is IJobOutputWriter writer)
+        {
+            var caller = output;
+            output = o =>
+            {
+                writer.Write(o);
+                caller?.Invoke(o);
+            };
+        }
         // After a reconnect the spec is submitted again under its id: the coordinator attaches the new client to the
         // running job, or hands it the kept result.
         return await FollowAsync((node, done) => JobClientActor.Submit(spec, node.Coordinator, done, progress, output, _options.Notice),
@@ -104,6 +117,7 @@ public sealed class DataflowCluster : IAsyncDisposable
     public async Task<string> SubmitAsync(IJobDefinition job, CancellationToken cancellationToken = default)
     {
         var spec = job.ToSpec(NewJobId(job));
+        EnsureFits(spec);
         var reply = await _node.Coordinator.Ask<IDataflowMessage>(new SubmitDetached(spec),
             _options.ConnectTimeout ?? DataflowSettings.Get(_node.System).ConnectTimeout,
             cancellationToken).ConfigureAwait(false);
@@ -267,6 +281,33 @@ public sealed class DataflowCluster : IAsyncDisposable
         }
         return record;
     }
+
+    /// <summary>Refuses, before submitting, a job that one cluster message cannot carry: a job travels to the
+    /// coordinator and to every node's replica whole (its inputs and the checkpoint it resumes from included), and its
+    /// checkpoints travel the same way, so chunking the submission alone would not let it run.</summary>
+    /// <exception cref="DataflowJobException">The job with its inputs exceeds the remoting frame less
+    /// <see cref="FrameHeadroomBytes"/>.</exception>
+    private void EnsureFits(JobSpec spec)
+    {
+        if (_seed is null)
+        {
+            // Embedded: the job's messages stay in this process.
+            return;
+        }
+        var frame = _node.System.Settings.Config.GetByteSize(FrameSizeKey) ?? long.MaxValue;
+        var size = Workload.Encode(spec).LongLength;
+        if (size > frame - FrameHeadroomBytes)
+        {
+            throw new DataflowJobException(spec.JobId, string.Create(CultureInfo.InvariantCulture,
+                $"refused before submitting: the job with its inputs is {size / 1048576.0:F1} MiB ({size} bytes), more than one cluster message carries ({FrameSizeKey} = {frame} bytes, hocon/dataflow.conf, less {FrameHeadroomBytes} for the envelope); run it embedded (without --cluster), or raise the limit with --hocon on every host and client"));
+        }
+    }
+
+    /// <summary>The configuration key of the largest message remoting sends.</summary>
+    public const string FrameSizeKey = "akka.remote.dot-netty.tcp.maximum-frame-size";
+
+    /// <summary>Room left in a frame for what wraps a job (the submitting client's address, a replica's fields).</summary>
+    public const long FrameHeadroomBytes = 64 * 1024;
 
     private static string NewJobId(IJobDefinition job) =>
         $"{job.Workload}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";

@@ -9,7 +9,7 @@ internal static class HostCommand
 {
     private const string Usage = """
         usage: dataflow host [--port 4053] [--seed HOST:PORT ...] [--roles compute] [--hostname 127.0.0.1]
-                             [--hocon FILE ...] [--metrics-port PORT] [--compute-threads N]
+                             [--hocon FILE ...] [--metrics-port PORT] [--compute-threads N] [--work-dir DIR]
 
         Starts a cluster host. Without --seed it founds a new cluster; with seeds it joins theirs.
         SIGTERM or Ctrl-C leaves the cluster gracefully; its logical workers move to the other hosts.
@@ -22,6 +22,9 @@ internal static class HostCommand
           --metrics-port P     serve Prometheus text metrics on http://127.0.0.1:P/metrics
           --compute-threads N  concurrent logical-worker computations (default dataflow.compute-threads,
                                whose 0 means cores / intra-op threads)
+          --work-dir DIR       the only place this host writes job files: DIR/JOB-ID/ (checkpoints a job keeps
+                               as files; clients receive them too). Default dataflow.work-dir, else
+                               ./dataflow-work. A client's paths are its own: the host never reads or writes them
 
         example: dataflow host --port 4054 --seed 127.0.0.1:4053 --metrics-port 9101
         """;
@@ -29,7 +32,7 @@ internal static class HostCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var o = new ParsedOptions(args,
-            ["port", "seed", "roles", "hostname", "hocon", "metrics-port", "compute-threads"], [], Usage);
+            ["port", "seed", "roles", "hostname", "hocon", "metrics-port", "compute-threads", "work-dir"], [], Usage);
         if (o.Help)
         {
             Console.Out.WriteLine(Usage);
@@ -49,6 +52,7 @@ internal static class HostCommand
             HoconFiles = o.All("hocon"),
             ComputeThreads = o.Int("compute-threads", 0),
         };
+        options = options with { WorkDirectory = WorkDirectory(o, options) };
         var metricsPort = o.Int("metrics-port", -1);
 
         // The process outlives its actor system: a host the cluster downed (a long pause, a partition) starts a new
@@ -109,7 +113,8 @@ internal static class HostCommand
             {
                 var seedText = seeds.Count == 0 ? "none (founding a new cluster)" : string.Join(", ", seeds);
                 Console.Out.WriteLine($"dataflow host {Program.Describe(node)} {(incarnation == 0 ? "started" : "restarted")}; seeds: {seedText}" +
-                    (metrics is null ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics"));
+                    (metrics is null ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics") +
+                    $"; work dir: {options.WorkDirectory}");
                 Console.Out.Flush();
                 Akka.Cluster.Cluster.Get(node.System).RegisterOnMemberUp(() =>
                 {
@@ -165,6 +170,30 @@ internal static class HostCommand
             return [];
         }
         return wasOldest ? [self, .. alive] : alive;
+    }
+
+    /// <summary>The absolute work directory: <c>--work-dir</c>, else <c>dataflow.work-dir</c> of the configuration,
+    /// else <c>dataflow-work</c> in the current directory.</summary>
+    private static string WorkDirectory(ParsedOptions o, NodeOptions options)
+    {
+        var chosen = o.String("work-dir");
+        if (chosen is { Length: 0 })
+        {
+            throw new UsageException("--work-dir: expected a directory", Usage);
+        }
+        chosen ??= DataflowSettings.FromConfig(DataflowNode.LoadConfig(options), "the host's configuration").WorkDir is { Length: > 0 } configured
+            ? configured
+            : "dataflow-work";
+        var full = Path.GetFullPath(chosen);
+        try
+        {
+            Directory.CreateDirectory(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--work-dir {chosen}: cannot create it: {e.Message}");
+        }
+        return full;
     }
 
     private static Exception Innermost(Exception e)

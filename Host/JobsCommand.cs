@@ -9,13 +9,16 @@ internal static class JobsCommand
 {
     private const string Usage = """
         usage: dataflow jobs [list]                      [--cluster HOST:PORT] [--json]
-               dataflow jobs logs ID [--follow]          [--cluster HOST:PORT]
+               dataflow jobs logs ID [--follow] [--checkpoint-dir DIR] [--cluster HOST:PORT]
                dataflow jobs result ID [--json FILE|-]   [--cluster HOST:PORT]
                dataflow jobs stop ID                     [--cluster HOST:PORT]
 
         list     the jobs the cluster knows: id, workload, state, progress, submitted (UTC), driver node
         logs     the job's progress lines so far; --follow keeps following until it ends (re-attaches
-                 after a coordinator fail-over); Ctrl-C stops following, not the job
+                 after a coordinator fail-over); Ctrl-C stops following, not the job. With --checkpoint-dir,
+                 the checkpoints a job that keeps checkpoint files (run ... --checkpoint-dir or --resume) sends
+                 while followed are written to DIR here; earlier ones stay in the driver host's
+                 --work-dir/ID/ (the DRIVER column of 'jobs list')
         result   a finished job's summary (kept for the last dataflow.retained-jobs jobs); --json writes it
         stop     cancels a running job and waits until it ended
 
@@ -42,7 +45,12 @@ internal static class JobsCommand
         {
             throw new UsageException($"unknown jobs command '{sub}'", Usage);
         }
-        var o = new ParsedOptions(rest, sub == "result" ? [.. Program.ClusterOptions, "json"] : Program.ClusterOptions,
+        var o = new ParsedOptions(rest, sub switch
+            {
+                "result" => [.. Program.ClusterOptions, "json"],
+                "logs" => [.. Program.ClusterOptions, "checkpoint-dir"],
+                _ => Program.ClusterOptions,
+            },
             sub switch { "logs" => ["follow"], "list" => ["json"], _ => [] }, Usage);
         if (o.Help)
         {
@@ -60,7 +68,7 @@ internal static class JobsCommand
                     : Render(jobs));
                 return 0;
             case "logs":
-                return await Logs(cluster, id!, o.Flag("follow"));
+                return await Logs(cluster, id!, o.Flag("follow"), o.String("checkpoint-dir"));
             case "result":
                 var record = await cluster.GetJobAsync(id!);
                 if (!record.HasEnded)
@@ -87,10 +95,16 @@ internal static class JobsCommand
         }
     }
 
-    private static async Task<int> Logs(DataflowCluster cluster, string id, bool follow)
+    private static async Task<int> Logs(DataflowCluster cluster, string id, bool follow, string? checkpointDirectory)
     {
         var record = await cluster.GetJobAsync(id);
         var command = WorkloadCommands.Find(record.Workload);
+        Action<JobOutput>? output = null;
+        if (checkpointDirectory is not null)
+        {
+            output = command?.CheckpointWriter(Path.GetFullPath(checkpointDirectory))
+                ?? throw new UsageException($"--checkpoint-dir: {record.Workload} jobs keep no checkpoint files", Usage);
+        }
         using var stop = new CancellationTokenSource();
         var last = DateTime.UtcNow;
         var progress = new RunCommand.SynchronousProgress<JobProgress>(p =>
@@ -121,7 +135,7 @@ internal static class JobsCommand
         }
         try
         {
-            await cluster.AttachAsync(id, progress, replay: true, cancellationToken: stop.Token);
+            await cluster.AttachAsync(id, progress, replay: true, output, stop.Token);
             Console.Out.WriteLine($"job {id} completed");
             return 0;
         }

@@ -28,7 +28,9 @@ public sealed class LocalHosts : IDisposable
     public List<string> Log { get; } = [];
 
     /// <summary>Starts one host (the first founds the cluster, the rest join it) and waits until it is up.</summary>
-    public async Task<int> StartAsync(IEnumerable<string>? extraArgs = null, TimeSpan? timeout = null)
+    /// <param name="workingDirectory">The host's current directory (by default this process's).</param>
+    public async Task<int> StartAsync(IEnumerable<string>? extraArgs = null, TimeSpan? timeout = null,
+        string? workingDirectory = null)
     {
         var port = FreePort();
         var args = new List<string> { _hostDll, "host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -38,7 +40,7 @@ public sealed class LocalHosts : IDisposable
         }
         args.AddRange(extraArgs ?? []);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = Start(args, line =>
+        var process = Start(args, workingDirectory, line =>
         {
             lock (Log)
             {
@@ -84,7 +86,7 @@ public sealed class LocalHosts : IDisposable
     /// <paramref name="onLine"/>; the process is killed on dispose like the hosts.</summary>
     public Process StartCli(IEnumerable<string> args, Action<string> onLine)
     {
-        var process = Start([_hostDll, .. args], onLine);
+        var process = Start([_hostDll, .. args], null, onLine);
         _processes.Add(process);
         return process;
     }
@@ -124,13 +126,14 @@ public sealed class LocalHosts : IDisposable
     /// <summary>Runs <c>dataflow</c> with <paramref name="args"/> to completion; returns exit code and output.</summary>
     /// <param name="interrupt">When signalled, the command gets SIGTERM (as from Ctrl-C in a shell) and is awaited.</param>
     /// <param name="environment">Variables to set for the command; a null value removes the variable.</param>
+    /// <param name="workingDirectory">The command's current directory (by default this process's).</param>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(IEnumerable<string> args,
         TimeSpan timeout, Action<string>? onStderrLine = null, string? hostDll = null, CancellationToken interrupt = default,
-        IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         var stdout = new System.Text.StringBuilder();
         var stderr = new System.Text.StringBuilder();
-        var psi = StartInfo([hostDll ?? typeof(LocalHosts).Assembly.Location, .. args]);
+        var psi = StartInfo([hostDll ?? typeof(LocalHosts).Assembly.Location, .. args], workingDirectory);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)
@@ -205,9 +208,9 @@ public sealed class LocalHosts : IDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static Process Start(List<string> args, Action<string> onLine)
+    private static Process Start(List<string> args, string? workingDirectory, Action<string> onLine)
     {
-        var p = new Process { StartInfo = StartInfo(args), EnableRaisingEvents = true };
+        var p = new Process { StartInfo = StartInfo(args, workingDirectory), EnableRaisingEvents = true };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data); };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data); };
         p.Start();
@@ -216,10 +219,11 @@ public sealed class LocalHosts : IDisposable
         return p;
     }
 
-    private static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    private static ProcessStartInfo StartInfo(IEnumerable<string> args, string? workingDirectory)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,

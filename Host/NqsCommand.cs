@@ -39,10 +39,14 @@ internal sealed class NqsCommand : WorkloadCommand
                              --evaluators 0, the default, runs one per host
           --plot FILE        PNG of the convergence: the error against --reference on a log scale with the
                              chemical-accuracy line (the energy itself without a reference)
-          --resume DIR       write checkpoints to DIR every --checkpoint-every iterations and, when DIR already
-                             holds one, continue from it (the same options give the history of an uninterrupted run)
+          --resume DIR       this process writes the checkpoints it receives to DIR every --checkpoint-every
+                             iterations and, when DIR already holds one, the job continues from it (the same options
+                             give the history of an uninterrupted run). DIR is read and written here, embedded or with
+                             --cluster alike: the checkpoint travels with the job (at most the remoting frame, 64 MiB
+                             by default), and hosts keep their copies under their own --work-dir
 
-        example: dataflow run nqs --fcidump lih --json lih.json
+        examples: dataflow run nqs --fcidump lih --json lih.json
+                  dataflow run nqs --fcidump h2o --resume h2o-ck --cluster 127.0.0.1:4053
         """;
 
     /// <inheritdoc />
@@ -72,6 +76,11 @@ internal sealed class NqsCommand : WorkloadCommand
         }
         try
         {
+            if (o.String("resume") is { } resume)
+            {
+                // Read now so that a bad file is a usage error; the job reads it again as it is submitted.
+                NqsJob.ReadCheckpoint(resume);
+            }
             return Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", VmcOptions.DefaultIterations)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
                 .Model(o.Int("layers", 0), o.Int("d-model", 0), o.Int("heads", 0)).Eloc(o.String("eloc") ?? "exact")
                 .Optimizer(o.String("optimizer") ?? "adamw-sr").OrbitalOrder(o.String("orbital-order") ?? "energy")
@@ -87,11 +96,24 @@ internal sealed class NqsCommand : WorkloadCommand
         {
             throw new UsageException(e.Message);
         }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException($"--resume: {e.Message}");
+        }
         catch (ArgumentException e)
         {
             throw new UsageException($"invalid nqs job: {e.Message}");
         }
     }
+
+    /// <inheritdoc />
+    public override Action<Actors.Runtime.JobOutput>? CheckpointWriter(string directory) => output =>
+    {
+        if (output.Stream == Actors.Runtime.JobFiles.CheckpointStream)
+        {
+            NqsJob.WriteCheckpoint(directory, output.Data);
+        }
+    };
 
     /// <inheritdoc />
     public override string ProgressLine(Actors.Runtime.JobProgress progress) => Describe(progress);

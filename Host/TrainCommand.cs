@@ -10,8 +10,8 @@ internal sealed class TrainCommand : WorkloadCommand
 {
     private const string UsageText = """
         usage: dataflow run train [--model mlp|cnn] [--logical-workers N] [--steps S] [--seed K]
-                                  [--checkpoint-every K] [--checkpoint-dir DIR] [--batch B] [--lr RATE]
-                                  [--intra-op-threads T] [--cluster HOST:PORT] [--json FILE] [--quiet]
+                                  [--checkpoint-every K] [--checkpoint-dir DIR] [--resume FILE|DIR] [--batch B]
+                                  [--lr RATE] [--intra-op-threads T] [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Trains a small network data-parallel over N logical workers. The result (weightsSha256) is the same
         bits however many hosts run it and whether hosts join, leave or crash on the way.
@@ -21,14 +21,20 @@ internal sealed class TrainCommand : WorkloadCommand
           --steps S            global optimiser steps (default 100)
           --seed K             seed of data, initial weights and every worker's random stream (default 1)
           --checkpoint-every K checkpoint every K steps and on membership changes (default 10)
-          --checkpoint-dir DIR also write checkpoints as files there
+          --checkpoint-dir DIR also keep checkpoints as files: this process writes each one it receives to
+                               DIR/JOB-ID/step-NNNNNNNN.ckpt, embedded or with --cluster alike (hosts keep
+                               theirs under their own --work-dir, never at a path a client names)
+          --resume FILE|DIR    start from a checkpoint read here: a .ckpt file, or the latest step-*.ckpt under
+                               DIR; it travels with the job, and the result is the uninterrupted run's
           --batch B            samples per logical worker per step (default 16)
           --lr RATE            peak AdamW learning rate (default 3e-3)
           --intra-op-threads T libtorch threads per logical worker (default 1; part of the determinism contract)
           --cluster H:P        run on a running cluster instead of an embedded one
           --json FILE          write the result as JSON
 
-        example: dataflow run train --model cnn --logical-workers 8 --steps 200 --json result.json
+        examples: dataflow run train --model cnn --logical-workers 8 --steps 200 --json result.json
+                  dataflow run train --steps 200 --checkpoint-dir ck --cluster 127.0.0.1:4053
+                  dataflow run train --steps 400 --resume ck
         """;
 
     private static readonly Dictionary<string, TrainModelKind> s_models = new()
@@ -48,7 +54,7 @@ internal sealed class TrainCommand : WorkloadCommand
 
     /// <inheritdoc />
     public override IReadOnlyList<string> ValuedOptions =>
-        ["model", "logical-workers", "steps", "seed", "checkpoint-every", "checkpoint-dir", "batch", "lr", "intra-op-threads"];
+        ["model", "logical-workers", "steps", "seed", "checkpoint-every", "checkpoint-dir", "resume", "batch", "lr", "intra-op-threads"];
 
     /// <inheritdoc />
     public override IJobDefinition Build(ParsedOptions o)
@@ -62,6 +68,7 @@ internal sealed class TrainCommand : WorkloadCommand
                 .Seed(o.Long("seed", 1))
                 .CheckpointEvery(o.Int("checkpoint-every", 10))
                 .CheckpointDirectory(o.String("checkpoint-dir"))
+                .ResumeFrom(o.String("resume"))
                 .Settings(s => s with
                 {
                     BatchPerWorker = o.Int("batch", s.BatchPerWorker),
@@ -74,7 +81,20 @@ internal sealed class TrainCommand : WorkloadCommand
         {
             throw new UsageException($"invalid train job: {e.Message}");
         }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+        {
+            throw new UsageException($"--resume: {e.Message}");
+        }
     }
+
+    /// <inheritdoc />
+    public override Action<JobOutput>? CheckpointWriter(string directory) => output =>
+    {
+        if (output.Stream == JobFiles.CheckpointStream)
+        {
+            TrainJob.WriteCheckpoint(directory, output.JobId, output.Data);
+        }
+    };
 
     /// <inheritdoc />
     public override string ProgressLine(JobProgress p) => string.Create(CultureInfo.InvariantCulture,

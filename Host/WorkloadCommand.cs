@@ -36,6 +36,10 @@ internal abstract class WorkloadCommand
     /// <summary>What to do with the job's output streams (e.g. md's <c>dump</c> frames), or null.</summary>
     public virtual Action<JobOutput>? Output(ParsedOptions options) => null;
 
+    /// <summary>Writes the checkpoints a job of this workload sends to this client's <paramref name="directory"/>
+    /// (<c>dataflow jobs logs ID --follow --checkpoint-dir DIR</c>), or null when the workload keeps none as files.</summary>
+    public virtual Action<JobOutput>? CheckpointWriter(string directory) => null;
+
     /// <summary>The workload's sections of <c>dataflow bench</c>.</summary>
     public virtual IReadOnlyList<BenchSection> BenchSections => [];
 }

@@ -53,10 +53,8 @@ public sealed class NqsDriver : JobDriver
         }
         _parameters = FlatParameters.Get(_model);
         _optimizer = new VmcAdamW(_parameters.Length);
-        // A successor coordinator's replica, else the checkpoint directory's file: continue where it stopped.
-        var checkpoint = StartCheckpoint is { } bytes
-            ? NqsCheckpoint.FromBytes(bytes)
-            : _job.CheckpointDirectory is { } dir ? NqsCheckpoint.Load(dir) : null;
+        // A replica (a successor coordinator, a restart), else the checkpoint the client submitted: continue from it.
+        var checkpoint = StartCheckpoint is { } bytes ? NqsCheckpoint.FromBytes(bytes) : null;
         if (checkpoint is not null)
         {
             if (checkpoint.Parameters.Length != _parameters.Length)
@@ -238,11 +236,12 @@ public sealed class NqsDriver : JobDriver
     {
         var (m, v, steps) = _optimizer.State;
         var checkpoint = new NqsCheckpoint(_iteration, (double[])_parameters.Clone(), m, v, steps, _history.ToArray());
-        if (_job.CheckpointDirectory is { } dir)
+        var bytes = checkpoint.ToBytes();
+        if (_job.CheckpointFiles)
         {
-            checkpoint.Save(dir);
+            OutputCheckpoint(NqsCheckpoint.FileName, bytes);
         }
-        Replicate(_iteration, checkpoint.ToBytes());
+        Replicate(_iteration, bytes);
     }
 
     private void Collect(Round round, int generation, int iteration, int index, object part, int expected,

@@ -12,15 +12,18 @@ namespace Dataflow.Actors.Nqs;
 /// <param name="LogicalSamplers">Sampler work items per iteration (prefix groups).</param>
 /// <param name="Evaluators">Local-energy and gradient work items per iteration (cost-balanced sample ranges); 0, the
 /// default, runs one per compute node. Results do not depend on it.</param>
-/// <param name="CheckpointEvery">Iterations between checkpoints (replicated to every node, and written to
-/// <paramref name="CheckpointDirectory"/> when given).</param>
-/// <param name="CheckpointDirectory">Directory on the driver's node to write checkpoints to and resume from.</param>
+/// <param name="CheckpointEvery">Iterations between checkpoints (replicated to every node, and kept as files with
+/// <paramref name="CheckpointFiles"/>).</param>
 /// <param name="Optimizer"><c>adamw-sr</c> (AdamW, then stochastic reconfiguration), <c>adamw</c> or <c>sr</c>.</param>
 /// <param name="OrbitalOrder"><c>energy</c> (ascending orbital energy) or <c>file</c>: the order the model visits the orbitals.</param>
 /// <param name="IntraOpThreads">libtorch intra-op threads of sampling and local energies; 0 keeps the default.</param>
 /// <param name="GradientThreads">libtorch intra-op threads of gradients and the reconfiguration step; 0 keeps the
 /// default. Both counts are part of the determinism contract: the same values give the same history wherever the work
 /// runs.</param>
+/// <param name="CheckpointFiles">Whether checkpoints are also kept as files: each is sent to the client (which writes it
+/// to its own <c>--resume</c> directory) and written in the job's folder under the driver host's work directory.</param>
+/// <remarks>Key 13 is retired: it was a checkpoint directory on the driver's host, a path the client chose. A resumed
+/// job carries its checkpoint in <see cref="Runtime.JobSpec.Checkpoint"/>.</remarks>
 [MessagePackObject]
 public sealed record NqsJobSpec(
     [property: Key(0)] string FcidumpText,
@@ -36,11 +39,11 @@ public sealed record NqsJobSpec(
     [property: Key(10)] int LogicalSamplers = 4,
     [property: Key(11)] int Evaluators = 0,
     [property: Key(12)] int CheckpointEvery = 10,
-    [property: Key(13)] string? CheckpointDirectory = null,
     [property: Key(14)] string Optimizer = "adamw-sr",
     [property: Key(15)] string OrbitalOrder = "energy",
     [property: Key(16)] int IntraOpThreads = 0,
-    [property: Key(17)] int GradientThreads = 0)
+    [property: Key(17)] int GradientThreads = 0,
+    [property: Key(18)] bool CheckpointFiles = false)
 {
     /// <summary>The accepted values of <see cref="Optimizer"/>.</summary>
     public static IReadOnlyDictionary<string, VmcUpdate> Optimizers { get; } = new Dictionary<string, VmcUpdate>

@@ -34,7 +34,7 @@ public sealed record NqsResult(
         var options = job.Options();
         return new NqsInputs(job.SourceName, Dataflow.Fci.FciResult.Sha256(job.FcidumpText), options.Iterations,
             options.Samples, options.Seed, options.Model.Layers, options.Model.DModel, options.Model.Heads, job.Eloc,
-            job.ReferenceHartree, job.LogicalSamplers, job.Evaluators, job.CheckpointEvery, job.CheckpointDirectory,
+            job.ReferenceHartree, job.LogicalSamplers, job.Evaluators, job.CheckpointEvery, job.CheckpointFiles,
             job.Optimizer, job.OrbitalOrder, options.Threads, options.GradientThreads);
     }
 }
@@ -54,4 +54,4 @@ public sealed record NqsIteration(int Iteration, double Energy, double Variance,
 /// <param name="FcidumpSha256">SHA-256 of the FCIDUMP text (UTF-8) the job carried.</param>
 public sealed record NqsInputs(string Fcidump, string FcidumpSha256, int Iterations, long Samples, long Seed, int Layers,
     int DModel, int Heads, string Eloc, double? Reference, int LogicalSamplers, int Evaluators, int CheckpointEvery,
-    string? CheckpointDirectory, string Optimizer, string OrbitalOrder, int IntraOpThreads, int GradientThreads);
+    bool CheckpointFiles, string Optimizer, string OrbitalOrder, int IntraOpThreads, int GradientThreads);

@@ -19,6 +19,7 @@ public sealed class NqsWorkload : Workload
     public override Type PayloadType => typeof(NqsJobSpec);
 
     /// <inheritdoc />
+    /// <remarks>A checkpoint submitted with the job must be an nqs checkpoint of this build's format.</remarks>
     public override void Validate(JobSpec spec)
     {
         try
@@ -28,6 +29,17 @@ public sealed class NqsWorkload : Workload
         catch (FcidumpFormatException e)
         {
             throw new ArgumentException(e.Message, "fcidump", e);
+        }
+        if (spec.Checkpoint is { Length: > 0 } bytes)
+        {
+            try
+            {
+                NqsCheckpoint.FromBytes(bytes);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ArgumentException($"resume: {e.Message}", "resume", e);
+            }
         }
     }
 

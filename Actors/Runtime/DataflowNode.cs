@@ -83,6 +83,12 @@ public sealed class DataflowNode
         {
             overrides += $"\ndataflow.compute-threads = {options.ComputeThreads}";
         }
+        if (options.WorkDirectory is { } workDirectory)
+        {
+            // A JSON string is a HOCON quoted string: any path survives.
+            var quoted = global::System.Text.Json.JsonSerializer.Serialize(workDirectory);
+            overrides += $"\ndataflow.work-dir = {quoted}";
+        }
         return ConfigurationFactory.ParseString(overrides).WithFallback(config);
     }
 

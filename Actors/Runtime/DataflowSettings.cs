@@ -24,7 +24,7 @@ public sealed record DataflowSettings
     }
 
     /// <summary>Every key of the section, without the <c>dataflow.</c> prefix, in the reference file's order.</summary>
-    public static IReadOnlyList<string> Keys { get; } = ["connect-timeout", "telemetry-interval", "step-timeout", "compute-threads", "retained-jobs"];
+    public static IReadOnlyList<string> Keys { get; } = ["connect-timeout", "telemetry-interval", "step-timeout", "compute-threads", "retained-jobs", "work-dir"];
 
     /// <summary>The reference configuration shipped next to the program (copied from <c>hocon/dataflow.conf</c>).</summary>
     public static string ReferenceFile => Path.Combine(AppContext.BaseDirectory, "hocon", "dataflow.conf");
@@ -46,6 +46,13 @@ public sealed record DataflowSettings
     /// <summary><c>dataflow.retained-jobs</c>: ended jobs whose records (result or error, last progress lines) the
     /// coordinator and every node agent keep for <c>dataflow jobs</c>.</summary>
     public int RetainedJobs { get; init; }
+
+    /// <summary><c>dataflow.work-dir</c>: the folder under which this node writes job output files, one folder per job
+    /// (<c>&lt;work-dir&gt;/&lt;job-id&gt;/</c>); empty: none are written.</summary>
+    /// <remarks>Empty in the reference: an embedded cluster writes no files of its own (its client writes what it
+    /// receives). <c>dataflow host</c> sets it to <c>--work-dir</c>, else to <c>dataflow-work</c> in its current
+    /// directory, as an absolute path.</remarks>
+    public string WorkDir { get; init; } = "";
 
     /// <summary>The settings of <paramref name="system"/>, read from its configuration on first use.</summary>
     public static DataflowSettings Get(ActorSystem system) => ((Holder)system.RegisterExtension(s_provider)).Settings;
@@ -70,6 +77,7 @@ public sealed record DataflowSettings
             StepTimeout = Duration(section, "step-timeout", source),
             ComputeThreads = Count(section, "compute-threads", source),
             RetainedJobs = Count(section, "retained-jobs", source),
+            WorkDir = PathText(section, "work-dir", source),
         };
     }
 
@@ -149,6 +157,16 @@ public sealed record DataflowSettings
             throw new DataflowConfigException($"{Section}.{key}", source, $"'{Text(value)}': expected an integer >= 0");
         }
         return count;
+    }
+
+    private static string PathText(Config section, string key, string source)
+    {
+        var value = Value(section, key, source);
+        if (!value.IsString())
+        {
+            throw new DataflowConfigException($"{Section}.{key}", source, $"'{Text(value)}': expected a path as a string");
+        }
+        return value.GetString().Trim();
     }
 
     private static string Text(HoconValue value)

@@ -238,6 +238,12 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
 
     private void Submit(JobSpec spec, IActorRef client, IActorRef replyTo)
     {
+        // The id names the job's folder under every host's work directory.
+        if (JobFiles.Refusal(spec.JobId) is { } refusal)
+        {
+            replyTo.Tell(new JobFailed(spec.JobId, refusal));
+            return;
+        }
         if (!_jobs.ContainsKey(spec.JobId) && !_records.ContainsKey(spec.JobId) && _nodes.Length > 0)
         {
             // A job this coordinator does not know may be one whose client lost track of it in a fail-over and submits

@@ -4,12 +4,14 @@ using Dataflow.Kernels.Scheduling;
 
 namespace Dataflow.Actors.Runtime;
 
-/// <summary>What a job driver starts from: the spec, the submitting client and, when resuming, the latest checkpoint.</summary>
+/// <summary>What a job driver starts from: the spec, the submitting client and, when resuming, the latest checkpoint
+/// (a replica, or else the checkpoint the client submitted with the job, <see cref="JobSpec.Checkpoint"/>).</summary>
 /// <remarks>One instance per driver, kept across restarts of the driver actor (the coordinator restarts a driver that
 /// throws): every checkpoint the driver replicates is also recorded here, so a restarted driver resumes from it.</remarks>
 public sealed class JobStart
 {
-    /// <summary>A fresh start, or a resume from <paramref name="recovered"/> (a replica a node agent held).</summary>
+    /// <summary>A fresh start (from the spec's own checkpoint when it carries one), or a resume from
+    /// <paramref name="recovered"/> (a replica a node agent held).</summary>
     public JobStart(JobSpec spec, IActorRef client, ReplicateCheckpoint? recovered = null)
     {
         Spec = spec;
@@ -21,6 +23,10 @@ public sealed class JobStart
         {
             Step = recovered.Step;
             Checkpoint = recovered.Checkpoint;
+        }
+        else if (spec.Checkpoint is { Length: > 0 } submitted)
+        {
+            Checkpoint = submitted;
         }
         PlacementChanges = recovered?.PlacementChanges ?? 0;
     }
@@ -34,7 +40,7 @@ public sealed class JobStart
     /// <summary>When the cluster accepted the job; the job's <c>seconds</c> count from here, across fail-overs.</summary>
     public DateTime AcceptedUtc { get; }
 
-    /// <summary>The step of <see cref="Checkpoint"/>.</summary>
+    /// <summary>The step of <see cref="Checkpoint"/> (0 for a checkpoint the client submitted).</summary>
     public long Step { get; internal set; }
 
     /// <summary>The workload's latest checkpoint bytes, or null for a start from the spec alone.</summary>
@@ -57,6 +63,8 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
 {
     private const int BacklogLines = 2000;
     private readonly JobStart _start;
+    private readonly JobSpec _specAlone;
+    private readonly string _workDirectory;
     private readonly TimeSpan _stepTimeout;
     private readonly HashSet<IActorRef> _watchers = [];
     private readonly Queue<JobProgress> _backlog = new();
@@ -69,6 +77,9 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
     {
         _start = start;
         Spec = start.Spec;
+        // Stages and checkpoint replicas need the job without the checkpoint it was submitted with.
+        _specAlone = start.Spec with { Checkpoint = null };
+        _workDirectory = DataflowSettings.Get(Context.System).WorkDir;
         PlacementChanges = start.PlacementChanges;
         _stepTimeout = DataflowSettings.Get(Context.System).StepTimeout;
         AddWatcher(start.Client);
@@ -209,7 +220,7 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
     {
         for (var n = 0; n < Nodes.Length; n++)
         {
-            Agent(n).Tell(new EnsureStage(Spec));
+            Agent(n).Tell(new EnsureStage(_specAlone));
         }
     }
 
@@ -244,7 +255,7 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
     {
         _replicated = true;
         var replica = _start.Checkpoint is { } bytes
-            ? new ReplicateCheckpoint(Spec, _start.Client, _start.Step, bytes, _start.PlacementChanges, Seconds,
+            ? new ReplicateCheckpoint(_specAlone, _start.Client, _start.Step, bytes, _start.PlacementChanges, Seconds,
                 _start.AcceptedUtc.Ticks)
             : new ReplicateCheckpoint(Spec, _start.Client, -1, [], PlacementChanges, Seconds, _start.AcceptedUtc.Ticks);
         for (var n = 0; n < Nodes.Length; n++)
@@ -277,6 +288,28 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
         {
             watcher.Tell(output);
         }
+    }
+
+    /// <summary>A checkpoint the job keeps as a file: written as <paramref name="fileName"/> in the job's folder under
+    /// this node's work directory (<c>dataflow host --work-dir</c>; an embedded cluster has none) and sent to the client
+    /// and every watcher as output stream <see cref="JobFiles.CheckpointStream"/>, for it to write where its user
+    /// chose.</summary>
+    /// <remarks>A file that cannot be written is logged; the job goes on (its replicas are what it resumes from).</remarks>
+    protected void OutputCheckpoint(string fileName, byte[] checkpoint)
+    {
+        if (_workDirectory.Length > 0)
+        {
+            try
+            {
+                JobFiles.WriteAtomically(Path.Combine(JobFiles.JobFolder(_workDirectory, JobId), fileName), checkpoint);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                Log.Warning("job {0}: cannot write checkpoint {1} under the work directory {2}: {3}", JobId, fileName,
+                    _workDirectory, e.Message);
+            }
+        }
+        Output(JobFiles.CheckpointStream, checkpoint);
     }
 
     /// <summary>Tells the coordinator where the job stands (for <c>dataflow status</c> and <c>dataflow jobs</c>).</summary>

@@ -24,6 +24,10 @@ public sealed record NodeOptions
     /// <summary>Concurrent logical-worker computations per node; 0 means cores / intra-op threads.</summary>
     public int ComputeThreads { get; init; }
 
+    /// <summary>The folder the node writes job output files under (<c>dataflow.work-dir</c>), or null to keep the
+    /// configuration's.</summary>
+    public string? WorkDirectory { get; init; }
+
     /// <summary>True when this node runs agents, stages and may host the coordinator.</summary>
     public bool IsCompute => Roles.Contains("compute");
 }

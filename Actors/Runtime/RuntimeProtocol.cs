@@ -4,11 +4,17 @@ using MessagePack;
 namespace Dataflow.Actors.Runtime;
 
 /// <summary>A job as submitted: its id, the workload verb and the workload's own spec (MessagePack bytes).</summary>
+/// <param name="JobId">The job's id; it names the job's folder under a host's work directory, so it is a plain file name
+/// (<see cref="JobFiles.IsSafeJobId"/>).</param>
+/// <param name="Checkpoint">A checkpoint of the workload that the job starts from instead of its beginning (a resume:
+/// the client read it from its own files and ships it), or null. Only the submission and the step-zero replica carry
+/// it; once the driver took a checkpoint of its own, that supersedes it.</param>
 [MessagePackObject]
 public sealed record JobSpec(
     [property: Key(0)] string JobId,
     [property: Key(1)] string Workload,
-    [property: Key(2)] byte[] Payload) : IDataflowMessage;
+    [property: Key(2)] byte[] Payload,
+    [property: Key(3)] byte[]? Checkpoint = null) : IDataflowMessage;
 
 /// <summary>Client to coordinator: run <paramref name="Spec"/> and stream progress and the result to <paramref name="Client"/>.</summary>
 [MessagePackObject]

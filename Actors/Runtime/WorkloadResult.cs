@@ -12,7 +12,9 @@ namespace Dataflow.Actors.Runtime;
 public abstract record WorkloadResult
 {
     /// <summary>The result schema version this build writes.</summary>
-    public const int CurrentSchemaVersion = 1;
+    /// <remarks>2: train and nqs inputs lost <c>checkpointDirectory</c> (a path on the driver's host) and gained
+    /// <c>checkpointFiles</c>.</remarks>
+    public const int CurrentSchemaVersion = 2;
 
     private static readonly JsonSerializerOptions s_options = new()
     {

@@ -187,11 +187,9 @@ public sealed class TrainDriver : JobDriver
     private void Checkpoint()
     {
         var bytes = _state.ToBytes();
-        if (_job.CheckpointDirectory is { } dir)
+        if (_job.CheckpointFiles)
         {
-            var path = Path.Combine(dir, JobId, $"step-{_state.Step:D8}.ckpt");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            _state.Save(path);
+            OutputCheckpoint(TrainCheckpoint.FileName(_state.Step), bytes);
         }
         // Replicas on every node let a successor coordinator resume the job if this node dies.
         Replicate(_state.Step, bytes);

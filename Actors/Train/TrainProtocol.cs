@@ -7,15 +7,18 @@ namespace Dataflow.Actors.Train;
 /// <summary>The <c>train</c> workload's spec, carried as the payload of a <see cref="JobSpec"/>.</summary>
 /// <param name="Steps">Global optimiser steps to run.</param>
 /// <param name="CheckpointEvery">Checkpoint every this many steps (and on every membership change).</param>
-/// <param name="CheckpointDirectory">Where checkpoints are also written as files, or null for memory and replicas only.</param>
 /// <param name="Reduction">How gradients are combined; only <see cref="TrainReduction.LogicalOrder"/> is deterministic.</param>
+/// <param name="CheckpointFiles">Whether checkpoints are also kept as files: each is sent to the client (which writes it
+/// under its own checkpoint directory) and written in the job's folder under the driver host's work directory. False:
+/// memory and replicas only.</param>
+/// <remarks>Key 3 is retired: it was a checkpoint directory on the driver's host, a path the client chose.</remarks>
 [MessagePackObject]
 public sealed record TrainJobSpec(
     [property: Key(0)] TrainSettings Settings,
     [property: Key(1)] int Steps,
     [property: Key(2)] int CheckpointEvery,
-    [property: Key(3)] string? CheckpointDirectory,
-    [property: Key(4)] TrainReduction Reduction = TrainReduction.LogicalOrder)
+    [property: Key(4)] TrainReduction Reduction = TrainReduction.LogicalOrder,
+    [property: Key(5)] bool CheckpointFiles = false)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
     public void Validate()

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Dataflow.Actors.Runtime;
 using Dataflow.Kernels.Compute;
+using Dataflow.Kernels.Train;
 
 namespace Dataflow.Actors.Train;
 
@@ -17,7 +18,34 @@ public sealed class TrainWorkload : Workload
     public override Type PayloadType => typeof(TrainJobSpec);
 
     /// <inheritdoc />
-    public override void Validate(JobSpec spec) => Decode<TrainJobSpec>(spec).Validate();
+    /// <remarks>A checkpoint submitted with the job must be a train checkpoint of as many logical workers, with steps
+    /// left to run.</remarks>
+    public override void Validate(JobSpec spec)
+    {
+        var job = Decode<TrainJobSpec>(spec);
+        job.Validate();
+        if (spec.Checkpoint is { Length: > 0 } bytes)
+        {
+            TrainCheckpoint checkpoint;
+            try
+            {
+                checkpoint = TrainCheckpoint.FromBytes(bytes);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ArgumentException($"resume: {e.Message}", "resume", e);
+            }
+            if (checkpoint.Workers.Length != job.Settings.LogicalWorkers)
+            {
+                throw new ArgumentException(
+                    $"resume: the checkpoint has {checkpoint.Workers.Length} logical workers, the job {job.Settings.LogicalWorkers}", "resume");
+            }
+            if (checkpoint.Step >= job.Steps)
+            {
+                throw new ArgumentException($"resume: the checkpoint is at step {checkpoint.Step}, the job has {job.Steps} steps", "resume");
+            }
+        }
+    }
 
     /// <inheritdoc />
     public override Props DriverProps(JobStart start) =>

@@ -9,6 +9,7 @@ namespace Dataflow.Nqs;
 public sealed class NqsJobBuilder
 {
     private NqsJobSpec _spec = new("", "<none>");
+    private string? _checkpointDirectory;
 
     /// <summary>Reads an FCIDUMP file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -73,11 +74,15 @@ public sealed class NqsJobBuilder
         return this;
     }
 
-    /// <summary>Checkpoints every <paramref name="every"/> iterations, written to <paramref name="directory"/> when given
-    /// (and resumed from it when it already holds one).</summary>
+    /// <summary>Checkpoints every <paramref name="every"/> iterations; with <paramref name="directory"/>, this process
+    /// writes each one the job sends it to <c>directory/nqs-checkpoint.msgpack</c> and, when that file already exists
+    /// as the job is submitted, the job continues from it (<c>--resume DIR</c>).</summary>
+    /// <remarks>The directory is this client's, on an embedded cluster and on a remote one alike: the checkpoint is read
+    /// here and travels with the job; no path does. Hosts keep their copies under their own work directory.</remarks>
     public NqsJobBuilder Checkpoints(int every, string? directory = null)
     {
-        _spec = _spec with { CheckpointEvery = every, CheckpointDirectory = directory is null ? null : Path.GetFullPath(directory) };
+        _spec = _spec with { CheckpointEvery = every, CheckpointFiles = directory is not null };
+        _checkpointDirectory = directory is null ? null : Path.GetFullPath(directory);
         return this;
     }
 
@@ -85,16 +90,67 @@ public sealed class NqsJobBuilder
     public NqsJob Build()
     {
         _spec.Validate();
-        return new NqsJob(_spec);
+        return new NqsJob(_spec) { CheckpointDirectory = _checkpointDirectory };
     }
 }
 
 /// <summary>A built nqs job.</summary>
-public sealed record NqsJob(NqsJobSpec Spec) : IJobDefinition
+/// <param name="Spec">What travels to the cluster.</param>
+public sealed record NqsJob(NqsJobSpec Spec) : IJobDefinition, IJobOutputWriter
 {
+    /// <summary>This client's checkpoint directory (absolute): resumed from when it holds a checkpoint as the job is
+    /// submitted, and where the job's checkpoints are written; or null.</summary>
+    public string? CheckpointDirectory { get; init; }
+
     /// <inheritdoc />
     public string Workload => NqsWorkload.Verb;
 
     /// <inheritdoc />
-    public JobSpec ToSpec(string jobId) => new(jobId, Workload, Actors.Runtime.Workload.Encode(Spec));
+    /// <remarks>Reads the checkpoint in <see cref="CheckpointDirectory"/>, if any, now: a job submitted again after an
+    /// interruption continues from where it stopped.</remarks>
+    /// <exception cref="InvalidDataException">The directory holds a file that is not an nqs checkpoint of this build.</exception>
+    public JobSpec ToSpec(string jobId) => new(jobId, Workload, Actors.Runtime.Workload.Encode(Spec),
+        CheckpointDirectory is { } directory ? ReadCheckpoint(directory) : null);
+
+    /// <inheritdoc />
+    public void Write(JobOutput output)
+    {
+        if (output.Stream == JobFiles.CheckpointStream && CheckpointDirectory is { } directory)
+        {
+            WriteCheckpoint(directory, output.Data);
+        }
+    }
+
+    /// <summary>The checkpoint bytes in <paramref name="directory"/> (<c>nqs-checkpoint.msgpack</c>), checked, or null
+    /// when there is none.</summary>
+    /// <exception cref="InvalidDataException">The file is not an nqs checkpoint of this build; the message names it.</exception>
+    public static byte[]? ReadCheckpoint(string directory)
+    {
+        var path = Path.Combine(directory, NqsCheckpoint.FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            NqsCheckpoint.FromBytes(bytes);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        return bytes;
+    }
+
+    /// <summary>Writes checkpoint <paramref name="bytes"/> to <paramref name="directory"/> (atomically, over the previous
+    /// one) and returns the path.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not an nqs checkpoint of this build.</exception>
+    public static string WriteCheckpoint(string directory, byte[] bytes)
+    {
+        NqsCheckpoint.FromBytes(bytes);
+        var path = Path.Combine(directory, NqsCheckpoint.FileName);
+        JobFiles.WriteAtomically(path, bytes);
+        return path;
+    }
 }

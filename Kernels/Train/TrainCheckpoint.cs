@@ -143,6 +143,10 @@ public sealed record TrainCheckpoint(
         }
     }
 
+    /// <summary>The file name of the step-<paramref name="step"/> checkpoint in a checkpoint folder:
+    /// <c>step-00000010.ckpt</c>; names sort by step.</summary>
+    public static string FileName(long step) => $"step-{step:D8}.ckpt";
+
     /// <summary>Reads a checkpoint written by <see cref="Save"/>.</summary>
     public static TrainCheckpoint Load(string path)
     {

@@ -78,7 +78,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
             var schema = JsonNode.Parse(File.ReadAllText(path))!;
             var meta = MetaSchemas.Draft202012.Evaluate(schema, new EvaluationOptions { OutputFormat = OutputFormat.Hierarchical });
             Assert.True(meta.IsValid, $"{path} is not a valid draft 2020-12 schema:\n{string.Join("\n", Messages(meta))}");
-            Assert.Equal(1, (int)schema["properties"]!["schemaVersion"]!["const"]!);
+            Assert.Equal(global::Dataflow.Actors.Runtime.WorkloadResult.CurrentSchemaVersion, (int)schema["properties"]!["schemaVersion"]!["const"]!);
         }
         Assert.Throws<ArgumentException>(() => ResultSchemas.Text("sft"));
     }

@@ -22,7 +22,11 @@ public sealed class TrainJobBuilderSpec
         Assert.Equal(1e-3, decoded.Settings.LearningRate);
         Assert.Equal(42, decoded.Steps);
         Assert.Equal(7, decoded.CheckpointEvery);
-        Assert.Equal("/tmp/ck", decoded.CheckpointDirectory);
+        // The checkpoint directory is the client's: the spec says only that checkpoints are kept as files.
+        Assert.True(decoded.CheckpointFiles);
+        Assert.Equal(Path.GetFullPath("/tmp/ck"), job.CheckpointDirectory);
+        Assert.DoesNotContain("/tmp/ck", System.Text.Encoding.UTF8.GetString(spec.Payload));
+        Assert.Null(spec.Checkpoint);
         Assert.Equal(TrainReduction.LogicalOrder, decoded.Reduction);
         new TrainWorkload().Validate(spec);
     }

@@ -60,7 +60,8 @@ public sealed class DataflowSettingsSpec : IDisposable
         foreach (var property in Properties)
         {
             var path = $"{DataflowSettings.Section}.{KeyOf(property)}";
-            object expected = property.PropertyType == typeof(TimeSpan) ? reference.GetTimeSpan(path) : reference.GetInt(path);
+            object expected = property.PropertyType == typeof(TimeSpan) ? reference.GetTimeSpan(path)
+                : property.PropertyType == typeof(string) ? reference.GetString(path) : reference.GetInt(path);
             Assert.Equal(expected, property.GetValue(settings));
         }
         // And the values the documentation promises.
@@ -68,6 +69,18 @@ public sealed class DataflowSettingsSpec : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), settings.TelemetryInterval);
         Assert.Equal(TimeSpan.FromSeconds(60), settings.StepTimeout);
         Assert.Equal(0, settings.ComputeThreads);
+        Assert.Equal("", settings.WorkDir);
+    }
+
+    [Fact]
+    public void The_work_directory_comes_from_a_file_and_the_node_options_win()
+    {
+        var file = Write("work.conf", "dataflow.work-dir = \"/srv/dataflow work\"\n");
+        Assert.Equal("/srv/dataflow work", Load(file).WorkDir);
+        var options = new NodeOptions { HoconFiles = [file], WorkDirectory = "/tmp/a \"quoted\" dir" };
+        Assert.Equal("/tmp/a \"quoted\" dir", DataflowSettings.FromConfig(DataflowNode.LoadConfig(options), "test").WorkDir);
+        var e = Assert.Throws<DataflowConfigException>(() => Load(Write("bad.conf", "dataflow.work-dir = [1, 2]\n")));
+        Assert.Contains("dataflow.work-dir", e.Message);
     }
 
     [Fact]
