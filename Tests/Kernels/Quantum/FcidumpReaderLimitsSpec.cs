@@ -49,7 +49,7 @@ public sealed class FcidumpReaderLimitsSpec
 
         var e = Assert.Throws<FcidumpFormatException>(() => FcidumpReader.ParseText(text, "open.fcidump"));
 
-        Assert.Equal("open.fcidump:2001: the &FCI namelist has more than 10000 values; is its terminator ('&END' or '/') missing?",
+        Assert.Equal("open.fcidump:2000: the &FCI namelist has more than 10000 values; is its terminator ('&END' or '/') missing?",
             e.Message);
     }
 

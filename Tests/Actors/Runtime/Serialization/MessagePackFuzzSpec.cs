@@ -51,7 +51,10 @@ public sealed class MessagePackFuzzSpec(WireFormatSpec.SystemFixture fixture, IT
     }
 
     // MessagePack wraps what a formatter throws in a MessagePackSerializationException; the cause must be a format
-    // error too (the reader's end of data, a type or range check), not a crash of the decoding code.
+    // error too, not a crash of decoding code. MessagePack's own reader and formatters check ranges with .NET's
+    // exceptions (an int64 where an int32 is due: OverflowException; a str32 length beyond int: ArgumentOutOfRange),
+    // so those are format errors when MessagePack threw them (the first frame of their stack trace is in MessagePack;
+    // TargetSite may name the formatter that inlined it) and crashes when this project's code did.
     private static bool IsFormatError(Exception e)
     {
         if (e is not (MessagePackSerializationException or SerializationException))
@@ -60,8 +63,13 @@ public sealed class MessagePackFuzzSpec(WireFormatSpec.SystemFixture fixture, IT
         }
         for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
         {
-            if (inner is IndexOutOfRangeException or NullReferenceException or OutOfMemoryException or OverflowException
-                or InvalidCastException or StackOverflowException or AccessViolationException or ArgumentOutOfRangeException)
+            if (inner is IndexOutOfRangeException or NullReferenceException or OutOfMemoryException or InvalidCastException
+                or StackOverflowException or AccessViolationException)
+            {
+                return false;
+            }
+            var thrownByMessagePack = inner.StackTrace?.TrimStart().StartsWith("at MessagePack.", StringComparison.Ordinal) == true;
+            if (inner is ArgumentException or OverflowException && !thrownByMessagePack)
             {
                 return false;
             }
