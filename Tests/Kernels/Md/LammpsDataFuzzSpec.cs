@@ -109,7 +109,7 @@ public sealed class LammpsDataFuzzSpec(ITestOutputHelper output)
         var path = Path.Combine(Path.GetTempPath(), $"parse-fuzz-{Guid.NewGuid():N}.data.gz");
         try
         {
-            var (cases, refused) = Fuzzer.Run(output, "lammps data", seed: 20251205, maxCases: 4000, maxTime: TimeSpan.FromSeconds(8),
+            var (cases, refused) = Fuzzer.Run(output, "lammps data", seed: 20251205, maxCases: 4000, maxTime: TimeSpan.FromSeconds(6),
                 random =>
                 {
                     var text = Fuzzer.MutateText(s_inputs[random.Next(s_inputs.Length)], random);

@@ -25,7 +25,7 @@ public sealed class FcidumpReaderFuzzSpec(ITestOutputHelper output)
     [Fact]
     public void Mutated_files_raise_only_FcidumpFormatException()
     {
-        var (cases, refused) = Fuzzer.Run(output, "fcidump", seed: 20251205, maxCases: 4000, maxTime: TimeSpan.FromSeconds(8),
+        var (cases, refused) = Fuzzer.Run(output, "fcidump", seed: 20251205, maxCases: 4000, maxTime: TimeSpan.FromSeconds(6),
             random => Fuzzer.MutateText(s_inputs[random.Next(s_inputs.Length)], random),
             text => FcidumpReader.ParseText(text, "fuzz.fcidump", s_limits),
             e => e is FcidumpFormatException,

@@ -36,7 +36,7 @@ public sealed class MessagePackFuzzSpec(WireFormatSpec.SystemFixture fixture, IT
         {
             Assert.NotNull(serializer.FromBinary(bytes, manifest));
         }
-        var (cases, refused) = Fuzzer.Run(output, "messagepack", seed: 20251205, maxCases: 6000, maxTime: TimeSpan.FromSeconds(8),
+        var (cases, refused) = Fuzzer.Run(output, "messagepack", seed: 20251205, maxCases: 6000, maxTime: TimeSpan.FromSeconds(6),
             random =>
             {
                 var (manifest, bytes) = s_golden[random.Next(s_golden.Length)];
