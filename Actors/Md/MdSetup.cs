@@ -19,8 +19,7 @@ public sealed class MdSetup
         Units = UnitSystem.Parse(spec.Units);
         try
         {
-            using var reader = new StringReader(spec.DataText);
-            System = LammpsDataReader.Read(reader, spec.SourceName);
+            System = LammpsDataReader.ReadText(spec.DataText, spec.SourceName);
         }
         catch (LammpsDataFormatException e)
         {
@@ -56,7 +55,7 @@ public sealed class MdSetup
             _ => throw new InvalidOperationException("unknown pair style"),
         };
         GhostCutoff = Cutoff + Skin;
-        Grid.Validate(System.Box, GhostCutoff);
+        Grid.Validate(System.Box, GhostCutoff, System.AtomCount);
     }
 
     /// <summary>The spec.</summary>

@@ -1,5 +1,6 @@
 using Dataflow.Actors.Fci;
 using Dataflow.Actors.Runtime;
+using Dataflow.Kernels.Input;
 using Dataflow.Kernels.Quantum;
 
 namespace Dataflow.Fci;
@@ -13,13 +14,16 @@ public sealed class FciJobBuilder
     private double _tolerance = 1e-10;
 
     /// <summary>Reads the Hamiltonian from an FCIDUMP file (PySCF, Psi4, Molpro...); errors name the file and line.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InputLimitException">The file is larger than <see cref="InputLimits.MaxInputBytes"/>
+    /// (<see cref="InputLimits.Current"/>); it is refused before it is read.</exception>
     public FciJobBuilder Fcidump(string path)
     {
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"FCIDUMP file {path} not found", path);
         }
-        _text = File.ReadAllText(path);
+        _text = BoundedInput.ReadAllText(path, InputLimits.Current, decompress: false);
         _source = path;
         return this;
     }

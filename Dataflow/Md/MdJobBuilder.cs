@@ -1,6 +1,6 @@
-using System.IO.Compression;
 using Dataflow.Actors.Md;
 using Dataflow.Actors.Runtime;
+using Dataflow.Kernels.Input;
 
 namespace Dataflow.Md;
 
@@ -11,18 +11,18 @@ public sealed class MdJobBuilder
 {
     private MdJobSpec _spec = new("", "<none>", PairArguments: [2.5]);
 
-    /// <summary>Reads a LAMMPS data file (a <c>.gz</c> one is decompressed).</summary>
+    /// <summary>Reads a LAMMPS data file (a gzip one, by its magic bytes, is decompressed).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InputLimitException">The file, or its decompressed text, is larger than
+    /// <see cref="InputLimits.MaxInputBytes"/>, or gzip data expands more than <see cref="InputLimits.MaxCompressionRatio"/>
+    /// (<see cref="InputLimits.Current"/>); a decompression bomb is stopped at the limit.</exception>
     public MdJobBuilder Data(string path)
     {
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"data file {path} not found", path);
         }
-        using var file = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        using var reader = new StreamReader(stream);
-        _spec = _spec with { DataText = reader.ReadToEnd(), SourceName = path };
+        _spec = _spec with { DataText = BoundedInput.ReadAllText(path, InputLimits.Current, decompress: true), SourceName = path };
         return this;
     }
 

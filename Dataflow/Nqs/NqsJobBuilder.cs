@@ -1,5 +1,6 @@
 using Dataflow.Actors.Nqs;
 using Dataflow.Actors.Runtime;
+using Dataflow.Kernels.Input;
 
 namespace Dataflow.Nqs;
 
@@ -13,13 +14,15 @@ public sealed class NqsJobBuilder
 
     /// <summary>Reads an FCIDUMP file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InputLimitException">The file is larger than <see cref="InputLimits.MaxInputBytes"/>
+    /// (<see cref="InputLimits.Current"/>); it is refused before it is read.</exception>
     public NqsJobBuilder Fcidump(string path)
     {
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"FCIDUMP file {path} not found", path);
         }
-        _spec = _spec with { FcidumpText = File.ReadAllText(path), SourceName = path };
+        _spec = _spec with { FcidumpText = BoundedInput.ReadAllText(path, InputLimits.Current, decompress: false), SourceName = path };
         return this;
     }
 

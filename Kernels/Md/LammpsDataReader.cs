@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.IO.Compression;
+using Dataflow.Kernels.Input;
 
 namespace Dataflow.Kernels.Md;
 
@@ -23,33 +23,79 @@ namespace Dataflow.Kernels.Md;
 /// </remarks>
 public static class LammpsDataReader
 {
-    /// <summary>Reads the data file at <paramref name="path"/>, gzip-compressed or not.</summary>
+    /// <summary>Least characters of one <c>Atoms</c> line of each style, its newline included: one-digit fields and
+    /// single spaces (<c>1 1 0 0 0</c> for atomic).</summary>
+    private const int MinAtomLineCharsAtomic = 10;
+
+    /// <summary>Bytes the reader allocates per declared atom: ids, types, positions, velocities, image flags, charges,
+    /// molecule ids and the id index.</summary>
+    public const int BytesPerAtom = 128;
+
+    /// <summary>Bytes the pair styles allocate per pair of atom types (coefficient and force tables).</summary>
+    public const int BytesPerTypePair = 128;
+
+    /// <summary>Most atom types: the pair styles index their tables by type * type in an <c>int</c>.</summary>
+    public const int MaxAtomTypes = 46340;
+
+    /// <summary>Reads the data file at <paramref name="path"/>, gzip-compressed or not, within
+    /// <paramref name="limits"/> (by default <see cref="InputLimits.Current"/>).</summary>
     /// <param name="path">The file; errors name it as given here.</param>
     /// <param name="style">Atom style to use when the <c>Atoms</c> line has no style comment; when both are given
     /// they must agree.</param>
-    /// <exception cref="LammpsDataFormatException">The file is malformed or uses an unsupported feature.</exception>
-    public static MdSystem Read(string path, AtomStyle? style = null)
+    /// <param name="limits">Input size and memory limits.</param>
+    /// <exception cref="LammpsDataFormatException">The file is malformed, uses an unsupported feature, or declares
+    /// more than it holds or the limits allow.</exception>
+    public static MdSystem Read(string path, AtomStyle? style = null, InputLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var file = File.OpenRead(path);
-        Span<byte> magic = stackalloc byte[2];
-        var isGzip = file.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        file.Position = 0;
-        using Stream stream = isGzip ? new GZipStream(file, CompressionMode.Decompress) : file;
-        using var reader = new StreamReader(stream);
-        return Read(reader, path, style);
+        limits ??= InputLimits.Current;
+        BoundedInputStream stream;
+        try
+        {
+            stream = BoundedInput.Open(path, limits, decompress: true);
+        }
+        catch (InputLimitException e)
+        {
+            throw new LammpsDataFormatException(path, 1, e.Problem);
+        }
+        using (stream)
+        {
+            using var reader = new StreamReader(stream);
+            return new Parser(reader, path, style, limits, stream.MaxLength).Parse();
+        }
     }
 
-    /// <summary>Reads a data file from <paramref name="reader"/>.</summary>
+    /// <summary>Reads a data file from <paramref name="reader"/>; at most the input limit of
+    /// <paramref name="limits"/> (by default <see cref="InputLimits.Current"/>) is read.</summary>
     /// <param name="reader">The text, from its title line on.</param>
     /// <param name="fileName">Name used in error messages.</param>
     /// <param name="style">Atom style to use when the <c>Atoms</c> line has no style comment.</param>
-    /// <exception cref="LammpsDataFormatException">The text is malformed or uses an unsupported feature.</exception>
-    public static MdSystem Read(TextReader reader, string fileName, AtomStyle? style = null)
+    /// <param name="limits">Input size and memory limits.</param>
+    /// <exception cref="LammpsDataFormatException">The text is malformed, uses an unsupported feature, or declares
+    /// more than it holds or the limits allow.</exception>
+    public static MdSystem Read(TextReader reader, string fileName, AtomStyle? style = null, InputLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(fileName);
-        return new Parser(reader, fileName, style).Parse();
+        limits ??= InputLimits.Current;
+        var bound = reader is StreamReader { BaseStream: BoundedInputStream bounded } ? bounded.MaxLength : limits.MaxInputBytes;
+        return new Parser(reader, fileName, style, limits, bound).Parse();
+    }
+
+    /// <summary>Reads a data file held in <paramref name="text"/> (e.g. shipped in a job), within the memory budget of
+    /// <paramref name="limits"/> (by default <see cref="InputLimits.Current"/>).</summary>
+    /// <param name="text">The whole file.</param>
+    /// <param name="fileName">Name used in error messages.</param>
+    /// <param name="style">Atom style to use when the <c>Atoms</c> line has no style comment.</param>
+    /// <param name="limits">Memory limits (the text is already in memory, so its length is not limited here).</param>
+    /// <exception cref="LammpsDataFormatException">The text is malformed, uses an unsupported feature, or declares
+    /// more than it holds or the limits allow.</exception>
+    public static MdSystem ReadText(string text, string fileName, AtomStyle? style = null, InputLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(fileName);
+        using var reader = new StringReader(text);
+        return new Parser(reader, fileName, style, limits ?? InputLimits.Current, text.Length).Parse();
     }
 
     /// <summary>The LAMMPS name of <paramref name="style"/>.</summary>
@@ -69,7 +115,9 @@ public static class LammpsDataReader
         _ => null,
     };
 
-    private sealed class Parser(TextReader reader, string fileName, AtomStyle? requestedStyle)
+    // lengthBound: the most characters the text can hold (its length, the file's, or the input limit); declared
+    // counts are checked against what is left of it before anything is allocated for them.
+    private sealed class Parser(TextReader reader, string fileName, AtomStyle? requestedStyle, InputLimits limits, long lengthBound)
     {
         // Sections that only hold coefficients of bonded types; skipped (see the class remarks), keyed to the
         // header line that counts their lines.
@@ -100,8 +148,10 @@ public static class LammpsDataReader
         };
 
         private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _countLines = new(StringComparer.Ordinal);
         private readonly HashSet<string> _sectionsSeen = new(StringComparer.Ordinal);
         private int _lineNumber;
+        private long _charsRead;
 
         private string _title = "";
         private double[]? _x;
@@ -123,10 +173,10 @@ public static class LammpsDataReader
 
         public MdSystem Parse()
         {
-            var title = reader.ReadLine() ?? throw Error(1, "empty file: expected a title line, then header lines");
-            _lineNumber = 1;
+            var title = ReadRawLine() ?? throw Error(1, "empty file: expected a title line, then header lines");
             _title = title.Trim();
             var firstSection = ReadHeader();
+            CheckDeclaredSizes();
             _masses = Enumerable.Repeat(double.NaN, Math.Max(_typeCount, 1)).ToArray();
             var section = firstSection;
             while (section is { } s)
@@ -208,7 +258,7 @@ public static class LammpsDataReader
             }
             if (tokens.Length < 2)
             {
-                throw Error(line, $"unrecognised header line '{content}': expected 'N keyword' or 'lo hi xlo xhi'");
+                throw Error(line, $"unrecognised header line '{Shorten(content)}': expected 'N keyword' or 'lo hi xlo xhi'");
             }
             var keyword = string.Join(' ', tokens.Skip(1));
             var count = ParseCount(tokens[0], line, keyword);
@@ -239,9 +289,44 @@ public static class LammpsDataReader
                     }
                     break;
                 default:
-                    throw Error(line, $"unrecognised header keyword '{keyword}'");
+                    throw Error(line, $"unrecognised header keyword '{Shorten(keyword)}'");
             }
             _counts[keyword] = count;
+            _countLines[keyword] = line;
+        }
+
+        // The header's counts against what the rest of the file can hold and against the memory budget, before any
+        // array is sized by them.
+        private void CheckDeclaredSizes()
+        {
+            if (_atomCount > 0)
+            {
+                var line = _countLines["atoms"];
+                var remaining = Math.Max(lengthBound - _charsRead, 0);
+                var most = remaining / MinAtomLineCharsAtomic;
+                if (_atomCount > most)
+                {
+                    throw Error(line, $"declares {_atomCount} atoms but the file holds at most {most} atom lines "
+                        + $"({remaining} bytes after the header, at least {MinAtomLineCharsAtomic} per atom line)");
+                }
+                if (limits.MemoryProblem((double)_atomCount * BytesPerAtom, $"'{_atomCount} atoms'") is { } problem)
+                {
+                    throw Error(line, problem);
+                }
+            }
+            if (_typeCount > 0)
+            {
+                var line = _countLines["atom types"];
+                if (_typeCount > MaxAtomTypes)
+                {
+                    throw Error(line, $"declares {_typeCount} atom types; at most {MaxAtomTypes} are supported");
+                }
+                if (limits.MemoryProblem((double)_typeCount * _typeCount * BytesPerTypePair,
+                    $"'{_typeCount} atom types' (tables per pair of types)") is { } problem)
+                {
+                    throw Error(line, problem);
+                }
+            }
         }
 
         private double[] Bounds(string[] tokens, int line, string what)
@@ -278,12 +363,12 @@ public static class LammpsDataReader
                         ReadLines(keyword, _typeCount, line).Select(l => l.Content).ToArray());
                     break;
                 case "PairIJ Coeffs":
-                    ReadLines(keyword, _typeCount * (_typeCount + 1) / 2, line);
+                    SkipLines(keyword, (long)_typeCount * (_typeCount + 1) / 2, line);
                     break;
                 default:
                     if (s_bondedCoefficientSections.TryGetValue(keyword, out var countKeyword))
                     {
-                        ReadLines(keyword, _counts.GetValueOrDefault(countKeyword), line);
+                        SkipLines(keyword, _counts.GetValueOrDefault(countKeyword), line);
                         break;
                     }
                     if (s_bondedSections.Contains(keyword))
@@ -294,7 +379,7 @@ public static class LammpsDataReader
                     {
                         throw Error(line, $"'{keyword}' section: extended particles are not supported");
                     }
-                    throw Error(line, $"unknown or unsupported section '{keyword}'; expected Atoms, Velocities, Masses or Pair Coeffs");
+                    throw Error(line, $"unknown or unsupported section '{Shorten(keyword)}'; expected Atoms, Velocities, Masses or Pair Coeffs");
             }
         }
 
@@ -305,7 +390,7 @@ public static class LammpsDataReader
             {
                 var named = Split(comment)[0];
                 style = ParseStyle(named)
-                    ?? throw Error(line, $"atom style '{named}' is not supported; expected atomic, charge or full");
+                    ?? throw Error(line, $"atom style '{Shorten(named)}' is not supported; expected atomic, charge or full");
                 if (requestedStyle is { } requested && requested != style)
                 {
                     throw Error(line, $"the Atoms section is of style '{named}' but style '{StyleName(requested)}' was requested");
@@ -318,6 +403,14 @@ public static class LammpsDataReader
             }
             _style = style;
             var n = _atomCount;
+            // Least characters of an atom line of this style: one-digit columns and single spaces.
+            var leastChars = 2 * (style switch { AtomStyle.Atomic => 5, AtomStyle.Charge => 6, _ => 7 });
+            var remaining = Math.Max(lengthBound - _charsRead, 0);
+            if (n > remaining / leastChars)
+            {
+                throw Error(line, $"the Atoms section needs {n} lines but the file holds at most {remaining / leastChars} "
+                    + $"({remaining} bytes left, at least {leastChars} per {StyleName(style)} atom line)");
+            }
             _ids = new int[n];
             _types = new int[n];
             _positions = new double[3 * n];
@@ -433,26 +526,31 @@ public static class LammpsDataReader
             }
         }
 
-        // The section's data lines: blank and comment-only lines are skipped, and a section keyword where a data
-        // line is due means the section is short.
-        private List<(string Content, int Line)> ReadLines(string keyword, long count, int keywordLine)
+        // The section's data lines, as they are read: blank and comment-only lines are skipped, and a section keyword
+        // where a data line is due means the section is short.
+        private IEnumerable<(string Content, int Line)> ReadLines(string keyword, long count, int keywordLine)
         {
-            var lines = new List<(string, int)>();
-            while (lines.Count < count)
+            for (long read = 0; read < count; read++)
             {
                 if (NextLine() is not { } line)
                 {
                     throw Error(_lineNumber, $"the file ends inside the '{keyword}' section (line {keywordLine}) after "
-                        + $"{lines.Count} of {count} lines");
+                        + $"{read} of {count} lines");
                 }
                 if (!StartsWithNumber(line.Content))
                 {
-                    throw Error(line.Line, $"'{keyword}' section (line {keywordLine}) has {lines.Count} lines where {count} "
-                        + $"are expected; found '{line.Content}'");
+                    throw Error(line.Line, $"'{keyword}' section (line {keywordLine}) has {read} lines where {count} "
+                        + $"are expected; found '{Shorten(line.Content)}'");
                 }
-                lines.Add((line.Content, line.Line));
+                yield return (line.Content, line.Line);
             }
-            return lines;
+        }
+
+        private void SkipLines(string keyword, long count, int keywordLine)
+        {
+            foreach (var _ in ReadLines(keyword, count, keywordLine))
+            {
+            }
         }
 
         private (string Content, string? Comment, int Line)? NextSectionLine()
@@ -463,7 +561,7 @@ public static class LammpsDataReader
             }
             if (StartsWithNumber(line.Content))
             {
-                throw Error(line.Line, $"expected a section keyword, found data line '{line.Content}' (more lines than the "
+                throw Error(line.Line, $"expected a section keyword, found data line '{Shorten(line.Content)}' (more lines than the "
                     + "header declares?)");
             }
             return line;
@@ -472,9 +570,8 @@ public static class LammpsDataReader
         // Next line with content; comment-only and blank lines are skipped.
         private (string Content, string? Comment, int Line)? NextLine()
         {
-            while (reader.ReadLine() is { } raw)
+            while (ReadRawLine() is { } raw)
             {
-                _lineNumber++;
                 var hash = raw.IndexOf('#', StringComparison.Ordinal);
                 var content = (hash >= 0 ? raw[..hash] : raw).Trim();
                 var comment = hash >= 0 ? raw[(hash + 1)..].Trim() : null;
@@ -484,6 +581,37 @@ public static class LammpsDataReader
                 }
             }
             return null;
+        }
+
+        // Every line goes through here: it counts lines and characters, and turns the input stream's refusals (the
+        // input limit, a gzip bomb, corrupt gzip data) into errors at the line being read.
+        private string? ReadRawLine()
+        {
+            string? raw;
+            try
+            {
+                raw = reader.ReadLine();
+            }
+            catch (InputLimitException e)
+            {
+                throw Error(_lineNumber + 1, e.Problem);
+            }
+            catch (InvalidDataException e)
+            {
+                throw Error(_lineNumber + 1, $"corrupt gzip data: {e.Message}");
+            }
+            if (raw is null)
+            {
+                return null;
+            }
+            _lineNumber++;
+            _charsRead += raw.Length + 1;
+            if (_charsRead > lengthBound + 1)
+            {
+                throw Error(_lineNumber, $"the text is longer than the input limit of {InputLimits.FormatBytes(lengthBound)} "
+                    + $"({InputLimits.MaxInputBytesVariable})");
+            }
+            return raw;
         }
 
         private static bool StartsWithNumber(string content)
@@ -517,6 +645,8 @@ public static class LammpsDataReader
             double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
                 ? value
                 : throw Error(line, $"{what} '{token}' is not a finite number");
+
+        private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
 
         private LammpsDataFormatException Error(int line, string problem) => new(fileName, line, problem);
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dataflow.Kernels.Input;
 
 namespace Dataflow.Kernels.Quantum;
 
@@ -23,32 +24,60 @@ public static class FcidumpReader
     /// <remarks>Two-electron integrals are held densely (n^4 doubles, 128 MiB at 64 orbitals).</remarks>
     public const int MaxOrbitalCount = 64;
 
-    /// <summary>Reads the FCIDUMP file at <paramref name="path"/>; messages name the file by that path.</summary>
-    /// <exception cref="FcidumpFormatException">The file is not a valid restricted FCIDUMP.</exception>
-    public static Fcidump Read(string path)
+    /// <summary>Most values in the <c>&amp;FCI</c> namelist: a header has a few keys and one ORBSYM value per
+    /// orbital; more means a missing terminator or not an FCIDUMP.</summary>
+    public const int MaxHeaderTokens = 10_000;
+
+    /// <summary>Reads the FCIDUMP file at <paramref name="path"/> within <paramref name="limits"/> (by default
+    /// <see cref="InputLimits.Current"/>); messages name the file by that path.</summary>
+    /// <exception cref="FcidumpFormatException">The file is not a valid restricted FCIDUMP, or is larger than the
+    /// limits allow.</exception>
+    public static Fcidump Read(string path, InputLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var reader = new StreamReader(path);
-        return Parse(reader, path);
+        limits ??= InputLimits.Current;
+        BoundedInputStream stream;
+        try
+        {
+            stream = BoundedInput.Open(path, limits, decompress: false);
+        }
+        catch (InputLimitException e)
+        {
+            throw new FcidumpFormatException(path, 1, e.Problem);
+        }
+        using (stream)
+        {
+            using var reader = new StreamReader(stream);
+            return new Parser(reader, path, limits, stream.MaxLength).Run();
+        }
     }
 
     /// <summary>Parses FCIDUMP text held in a string; messages name it <paramref name="sourceName"/>.</summary>
+    /// <param name="text">The whole file.</param>
+    /// <param name="sourceName">Name used in messages.</param>
+    /// <param name="limits">Memory limits, by default <see cref="InputLimits.Current"/> (the text is already in
+    /// memory, so its length is not limited here).</param>
     /// <exception cref="FcidumpFormatException">The text is not a valid restricted FCIDUMP.</exception>
-    public static Fcidump ParseText(string text, string sourceName = "<text>")
+    public static Fcidump ParseText(string text, string sourceName = "<text>", InputLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(sourceName);
         using var reader = new StringReader(text);
-        return Parse(reader, sourceName);
+        return new Parser(reader, sourceName, limits ?? InputLimits.Current, text.Length).Run();
     }
 
-    /// <summary>Parses FCIDUMP text from <paramref name="reader"/>; messages name it <paramref name="sourceName"/>.</summary>
-    /// <exception cref="FcidumpFormatException">The text is not a valid restricted FCIDUMP.</exception>
-    public static Fcidump Parse(TextReader reader, string sourceName)
+    /// <summary>Parses FCIDUMP text from <paramref name="reader"/>, at most the input limit of
+    /// <paramref name="limits"/> (by default <see cref="InputLimits.Current"/>); messages name it
+    /// <paramref name="sourceName"/>.</summary>
+    /// <exception cref="FcidumpFormatException">The text is not a valid restricted FCIDUMP, or is longer than the
+    /// limits allow.</exception>
+    public static Fcidump Parse(TextReader reader, string sourceName, InputLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(sourceName);
-        var parser = new Parser(reader, sourceName);
-        return parser.Run();
+        limits ??= InputLimits.Current;
+        var bound = reader is StreamReader { BaseStream: BoundedInputStream bounded } ? bounded.MaxLength : limits.MaxInputBytes;
+        return new Parser(reader, sourceName, limits, bound).Run();
     }
 
     private enum TokenKind
@@ -61,10 +90,12 @@ public static class FcidumpReader
 
     private sealed record HeaderEntry(string Key, int Line, List<Token> Values);
 
-    private sealed class Parser(TextReader reader, string sourceName)
+    // lengthBound: the most characters the text can hold (its length, the file's, or the input limit).
+    private sealed class Parser(TextReader reader, string sourceName, InputLimits limits, long lengthBound)
     {
         private readonly List<Token> _tokens = [];
         private int _lineNumber;
+        private long _charsRead;
 
         public Fcidump Run()
         {
@@ -110,6 +141,12 @@ public static class FcidumpReader
             if (norb < 1 || norb > MaxOrbitalCount)
             {
                 throw Error(norbEntry.Line, $"NORB={norb}: expected 1 to {MaxOrbitalCount} orbitals");
+            }
+            // The dense integral arrays allocated below: n^4 + n^2 + n doubles.
+            var arrayBytes = 8.0 * ((double)norb * norb * norb * norb + norb * norb + norb);
+            if (limits.MemoryProblem(arrayBytes, $"NORB={norb} (dense integral arrays)") is { } tooBig)
+            {
+                throw Error(norbEntry.Line, tooBig);
             }
             var nelecEntry = Required(entries, "NELEC", headerLine);
             var nelec = SingleInt(nelecEntry);
@@ -207,15 +244,15 @@ public static class FcidumpReader
                 throw Error(nelecEntry.Line, $"NELEC={nelec} exceeds 2*NORB={2 * norb}: more electrons than spin orbitals");
             }
             var spinLine = ms2Entry?.Line ?? nelecEntry.Line;
+            if (ms2 > nelec || ms2 < -nelec)
+            {
+                throw Error(spinLine, $"MS2={ms2} is impossible with NELEC={nelec}");
+            }
             if (((nelec + ms2) & 1) != 0)
             {
                 throw Error(
                     spinLine,
                     $"NELEC={nelec} and MS2={ms2} differ in parity: N_alpha - N_beta = MS2 needs NELEC + MS2 even");
-            }
-            if (Math.Abs(ms2) > nelec)
-            {
-                throw Error(spinLine, $"MS2={ms2} is impossible with NELEC={nelec}");
             }
             var alpha = (nelec + ms2) / 2;
             var beta = (nelec - ms2) / 2;
@@ -254,14 +291,41 @@ public static class FcidumpReader
             eri[((l * n + k) * n + j) * n + i] = value;
         }
 
+        // Every line goes through here: it counts lines and characters, and turns the input stream's refusal (the
+        // input limit) into an error at the line being read.
         private string? NextLine()
         {
-            var line = reader.ReadLine();
-            if (line is not null)
+            string? line;
+            try
             {
-                _lineNumber++;
+                line = reader.ReadLine();
+            }
+            catch (InputLimitException e)
+            {
+                throw Error(_lineNumber + 1, e.Problem);
+            }
+            if (line is null)
+            {
+                return null;
+            }
+            _lineNumber++;
+            _charsRead += line.Length + 1;
+            if (_charsRead > lengthBound + 1)
+            {
+                throw Error(_lineNumber, $"the text is longer than the input limit of {InputLimits.FormatBytes(lengthBound)} "
+                    + $"({InputLimits.MaxInputBytesVariable})");
             }
             return line;
+        }
+
+        private void AddToken(Token token)
+        {
+            if (_tokens.Count >= MaxHeaderTokens)
+            {
+                throw Error(_lineNumber, $"the &FCI namelist has more than {MaxHeaderTokens} values; is its terminator "
+                    + "('&END' or '/') missing?");
+            }
+            _tokens.Add(token);
         }
 
         private static bool OpensNamelist(string trimmed) =>
@@ -283,7 +347,7 @@ public static class FcidumpReader
                 }
                 else if (c == '=')
                 {
-                    _tokens.Add(new Token("=", _lineNumber, TokenKind.EqualsSign));
+                    AddToken(new Token("=", _lineNumber, TokenKind.EqualsSign));
                     i++;
                 }
                 else if (c == '/')
@@ -313,7 +377,7 @@ public static class FcidumpReader
                     {
                         throw Error(_lineNumber, "unterminated string in the &FCI namelist");
                     }
-                    _tokens.Add(new Token(text[(i + 1)..close], _lineNumber, TokenKind.Word));
+                    AddToken(new Token(text[(i + 1)..close], _lineNumber, TokenKind.Word));
                     i = close + 1;
                 }
                 else
@@ -323,7 +387,7 @@ public static class FcidumpReader
                     {
                         i++;
                     }
-                    _tokens.Add(new Token(text[start..i], _lineNumber, TokenKind.Word));
+                    AddToken(new Token(text[start..i], _lineNumber, TokenKind.Word));
                 }
             }
             return false;
@@ -413,6 +477,10 @@ public static class FcidumpReader
                     throw Error(token.Line, $"{entry.Key}: bad repeat count in '{token.Text}'");
                 }
                 list.AddRange(Enumerable.Repeat(value, repeat));
+                if (list.Count > MaxOrbitalCount)
+                {
+                    throw Error(token.Line, $"{entry.Key} lists more than {MaxOrbitalCount} values, the most orbitals supported");
+                }
             }
             return list;
         }

@@ -128,6 +128,9 @@ public sealed class MdProcessSpec(ITestOutputHelper output)
 
     [Theory]
     [InlineData(new[] { "--domains", "2x" }, "domains '2x'")]
+    [InlineData(new[] { "--domains", "100x100x100" }, "domains '100x100x100': 1000000 domains; at most 4096 are supported")]
+    [InlineData(new[] { "--domains", "10x10x10" }, "domains 10x10x10: 10 domains along x would each be 0.8398 wide, narrower than "
+        + "half the ghost cut-off 2.8 (pair cut-off + skin); the box is 8.39798 long along x, so at most 5 domains fit along it")]
     [InlineData(new[] { "--pair", "lj/cut" }, "--pair 'lj/cut'")]
     [InlineData(new[] { "--pair", "born 2.5" }, "pair style must be one of")]
     [InlineData(new[] { "--units", "cgs" }, "units must be lj, metal or real")]

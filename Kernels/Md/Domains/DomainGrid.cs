@@ -14,6 +14,10 @@ public sealed record DomainGrid(int X, int Y, int Z)
         _ => throw new ArgumentOutOfRangeException(nameof(axis)),
     };
 
+    /// <summary>Most domains in a grid. Each domain is an actor that exchanges ghosts with its neighbours every step,
+    /// and each finds its neighbours among all domains at every layout change (count^2 work in all).</summary>
+    public const int MaxCount = 4096;
+
     /// <summary>Number of domains.</summary>
     public int Count => X * Y * Z;
 
@@ -27,7 +31,8 @@ public sealed record DomainGrid(int X, int Y, int Z)
     public int[] Coordinates(int index) => [index % X, index / X % Y, index / (X * Y)];
 
     /// <summary>Parses <c>PXxPYxPZ</c> (e.g. <c>2x2x2</c>) or a single count N (N x 1 x 1).</summary>
-    /// <exception cref="FormatException">Not of that form, or a count below 1.</exception>
+    /// <exception cref="FormatException">Not of that form, a count below 1, or more than <see cref="MaxCount"/>
+    /// domains.</exception>
     public static DomainGrid Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -44,29 +49,69 @@ public sealed record DomainGrid(int X, int Y, int Z)
                 throw new FormatException($"domains '{text}': '{parts[i]}' is not a positive whole number");
             }
         }
+        var total = (long)counts[0] * counts[1] * counts[2];
+        if (total > MaxCount)
+        {
+            throw new FormatException($"domains '{text}': {total} domains; at most {MaxCount} are supported");
+        }
         return new DomainGrid(counts[0], counts[1], counts[2]);
     }
 
     /// <summary>The grid as <c>PXxPYxPZ</c>.</summary>
     public override string ToString() => $"{X}x{Y}x{Z}";
 
-    /// <summary>Throws <see cref="ArgumentException"/> when a domain along some axis would be narrower than
-    /// <paramref name="minimumWidth"/>.</summary>
-    public void Validate(OrthogonalBox box, double minimumWidth)
+    /// <summary>Throws <see cref="ArgumentException"/> naming <c>domains</c> unless this grid suits
+    /// <paramref name="box"/>, <paramref name="ghostCutoff"/> and <paramref name="atomCount"/>.</summary>
+    /// <remarks>
+    /// <para>The box must be at least <paramref name="ghostCutoff"/> long along every axis: ghosts are the periodic
+    /// images one box length away.</para>
+    /// <para>Each domain of the even initial layout must be at least half the ghost cut-off wide along every axis.
+    /// A domain takes ghosts from every domain within the cut-off (<see cref="DomainLayout.Neighbors"/>), so narrower
+    /// domains still give the same results, but a domain of width w holds about (1 + 2 rc / w)^3 times its own
+    /// volume in ghosts: 27 times at w = rc, 125 at rc / 2, 9,261 at rc / 10. (Ring balancing may later narrow
+    /// some domains; it moves a boundary by at most a third of a width per round.)</para>
+    /// <para>No more domains than atoms, and at most <see cref="MaxCount"/>.</para>
+    /// </remarks>
+    /// <param name="box">The periodic box.</param>
+    /// <param name="ghostCutoff">Ghost and neighbour-list cut-off: the largest pair cut-off plus the skin.</param>
+    /// <param name="atomCount">Atoms in the system.</param>
+    public void Validate(OrthogonalBox box, double ghostCutoff, int atomCount)
     {
         ArgumentNullException.ThrowIfNull(box);
         if (X < 1 || Y < 1 || Z < 1)
         {
             throw new ArgumentException($"domains {this}: every count must be at least 1", "domains");
         }
+        var total = (long)X * Y * Z;
+        if (total > MaxCount)
+        {
+            throw new ArgumentException($"domains {this}: {total} domains; at most {MaxCount} are supported", "domains");
+        }
         for (var axis = 0; axis < 3; axis++)
         {
-            if (box.Length(axis) < minimumWidth)
+            if (box.Length(axis) < ghostCutoff)
             {
                 throw new ArgumentException(
-                    $"the box is {box.Length(axis):G6} long along {"xyz"[axis]}, shorter than the neighbour cutoff {minimumWidth:G6}",
+                    $"the box is {box.Length(axis):G6} long along {"xyz"[axis]}, shorter than the neighbour cutoff {ghostCutoff:G6}",
                     "data");
             }
+        }
+        for (var axis = 0; axis < 3; axis++)
+        {
+            var width = box.Length(axis) / this[axis];
+            if (width < ghostCutoff / 2)
+            {
+                var most = Math.Max(1, (int)Math.Floor(box.Length(axis) / (ghostCutoff / 2)));
+                throw new ArgumentException(
+                    $"domains {this}: {this[axis]} domains along {"xyz"[axis]} would each be {width:G4} wide, narrower than half "
+                    + $"the ghost cut-off {ghostCutoff:G4} (pair cut-off + skin); the box is {box.Length(axis):G6} long along "
+                    + $"{"xyz"[axis]}, so at most {most} domains fit along it", "domains");
+            }
+        }
+        if (total > Math.Max(atomCount, 1))
+        {
+            throw new ArgumentException(
+                $"domains {this}: {total} domains for {atomCount} atoms; use at most one domain per atom", "domains");
         }
     }
 }

@@ -1,0 +1,79 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Dataflow.Actors.Runtime;
+using Dataflow.Actors.Runtime.Serialization;
+using Dataflow.Tests.Support;
+using MessagePack;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Dataflow.Tests.Actors.Runtime.Serialization;
+
+/// <summary><see cref="MessagePackAkkaSerializer.FromBinary"/> with the project's manifests on generated mutations of
+/// the golden bytes: a malformed message is refused with a <see cref="MessagePackSerializationException"/> or
+/// <see cref="SerializationException"/>, never an <see cref="IndexOutOfRangeException"/>,
+/// <see cref="NullReferenceException"/>, <see cref="OutOfMemoryException"/> or the like, and no case allocates more
+/// than a bound.</summary>
+public sealed class MessagePackFuzzSpec(WireFormatSpec.SystemFixture fixture, ITestOutputHelper output)
+    : IClassFixture<WireFormatSpec.SystemFixture>
+{
+    // The golden bytes of every message type, by manifest (the type's full name); checkpoint envelopes and legacy
+    // formats are not messages.
+    private static readonly (string Manifest, byte[] Bytes)[] s_golden = Directory.GetFiles(GoldenFiles.Directory, "*.hex")
+        .Select(Path.GetFileName)
+        .Where(name => !name!.StartsWith("Legacy.", StringComparison.Ordinal) && !name.EndsWith(".envelope.hex", StringComparison.Ordinal))
+        .Order(StringComparer.Ordinal)
+        .Select(name => ("Dataflow." + name![..^".hex".Length], GoldenFiles.Read(name)!))
+        .ToArray();
+
+    [Fact]
+    public void Mutated_golden_bytes_raise_only_serialization_exceptions()
+    {
+        Assert.True(s_golden.Length > 50, $"only {s_golden.Length} golden files found in {GoldenFiles.Directory}");
+        var serializer = new MessagePackAkkaSerializer(fixture.System);
+        // Every golden file decodes as it is.
+        foreach (var (manifest, bytes) in s_golden)
+        {
+            Assert.NotNull(serializer.FromBinary(bytes, manifest));
+        }
+        var (cases, refused) = Fuzzer.Run(output, "messagepack", seed: 20251205, maxCases: 6000, maxTime: TimeSpan.FromSeconds(6),
+            random =>
+            {
+                var (manifest, bytes) = s_golden[random.Next(s_golden.Length)];
+                return (Manifest: manifest, Bytes: Fuzzer.MutateBytes(bytes, random));
+            },
+            input => serializer.FromBinary(input.Bytes, input.Manifest),
+            IsFormatError,
+            input => $"{input.Manifest} {Convert.ToHexString(input.Bytes)}",
+            maxAllocatedBytes: 64L << 20);
+        Assert.True(cases >= 100, $"only {cases} cases ran");
+        Assert.InRange(refused, 1, cases);
+    }
+
+    // MessagePack wraps what a formatter throws in a MessagePackSerializationException; the cause must be a format
+    // error too, not a crash of decoding code. MessagePack's own reader and formatters check ranges with .NET's
+    // exceptions (an int64 where an int32 is due: OverflowException; a str32 length beyond int: ArgumentOutOfRange),
+    // so those are format errors when MessagePack threw them (the first frame of their stack trace is in MessagePack;
+    // TargetSite may name the formatter that inlined it) and crashes when this project's code did.
+    private static bool IsFormatError(Exception e)
+    {
+        if (e is not (MessagePackSerializationException or SerializationException))
+        {
+            return false;
+        }
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is IndexOutOfRangeException or NullReferenceException or OutOfMemoryException or InvalidCastException
+                or StackOverflowException or AccessViolationException)
+            {
+                return false;
+            }
+            var thrownByMessagePack = inner.StackTrace?.TrimStart().StartsWith("at MessagePack.", StringComparison.Ordinal) == true;
+            if (inner is ArgumentException or OverflowException && !thrownByMessagePack)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
