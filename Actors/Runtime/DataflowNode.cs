@@ -71,13 +71,11 @@ public sealed class DataflowNode
             DataflowSettings.FromConfig(extra.WithFallback(reference), file);
             config = extra.WithFallback(config);
         }
-        var seeds = options.Seeds.Select(s => $"\"akka.tcp://{NodeOptions.SystemName}@{s}\"");
         var roles = options.Roles.Select(r => $"\"{r}\"");
         var overrides = $$"""
             akka.remote.dot-netty.tcp.hostname = {{Quote(options.Hostname)}}
             akka.remote.dot-netty.tcp.port = {{options.Port}}
             akka.cluster.roles = [{{string.Join(",", roles)}}]
-            akka.cluster.seed-nodes = [{{string.Join(",", seeds)}}]
             """;
         if (!options.IsCompute)
         {
@@ -105,12 +103,16 @@ public sealed class DataflowNode
         }
         config = ConfigurationFactory.ParseString(overrides).WithFallback(config);
         var settings = DataflowSettings.FromConfig(config, "the command line");
+        // DotNetty names its TLS transport akka.ssl.tcp: members of a TLS cluster have addresses of that scheme.
+        var scheme = settings.TlsCert is null ? "akka.tcp" : "akka.ssl.tcp";
+        var seeds = options.Seeds.Select(s => $"\"{scheme}://{NodeOptions.SystemName}@{s}\"");
+        config = ConfigurationFactory.ParseString($"akka.cluster.seed-nodes = [{string.Join(",", seeds)}]").WithFallback(config);
         if (settings.TlsCert is not null || settings.SecretFile is not null)
         {
             // TLS through DotNetty with the certificate given in code (ClusterCertificate.SslSetup: mutual
             // authentication, peers pinned to it), and every connection through the cluster handshake.
             config = ConfigurationFactory.ParseString($$"""
-                akka.remote.adapters.dataflow-auth = "{{typeof(ClusterAuthAdapterProvider).FullName}}, {{typeof(ClusterAuthAdapterProvider).Assembly.GetName().Name}}"
+                akka.remote.adapters.dataflow-auth = "{{typeof(ClusterAuthAdapterProvider).FullName}},{{typeof(ClusterAuthAdapterProvider).Assembly.GetName().Name}}"
                 akka.remote.dot-netty.tcp.applied-adapters = [dataflow-auth]
                 akka.remote.dot-netty.tcp.enable-ssl = {{(settings.TlsCert is null ? "off" : "on")}}
                 akka.remote.dot-netty.tcp.ssl {
@@ -212,8 +214,8 @@ public sealed class DataflowNode
         {
             var seeds = Options.Seeds.Count == 0 ? "itself" : string.Join(", ", Options.Seeds);
             throw new TimeoutException(
-                $"could not join a Dataflow cluster via {seeds} within {timeout.TotalSeconds:0} s (is a host running there?" +
-                (Access.Certificate is null && Access.Secret is null ? " Does it require --tls-cert and --secret-file?)" : ")"));
+                $"could not join a Dataflow cluster via {seeds} within {timeout.TotalSeconds:0} s (is a host running there? " +
+                "One started with --tls-cert or --secret-file admits only processes given the same ones)");
         }
     }
 

@@ -117,6 +117,7 @@ internal sealed class ClusterAuthTransport : Akka.Remote.Transport.Transport
         private readonly object _gate = new();
         private byte[]? _peerNonce;
         private bool _peerHasSecret;
+        private bool _hostProved;
         private AuthenticatedHandle? _authenticated;
 
         public Handshake(ClusterAuthTransport transport, AssociationHandle handle, bool initiator, string peer)
@@ -160,7 +161,7 @@ internal sealed class ClusterAuthTransport : Akka.Remote.Transport.Transport
                 {
                     Fail(_initiator
                         ? "the connection closed during the cluster handshake (a TLS certificate the host refused, or not a Dataflow host with TLS)"
-                        : "the connection closed during the cluster handshake", tellPeer: false);
+                        : "the connection closed during the cluster handshake", tellPeer: false, peerClosed: true);
                     return;
                 }
                 var bytes = payload.Payload.Span;
@@ -206,9 +207,11 @@ internal sealed class ClusterAuthTransport : Akka.Remote.Transport.Transport
                     var hostNonce = body[..ClusterSecret.ProofLength];
                     if (Secret is null || !Secret.Verify(body[ClusterSecret.ProofLength..], HostRole, _nonce, hostNonce))
                     {
-                        Fail("the host did not prove this cluster secret (a different --secret-file)", tellPeer: false, refusedByPeer: true);
+                        Fail("the host did not prove this cluster secret (a different --secret-file)", tellPeer: true,
+                            peerReason: "its proof did not match: it holds a different cluster secret", refusedByPeer: true);
                         return;
                     }
+                    _hostProved = true;
                     Send(Frame.Proof, Secret.Proof(MemberRole, _nonce, hostNonce));
                     return;
                 case (Frame.Proof, false) when body.Length == ClusterSecret.ProofLength && _peerNonce is not null && Secret is not null:
@@ -221,12 +224,15 @@ internal sealed class ClusterAuthTransport : Akka.Remote.Transport.Transport
                     Accept();
                     return;
                 case (Frame.Accept, true):
-                    if (Secret is not null)
+                    if (Secret is not null && !_hostProved)
                     {
                         Fail("the host runs without a cluster secret, so it cannot prove this one", tellPeer: false, refusedByPeer: true);
                         return;
                     }
                     Authenticate();
+                    return;
+                case (Frame.Refused, false):
+                    Fail($"it refused this host: {Encoding.UTF8.GetString(body)}", tellPeer: false);
                     return;
                 case (Frame.Refused, true):
                     Fail($"refused by the host: {Encoding.UTF8.GetString(body)}", tellPeer: false, refusedByPeer: true);
@@ -249,7 +255,7 @@ internal sealed class ClusterAuthTransport : Akka.Remote.Transport.Transport
             _completion.TrySetResult(_authenticated);
         }
 
-        private void Fail(string reason, bool tellPeer, string? peerReason = null, bool refusedByPeer = false)
+        private void Fail(string reason, bool tellPeer, string? peerReason = null, bool refusedByPeer = false, bool peerClosed = false)
         {
             lock (_gate)
             {
@@ -269,6 +275,11 @@ internal sealed class ClusterAuthTransport : Akka.Remote.Transport.Transport
                 {
                     _transport._access.ReportRefusal(_peer, reason);
                 }
+            }
+            else if (peerClosed)
+            {
+                // The TLS layer below logs a refused certificate itself.
+                _transport._log.Info("connection from {0} ended before the cluster handshake: {1}", _peer, reason);
             }
             else
             {
