@@ -60,7 +60,9 @@ public sealed class DataflowSettingsSpec : IDisposable
         foreach (var property in Properties)
         {
             var path = $"{DataflowSettings.Section}.{KeyOf(property)}";
-            object expected = property.PropertyType == typeof(TimeSpan) ? reference.GetTimeSpan(path) : reference.GetInt(path);
+            object? expected = property.PropertyType == typeof(TimeSpan) ? reference.GetTimeSpan(path)
+                : property.PropertyType == typeof(string) ? NullIfEmpty(reference.GetString(path))
+                : reference.GetInt(path);
             Assert.Equal(expected, property.GetValue(settings));
         }
         // And the values the documentation promises.
@@ -68,7 +70,12 @@ public sealed class DataflowSettingsSpec : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), settings.TelemetryInterval);
         Assert.Equal(TimeSpan.FromSeconds(60), settings.StepTimeout);
         Assert.Equal(0, settings.ComputeThreads);
+        // No TLS and no cluster secret: the loopback default.
+        Assert.Null(settings.TlsCert);
+        Assert.Null(settings.SecretFile);
     }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     [Fact]
     public void An_override_file_wins_over_the_reference_and_a_later_file_over_an_earlier_one()
