@@ -42,11 +42,11 @@ public sealed class DataflowCluster : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         options ??= new DataflowClusterOptions();
-        var node = DataflowNode.Start(new NodeOptions
+        var node = DataflowNode.Start(Secured(new NodeOptions
         {
             HoconFiles = options.HoconFiles,
             ComputeThreads = options.ComputeThreads,
-        });
+        }, options));
         return await JoinAsync(node, options, null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -62,7 +62,16 @@ public sealed class DataflowCluster : IAsyncDisposable
     }
 
     private static DataflowNode StartClient(IReadOnlyList<string> seeds, DataflowClusterOptions options) =>
-        DataflowNode.Start(new NodeOptions { Seeds = seeds, Roles = ["client"], HoconFiles = options.HoconFiles });
+        DataflowNode.Start(Secured(new NodeOptions { Seeds = seeds, Roles = ["client"], HoconFiles = options.HoconFiles }, options));
+
+    private static NodeOptions Secured(NodeOptions node, DataflowClusterOptions options) => node with
+    {
+        Hostname = options.Hostname ?? node.Hostname,
+        PublicHostname = options.PublicHostname,
+        SecretFile = options.SecretFile,
+        TlsCertificateFile = options.TlsCertificateFile,
+        TlsCertificatePasswordFile = options.TlsCertificatePasswordFile,
+    };
 
     private static async Task<DataflowCluster> JoinAsync(DataflowNode node, DataflowClusterOptions options, string? seed,
         CancellationToken cancellationToken)

@@ -11,6 +11,23 @@ public sealed record DataflowClusterOptions
     /// well within 15 s. A value set here wins over the configuration files.</remarks>
     public TimeSpan? ConnectTimeout { get; init; }
 
+    /// <summary>The file holding the cluster secret; null takes <c>dataflow.secret-file</c> (none by default).</summary>
+    /// <remarks>A cluster started with a secret refuses clients that do not prove it; see <c>Security</c> in the README.</remarks>
+    public string? SecretFile { get; init; }
+
+    /// <summary>The PKCS#12 (<c>.pfx</c>) file of the cluster's TLS certificate; null takes <c>dataflow.tls-cert</c>
+    /// (no TLS by default).</summary>
+    public string? TlsCertificateFile { get; init; }
+
+    /// <summary>The file holding the certificate's password; null takes <c>dataflow.tls-cert-password-file</c>.</summary>
+    public string? TlsCertificatePasswordFile { get; init; }
+
+    /// <summary>The address this process binds (default 127.0.0.1); beyond loopback it needs TLS and the secret.</summary>
+    public string? Hostname { get; init; }
+
+    /// <summary>The address the cluster reaches this process at, when it differs from <see cref="Hostname"/>.</summary>
+    public string? PublicHostname { get; init; }
+
     /// <summary>Concurrent logical-worker computations of an embedded node (0: cores / intra-op threads).</summary>
     public int ComputeThreads { get; init; }
 

@@ -9,7 +9,8 @@ internal static class HostCommand
 {
     private const string Usage = """
         usage: dataflow host [--port 4053] [--seed HOST:PORT ...] [--roles compute] [--hostname 127.0.0.1]
-                             [--hocon FILE ...] [--metrics-port PORT] [--compute-threads N] [--work-dir DIR]
+                             [--public-hostname NAME] [--tls-cert FILE.pfx [--tls-cert-password-file FILE]]
+                             [--secret-file FILE] [--hocon FILE ...] [--metrics-port PORT] [--compute-threads N] [--work-dir DIR]
 
         Starts a cluster host. Without --seed it founds a new cluster; with seeds it joins theirs.
         SIGTERM or Ctrl-C leaves the cluster gracefully; its logical workers move to the other hosts.
@@ -17,6 +18,16 @@ internal static class HostCommand
           --port P             remoting port (default 4053; 0 picks a free one)
           --seed H:P           a seed node to join (repeatable, or comma-separated)
           --roles R[,R]        cluster roles (default compute)
+          --hostname H         the address to bind (default 127.0.0.1). Anything but loopback (127.0.0.0/8,
+                               localhost, ::1) needs --tls-cert and --secret-file; 0.0.0.0 binds every
+                               interface and needs --public-hostname
+          --public-hostname H  the address other members and clients reach this host at, when it is not
+                               --hostname (a wildcard bind, NAT)
+          --tls-cert FILE.pfx  remoting over TLS with this certificate: every member presents it and accepts
+                               no other ('dataflow cert create --out FILE.pfx' makes one); dataflow.tls-cert
+          --tls-cert-password-file FILE  the certificate's password; dataflow.tls-cert-password-file
+          --secret-file FILE   the cluster secret every host and client proves at each connection (it is
+                               never sent); dataflow.secret-file
           --hocon FILE         extra HOCON layered over hocon/dataflow.conf (repeatable); an unknown
                                dataflow.* key or a bad value is refused before the host starts
           --metrics-port P     serve Prometheus text metrics on http://127.0.0.1:P/metrics
@@ -27,12 +38,14 @@ internal static class HostCommand
                                ./dataflow-work. A client's paths are its own: the host never reads or writes them
 
         example: dataflow host --port 4054 --seed 127.0.0.1:4053 --metrics-port 9101
+                 dataflow host --hostname 0.0.0.0 --public-hostname 10.0.0.5 --tls-cert cluster.pfx --secret-file cluster.secret
         """;
 
     public static async Task<int> RunAsync(string[] args)
     {
         var o = new ParsedOptions(args,
-            ["port", "seed", "roles", "hostname", "hocon", "metrics-port", "compute-threads", "work-dir"], [], Usage);
+            ["port", "seed", "roles", "hostname", "public-hostname", "tls-cert", "tls-cert-password-file", "secret-file", "hocon",
+                "metrics-port", "compute-threads", "work-dir"], [], Usage);
         if (o.Help)
         {
             Console.Out.WriteLine(Usage);
@@ -51,6 +64,10 @@ internal static class HostCommand
             Roles = o.All("roles") is { Count: > 0 } roles ? roles : ["compute"],
             HoconFiles = o.All("hocon"),
             ComputeThreads = o.Int("compute-threads", 0),
+            PublicHostname = o.String("public-hostname"),
+            TlsCertificateFile = o.String("tls-cert"),
+            TlsCertificatePasswordFile = o.String("tls-cert-password-file"),
+            SecretFile = o.String("secret-file"),
         };
         options = options with { WorkDirectory = WorkDirectory(o, options) };
         var metricsPort = o.Int("metrics-port", -1);
@@ -113,7 +130,7 @@ internal static class HostCommand
             {
                 var seedText = seeds.Count == 0 ? "none (founding a new cluster)" : string.Join(", ", seeds);
                 Console.Out.WriteLine($"dataflow host {Program.Describe(node)} {(incarnation == 0 ? "started" : "restarted")}; seeds: {seedText}" +
-                    (metrics is null ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics") +
+                    (metrics is null ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics") + Protection(node) +
                     $"; work dir: {options.WorkDirectory}");
                 Console.Out.Flush();
                 Akka.Cluster.Cluster.Get(node.System).RegisterOnMemberUp(() =>
@@ -195,6 +212,11 @@ internal static class HostCommand
         }
         return full;
     }
+
+    /// <summary>How the node's connections are protected, as the start line says it.</summary>
+    private static string Protection(DataflowNode node) =>
+        (node.Access.Certificate is { } c ? $"; TLS with {c.File} (SHA-256 {c.Fingerprint[..16]}...)" : "; no TLS") +
+        (node.Access.Secret is null ? "; no cluster secret" : "; cluster secret required");
 
     private static Exception Innermost(Exception e)
     {

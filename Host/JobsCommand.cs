@@ -7,7 +7,7 @@ namespace Dataflow.Host;
 /// stopping one. Jobs outlive the clients that submitted them (<c>dataflow run ... --detach</c>).</summary>
 internal static class JobsCommand
 {
-    private const string Usage = """
+    private static readonly string Usage = $"""
         usage: dataflow jobs [list]                      [--cluster HOST:PORT] [--json]
                dataflow jobs logs ID [--follow] [--checkpoint-dir DIR] [--cluster HOST:PORT]
                dataflow jobs result ID [--json FILE|-]   [--cluster HOST:PORT]
@@ -22,7 +22,8 @@ internal static class JobsCommand
         result   a finished job's summary (kept for the last dataflow.retained-jobs jobs); --json writes it
         stop     cancels a running job and waits until it ended
 
-        The cluster is --cluster, else $DATAFLOW_CLUSTER, else 127.0.0.1:4053.
+        The cluster is --cluster, else $DATAFLOW_CLUSTER, else 127.0.0.1:4053. Each takes --hocon FILE and:
+        {Program.SecurityUsage}
 
         example: dataflow jobs logs train-20261205093000-1a2b3c --follow
         """;

@@ -15,6 +15,8 @@ internal static class Program
           jobs     list a cluster's jobs, follow their progress, fetch results, stop them
                                                     dataflow jobs [list | logs ID --follow | result ID | stop ID]
           bench    run the benchmarks (what `make bench` runs)
+          cert     make a self-signed TLS certificate for a cluster
+                                                    dataflow cert create --out cluster.pfx
 
         'dataflow <verb> --help' describes a verb's options; 'dataflow --version' prints the version.
         """;
@@ -46,6 +48,7 @@ internal static class Program
                 "status" => await StatusCommand.RunAsync(args[1..]),
                 "jobs" => await JobsCommand.RunAsync(args[1..]),
                 "bench" => await BenchCommand.RunAsync(args[1..]),
+                "cert" => CertCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown verb '{args[0]}'", Usage),
             };
         }
@@ -69,6 +72,11 @@ internal static class Program
             Console.Error.WriteLine($"dataflow: job {e.JobId} failed: {e.Message}");
             return 1;
         }
+        catch (Dataflow.Actors.Runtime.Security.ClusterAccessRefusedException e)
+        {
+            Console.Error.WriteLine($"dataflow: {e.Message}");
+            return 1;
+        }
         catch (TimeoutException e)
         {
             Console.Error.WriteLine($"dataflow: {e.Message}");
@@ -82,14 +90,38 @@ internal static class Program
     }
 
     /// <summary>Options shared by every verb that starts or joins a cluster.</summary>
-    public static readonly string[] ClusterOptions = ["cluster", "hocon"];
+    public static readonly string[] ClusterOptions =
+        ["cluster", "hocon", "secret-file", "tls-cert", "tls-cert-password-file", "hostname", "public-hostname"];
+
+    /// <summary>The help lines of the security options every client verb takes.</summary>
+    public const string SecurityUsage = """
+          --secret-file F   the cluster secret (needed by a cluster started with one)
+          --tls-cert F.pfx  the cluster's TLS certificate (needed by a cluster started with one)
+          --tls-cert-password-file F   the certificate's password, if it has one
+          --hostname H      the address this client binds (default 127.0.0.1; beyond loopback it needs
+                            --tls-cert and --secret-file)
+          --public-hostname H  the address the cluster reaches this client at, if not --hostname
+        """;
+
+    /// <summary>The connection options of a client verb: <c>--hocon</c> files and the security options.</summary>
+    public static DataflowClusterOptions ClientOptions(ParsedOptions o, int computeThreads = 0, Action<string>? notice = null) => new()
+    {
+        HoconFiles = o.All("hocon"),
+        ComputeThreads = computeThreads,
+        Notice = notice,
+        SecretFile = o.String("secret-file"),
+        TlsCertificateFile = o.String("tls-cert"),
+        TlsCertificatePasswordFile = o.String("tls-cert-password-file"),
+        Hostname = o.String("hostname"),
+        PublicHostname = o.String("public-hostname"),
+    };
 
     /// <summary>Connects to <c>--cluster</c> or starts an embedded cluster.</summary>
     /// <param name="seed">The cluster to join; by default <c>--cluster</c>, and without it an embedded cluster.</param>
     public static Task<DataflowCluster> OpenClusterAsync(ParsedOptions o, int computeThreads = 0, Action<string>? notice = null,
         string? seed = null)
     {
-        var options = new DataflowClusterOptions { HoconFiles = o.All("hocon"), ComputeThreads = computeThreads, Notice = notice };
+        var options = ClientOptions(o, computeThreads, notice);
         return (seed ?? o.String("cluster")) is { } endpoint
             ? DataflowCluster.ConnectAsync(endpoint, options)
             : DataflowCluster.StartEmbeddedAsync(options);

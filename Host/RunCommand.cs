@@ -25,6 +25,7 @@ internal static class RunCommand
           --detach        with --cluster: submit, print the job's id and return; the job runs on
                           ('dataflow jobs logs ID --follow', 'dataflow jobs result ID')
           --quiet         no progress lines
+        {Program.SecurityUsage}
 
         'dataflow run <workload> --help' lists a workload's options.
         """;

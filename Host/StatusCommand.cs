@@ -7,7 +7,7 @@ namespace Dataflow.Host;
 /// <summary><c>dataflow status</c>: members, running jobs and per-stage telemetry of a cluster.</summary>
 internal static class StatusCommand
 {
-    private const string Usage = """
+    private static readonly string Usage = $"""
         usage: dataflow status [--cluster HOST:PORT] [--json] [--hocon FILE ...]
 
         Joins the cluster briefly as a client and prints its members, running jobs and per-stage telemetry
@@ -17,7 +17,7 @@ internal static class StatusCommand
                           else 127.0.0.1:4053 (a host started with `dataflow host` and no --port)
           --json          print the status as JSON
           --hocon FILE    extra HOCON layered over hocon/dataflow.conf (repeatable)
-
+        {Program.SecurityUsage}
         An unreachable cluster is reported after dataflow.connect-timeout (10 s by default), exit code 1.
 
         example: dataflow status --cluster 127.0.0.1:4053 --json
@@ -32,7 +32,7 @@ internal static class StatusCommand
             return 0;
         }
         await using var cluster = await DataflowCluster.ConnectAsync(Program.ClusterEndpoint(o),
-            new DataflowClusterOptions { HoconFiles = o.All("hocon") });
+            Program.ClientOptions(o));
         var status = await cluster.StatusAsync(TimeSpan.FromSeconds(10));
         Console.Out.WriteLine(o.Flag("json")
             ? JsonSerializer.Serialize(status, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase })

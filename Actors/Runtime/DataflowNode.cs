@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Actor.Setup;
 using Akka.Configuration;
+using Dataflow.Actors.Runtime.Security;
 using Dataflow.Actors.Runtime.Telemetry;
 
 namespace Dataflow.Actors.Runtime;
@@ -28,6 +30,9 @@ public sealed class DataflowNode
 
     /// <summary>Proxy to the coordinator singleton, wherever it runs.</summary>
     public IActorRef Coordinator { get; }
+
+    /// <summary>The node's cluster secret and certificate, and the refusals of its connections.</summary>
+    public ClusterAccessSetup Access { get; private init; } = new(null, null);
 
     /// <summary>The options the node started with.</summary>
     public NodeOptions Options { get; }
@@ -66,13 +71,11 @@ public sealed class DataflowNode
             DataflowSettings.FromConfig(extra.WithFallback(reference), file);
             config = extra.WithFallback(config);
         }
-        var seeds = options.Seeds.Select(s => $"\"akka.tcp://{NodeOptions.SystemName}@{s}\"");
         var roles = options.Roles.Select(r => $"\"{r}\"");
         var overrides = $$"""
-            akka.remote.dot-netty.tcp.hostname = "{{options.Hostname}}"
+            akka.remote.dot-netty.tcp.hostname = {{Quote(options.Hostname)}}
             akka.remote.dot-netty.tcp.port = {{options.Port}}
             akka.cluster.roles = [{{string.Join(",", roles)}}]
-            akka.cluster.seed-nodes = [{{string.Join(",", seeds)}}]
             """;
         if (!options.IsCompute)
         {
@@ -85,11 +88,62 @@ public sealed class DataflowNode
         }
         if (options.WorkDirectory is { } workDirectory)
         {
-            // A JSON string is a HOCON quoted string: any path survives.
-            var quoted = global::System.Text.Json.JsonSerializer.Serialize(workDirectory);
-            overrides += $"\ndataflow.work-dir = {quoted}";
+            overrides += $"\ndataflow.work-dir = {Quote(workDirectory)}";
         }
-        return ConfigurationFactory.ParseString(overrides).WithFallback(config);
+        if (!string.IsNullOrEmpty(options.PublicHostname))
+        {
+            overrides += $"\nakka.remote.dot-netty.tcp.public-hostname = {Quote(options.PublicHostname)}";
+        }
+        foreach (var (key, value) in new[]
+                 {
+                     ("tls-cert", options.TlsCertificateFile), ("tls-cert-password-file", options.TlsCertificatePasswordFile),
+                     ("secret-file", options.SecretFile),
+                 })
+        {
+            if (value is not null)
+            {
+                overrides += $"\ndataflow.{key} = {Quote(value)}";
+            }
+        }
+        config = ConfigurationFactory.ParseString(overrides).WithFallback(config);
+        var settings = DataflowSettings.FromConfig(config, "the command line");
+        // DotNetty names its TLS transport akka.ssl.tcp: members of a TLS cluster have addresses of that scheme.
+        var scheme = settings.TlsCert is null ? "akka.tcp" : "akka.ssl.tcp";
+        var seeds = options.Seeds.Select(s => $"\"{scheme}://{NodeOptions.SystemName}@{s}\"");
+        config = ConfigurationFactory.ParseString($"akka.cluster.seed-nodes = [{string.Join(",", seeds)}]").WithFallback(config);
+        if (settings.TlsCert is not null || settings.SecretFile is not null)
+        {
+            // TLS through DotNetty with the certificate given in code (ClusterCertificate.SslSetup: mutual
+            // authentication, peers pinned to it), and every connection through the cluster handshake.
+            config = ConfigurationFactory.ParseString($$"""
+                akka.remote.adapters.dataflow-auth = "{{typeof(ClusterAuthAdapterProvider).FullName}},{{typeof(ClusterAuthAdapterProvider).Assembly.GetName().Name}}"
+                akka.remote.dot-netty.tcp.applied-adapters = [dataflow-auth]
+                akka.remote.dot-netty.tcp.enable-ssl = {{(settings.TlsCert is null ? "off" : "on")}}
+                akka.remote.dot-netty.tcp.ssl {
+                  certificate.path = ""
+                  suppress-validation = off
+                  require-mutual-authentication = on
+                  validate-certificate-hostname = off
+                }
+                """).WithFallback(config);
+        }
+        return config;
+    }
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>Checks the bind against <see cref="BindPolicy"/> and reads the certificate and the secret.</summary>
+    /// <exception cref="InsecureBindException">A bind beyond loopback without TLS and a secret, or a wildcard bind
+    /// without a public hostname.</exception>
+    private static ClusterAccessSetup AccessOf(Config config)
+    {
+        var tcp = config.GetConfig("akka.remote.dot-netty.tcp");
+        var settings = DataflowSettings.FromConfig(config, "the configuration");
+        BindPolicy.Check(tcp.GetString("hostname", ""), tcp.GetString("public-hostname", null),
+            tls: settings.TlsCert is not null, secret: settings.SecretFile is not null);
+        return new ClusterAccessSetup(
+            settings.SecretFile is null ? null : ClusterSecret.FromFile(settings.SecretFile),
+            settings.TlsCert is null ? null : ClusterCertificate.Load(settings.TlsCert, settings.TlsCertPasswordFile));
     }
 
     /// <summary>Starts the node and, with no seeds, founds a cluster of one. Does not wait for membership.</summary>
@@ -100,7 +154,14 @@ public sealed class DataflowNode
         {
             ParseEndpoint(seed, "--seed");
         }
-        var system = ActorSystem.Create(NodeOptions.SystemName, LoadConfig(options));
+        var config = LoadConfig(options);
+        var access = AccessOf(config);
+        var setup = BootstrapSetup.Create().WithConfig(config).And(access);
+        if (access.Certificate is { } certificate)
+        {
+            setup = setup.And(certificate.SslSetup(access.ReportRefusal));
+        }
+        var system = ActorSystem.Create(NodeOptions.SystemName, setup);
         var cluster = Cluster.Get(system);
         if (options.Seeds.Count == 0)
         {
@@ -120,7 +181,7 @@ public sealed class DataflowNode
             var interval = DataflowSettings.Get(system).TelemetryInterval;
             system.ActorOf(NodeAgent.Props(coordinator, interval, telemetry, replicas ?? new ReplicaStore()), JobCoordinator.AgentName);
         }
-        return new DataflowNode(system, coordinator, options, telemetry);
+        return new DataflowNode(system, coordinator, options, telemetry) { Access = access };
     }
 
     /// <summary>Completes when this node is an Up member (a client: Up or WeaklyUp); throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
@@ -147,13 +208,18 @@ public sealed class DataflowNode
                 }
             }, CancellationToken.None);
         }
-        var finished = await Task.WhenAny(up.Task, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
+        var finished = await Task.WhenAny(up.Task, Access.Refused, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+        if (finished == Access.Refused)
+        {
+            throw new ClusterAccessRefusedException($"refused: {Access.Refused.Result}");
+        }
         if (finished != up.Task)
         {
             var seeds = Options.Seeds.Count == 0 ? "itself" : string.Join(", ", Options.Seeds);
             throw new TimeoutException(
-                $"could not join a Dataflow cluster via {seeds} within {timeout.TotalSeconds:0} s (is a host running there?)");
+                $"could not join a Dataflow cluster via {seeds} within {timeout.TotalSeconds:0} s (is a host running there? " +
+                "One started with --tls-cert or --secret-file admits only processes given the same ones)");
         }
     }
 

@@ -24,7 +24,8 @@ public sealed record DataflowSettings
     }
 
     /// <summary>Every key of the section, without the <c>dataflow.</c> prefix, in the reference file's order.</summary>
-    public static IReadOnlyList<string> Keys { get; } = ["connect-timeout", "telemetry-interval", "step-timeout", "compute-threads", "retained-jobs", "work-dir"];
+    public static IReadOnlyList<string> Keys { get; } = ["connect-timeout", "telemetry-interval", "step-timeout", "compute-threads", "retained-jobs", "work-dir",
+        "tls-cert", "tls-cert-password-file", "secret-file"];
 
     /// <summary>The reference configuration shipped next to the program (copied from <c>hocon/dataflow.conf</c>).</summary>
     public static string ReferenceFile => Path.Combine(AppContext.BaseDirectory, "hocon", "dataflow.conf");
@@ -54,6 +55,16 @@ public sealed record DataflowSettings
     /// directory, as an absolute path.</remarks>
     public string WorkDir { get; init; } = "";
 
+    /// <summary><c>dataflow.tls-cert</c>: the PKCS#12 file of the cluster's TLS certificate; null runs remoting
+    /// without TLS.</summary>
+    public string? TlsCert { get; init; }
+
+    /// <summary><c>dataflow.tls-cert-password-file</c>: the file holding the certificate's password; null when it has none.</summary>
+    public string? TlsCertPasswordFile { get; init; }
+
+    /// <summary><c>dataflow.secret-file</c>: the file holding the cluster secret; null when the cluster has none.</summary>
+    public string? SecretFile { get; init; }
+
     /// <summary>The settings of <paramref name="system"/>, read from its configuration on first use.</summary>
     public static DataflowSettings Get(ActorSystem system) => ((Holder)system.RegisterExtension(s_provider)).Settings;
 
@@ -77,7 +88,10 @@ public sealed record DataflowSettings
             StepTimeout = Duration(section, "step-timeout", source),
             ComputeThreads = Count(section, "compute-threads", source),
             RetainedJobs = Count(section, "retained-jobs", source),
-            WorkDir = PathText(section, "work-dir", source),
+            WorkDir = OptionalPath(section, "work-dir", source)?.Trim() ?? "",
+            TlsCert = OptionalPath(section, "tls-cert", source),
+            TlsCertPasswordFile = OptionalPath(section, "tls-cert-password-file", source),
+            SecretFile = OptionalPath(section, "secret-file", source),
         };
     }
 
@@ -159,14 +173,16 @@ public sealed record DataflowSettings
         return count;
     }
 
-    private static string PathText(Config section, string key, string source)
+    // A file name, or "" for none.
+    private static string? OptionalPath(Config section, string key, string source)
     {
         var value = Value(section, key, source);
         if (!value.IsString())
         {
-            throw new DataflowConfigException($"{Section}.{key}", source, $"'{Text(value)}': expected a path as a string");
+            throw new DataflowConfigException($"{Section}.{key}", source, $"'{Text(value)}': expected a file name in quotes, or \"\"");
         }
-        return value.GetString().Trim();
+        var text = value.GetString();
+        return string.IsNullOrEmpty(text) ? null : text;
     }
 
     private static string Text(HoconValue value)

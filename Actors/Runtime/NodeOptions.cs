@@ -6,8 +6,24 @@ public sealed record NodeOptions
     /// <summary>The name of the actor system every member uses.</summary>
     public const string SystemName = "dataflow";
 
-    /// <summary>Interface and address to bind and advertise.</summary>
+    /// <summary>Interface and address to bind (Akka.NET's <c>hostname</c>), and to advertise unless
+    /// <see cref="PublicHostname"/> is set.</summary>
+    /// <remarks>Anything but loopback (127.0.0.0/8, <c>localhost</c>, <c>::1</c>) needs TLS and a cluster secret.</remarks>
     public string Hostname { get; init; } = "127.0.0.1";
+
+    /// <summary>The address other members reach this node at (Akka.NET's <c>public-hostname</c>); null advertises
+    /// <see cref="Hostname"/>. Required with a wildcard bind such as <c>0.0.0.0</c>.</summary>
+    public string? PublicHostname { get; init; }
+
+    /// <summary>PKCS#12 file of the cluster's TLS certificate (<c>--tls-cert</c>); null takes <c>dataflow.tls-cert</c>.</summary>
+    public string? TlsCertificateFile { get; init; }
+
+    /// <summary>File holding the certificate's password (<c>--tls-cert-password-file</c>); null takes
+    /// <c>dataflow.tls-cert-password-file</c>.</summary>
+    public string? TlsCertificatePasswordFile { get; init; }
+
+    /// <summary>File holding the cluster secret (<c>--secret-file</c>); null takes <c>dataflow.secret-file</c>.</summary>
+    public string? SecretFile { get; init; }
 
     /// <summary>Remoting port; 0 picks a free one.</summary>
     public int Port { get; init; }

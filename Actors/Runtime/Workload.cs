@@ -61,9 +61,13 @@ public static class Workloads
         Register(new Nqs.NqsWorkload());
     }
 
-    /// <summary>Adds a workload (later registrations replace earlier ones of the same name).</summary>
+    /// <summary>Adds a workload (later registrations replace earlier ones of the same name) and allows its assembly's
+    /// messages and its payload type on the wire.</summary>
     public static void Register(Workload workload)
     {
+        // Its messages and payload may now travel (the serializer decodes nothing else).
+        MessagePackAkkaSerializer.AllowMessagesOf(workload.GetType().Assembly);
+        MessagePackAkkaSerializer.Allow(workload.PayloadType);
         lock (s_byName)
         {
             s_byName[workload.Name] = workload;

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Serialization;
 using MessagePack;
@@ -34,10 +36,15 @@ namespace Dataflow.Actors.Runtime.Serialization;
 /// review the diff and commit it. <c>WireFormatSpec</c> fails for a wire type without a contract or golden bytes, and
 /// for any change to the bytes of one that has them.</item>
 /// </list>
+/// <para>Only allowed types are decoded (<see cref="IsAllowed"/>): the concrete <see cref="IDataflowMessage"/> types of
+/// this assembly and of every registered workload's assembly, and the workloads' payload types. A manifest naming any
+/// other type, whatever assemblies are loaded, is refused with a <see cref="SerializationException"/> naming it.</para>
 /// </remarks>
 public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
 {
-    private static readonly ConcurrentDictionary<string, Type> s_types = new();
+    // The allow-list, by full name and by "full name, assembly name" (the manifest form Akka uses for a Type).
+    private static readonly ConcurrentDictionary<string, Type> s_types = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<Assembly, bool> s_assemblies = new();
     private static readonly ConcurrentDictionary<Type, string> s_manifests = new();
     private readonly MessagePackSerializerOptions _options;
 
@@ -45,7 +52,35 @@ public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
     public MessagePackAkkaSerializer(ExtendedActorSystem system) : base(system)
     {
         _options = CreateOptions(system);
+        // The built-in workloads register themselves (and their assemblies' messages) on first use of the registry.
+        RuntimeHelpers.RunClassConstructor(typeof(Workloads).TypeHandle);
+        AllowMessagesOf(typeof(IDataflowMessage).Assembly);
     }
+
+    /// <summary>Allows every concrete <see cref="IDataflowMessage"/> type of <paramref name="assembly"/> on the wire
+    /// (done for each registered workload's assembly).</summary>
+    public static void AllowMessagesOf(Assembly assembly)
+    {
+        if (!s_assemblies.TryAdd(assembly, true))
+        {
+            return;
+        }
+        foreach (var type in assembly.GetTypes().Where(t =>
+                     typeof(IDataflowMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false, IsGenericTypeDefinition: false }))
+        {
+            Allow(type);
+        }
+    }
+
+    /// <summary>Allows <paramref name="type"/> on the wire (a workload's payload type, say).</summary>
+    public static void Allow(Type type)
+    {
+        s_types[type.FullName!] = type;
+        s_types[$"{type.FullName}, {type.Assembly.GetName().Name}"] = type;
+    }
+
+    /// <summary>True when a manifest naming <paramref name="manifest"/> is decoded.</summary>
+    public static bool IsAllowed(string manifest) => s_types.ContainsKey(manifest);
 
     /// <inheritdoc />
     public override int Identifier => 111;
@@ -67,19 +102,15 @@ public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
     /// <inheritdoc />
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        var type = s_types.GetOrAdd(manifest, ResolveType);
+        var type = s_types.TryGetValue(manifest, out var allowed) ? allowed
+            : throw new SerializationException($"refused to decode a message of type '{manifest}': not a Dataflow message type " +
+                "(only IDataflowMessage types of the runtime and registered workloads, and workload payloads, are allowed)");
         return MessagePackSerializer.Deserialize(type, bytes, _options)
             ?? throw new SerializationException($"MessagePack payload of {manifest} decoded to null");
     }
 
     /// <inheritdoc />
     public override string Manifest(object o) => s_manifests.GetOrAdd(o.GetType(), t => t.FullName!);
-
-    private static Type ResolveType(string manifest) =>
-        typeof(IDataflowMessage).Assembly.GetType(manifest)
-        ?? Type.GetType(manifest)
-        ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(manifest)).FirstOrDefault(t => t is not null)
-        ?? throw new SerializationException($"unknown message type '{manifest}'");
 
     /// <summary>MessagePack options that carry the actor system used to resolve actor references.</summary>
     internal sealed class ActorSystemOptions : MessagePackSerializerOptions

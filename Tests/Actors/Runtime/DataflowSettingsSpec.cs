@@ -60,8 +60,10 @@ public sealed class DataflowSettingsSpec : IDisposable
         foreach (var property in Properties)
         {
             var path = $"{DataflowSettings.Section}.{KeyOf(property)}";
-            object expected = property.PropertyType == typeof(TimeSpan) ? reference.GetTimeSpan(path)
-                : property.PropertyType == typeof(string) ? reference.GetString(path) : reference.GetInt(path);
+            object? expected = property.PropertyType == typeof(TimeSpan) ? reference.GetTimeSpan(path)
+                : property.Name == nameof(DataflowSettings.WorkDir) ? reference.GetString(path)
+                : property.PropertyType == typeof(string) ? NullIfEmpty(reference.GetString(path))
+                : reference.GetInt(path);
             Assert.Equal(expected, property.GetValue(settings));
         }
         // And the values the documentation promises.
@@ -69,6 +71,9 @@ public sealed class DataflowSettingsSpec : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), settings.TelemetryInterval);
         Assert.Equal(TimeSpan.FromSeconds(60), settings.StepTimeout);
         Assert.Equal(0, settings.ComputeThreads);
+        // No TLS and no cluster secret: the loopback default.
+        Assert.Null(settings.TlsCert);
+        Assert.Null(settings.SecretFile);
         Assert.Equal("", settings.WorkDir);
     }
 
@@ -82,6 +87,8 @@ public sealed class DataflowSettingsSpec : IDisposable
         var e = Assert.Throws<DataflowConfigException>(() => Load(Write("bad.conf", "dataflow.work-dir = [1, 2]\n")));
         Assert.Contains("dataflow.work-dir", e.Message);
     }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     [Fact]
     public void An_override_file_wins_over_the_reference_and_a_later_file_over_an_earlier_one()
