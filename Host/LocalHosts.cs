@@ -11,6 +11,7 @@ public sealed class LocalHosts : IDisposable
     private readonly List<Process> _processes = [];
     private readonly List<int> _ports = [];
     private readonly string _hostDll;
+    private DirectoryInfo? _workRoot;
 
     /// <summary>Creates an empty set; <paramref name="hostDll"/> defaults to this program's own assembly.</summary>
     public LocalHosts(string? hostDll = null)
@@ -38,7 +39,14 @@ public sealed class LocalHosts : IDisposable
         {
             args.AddRange(["--seed", Seed]);
         }
-        args.AddRange(extraArgs ?? []);
+        var extra = (extraArgs ?? []).ToList();
+        args.AddRange(extra);
+        if (!extra.Contains("--work-dir") && workingDirectory is null)
+        {
+            // Each host writes its job files under a folder of this set, removed with it, not into the caller's directory.
+            _workRoot ??= Directory.CreateTempSubdirectory("dataflow-hosts-");
+            args.AddRange(["--work-dir", Path.Combine(_workRoot.FullName, port.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        }
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = Start(args, workingDirectory, line =>
         {
@@ -198,6 +206,15 @@ public sealed class LocalHosts : IDisposable
             p.Dispose();
         }
         _processes.Clear();
+        try
+        {
+            _workRoot?.Delete(recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file still held open by a process that is exiting: leave the temporary folder.
+        }
+        _workRoot = null;
     }
 
     /// <summary>A loopback port nobody listens on right now.</summary>
