@@ -94,6 +94,20 @@ internal sealed class NqsCommand : WorkloadCommand
     }
 
     /// <inheritdoc />
+    /// <remarks>The checkpoint directory is on the driver's node: this machine's only for an embedded cluster.</remarks>
+    public override IEnumerable<OutputPath> OutputPaths(ParsedOptions o)
+    {
+        if (o.String("plot") is { } plot)
+        {
+            yield return new OutputPath("plot", plot);
+        }
+        if (o.String("resume") is { } resume && o.String("cluster") is null)
+        {
+            yield return new OutputPath("resume", resume, IsDirectory: true, CreatesDirectories: true);
+        }
+    }
+
+    /// <inheritdoc />
     public override string ProgressLine(Actors.Runtime.JobProgress progress) => Describe(progress);
 
     /// <inheritdoc />

@@ -51,6 +51,13 @@ internal sealed class TrainCommand : WorkloadCommand
         ["model", "logical-workers", "steps", "seed", "checkpoint-every", "checkpoint-dir", "batch", "lr", "intra-op-threads"];
 
     /// <inheritdoc />
+    /// <remarks>The checkpoint directory is on the driver's node: this machine's only for an embedded cluster.</remarks>
+    public override IEnumerable<OutputPath> OutputPaths(ParsedOptions o) =>
+        o.String("checkpoint-dir") is { } dir && o.String("cluster") is null
+            ? [new OutputPath("checkpoint-dir", dir, IsDirectory: true, CreatesDirectories: true)]
+            : [];
+
+    /// <inheritdoc />
     public override IJobDefinition Build(ParsedOptions o)
     {
         try
