@@ -54,7 +54,10 @@ internal sealed record OutputPath(string Option, string Path, bool IsDirectory =
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Refused($"cannot write there: {e.Message}");
+            // The runtime's message names the probe file, not what the user gave: say what failed in their terms.
+            throw Refused(e is UnauthorizedAccessException
+                ? $"cannot create files in {existing}: permission denied"
+                : $"cannot create files in {existing} (a read-only or virtual file system?)");
         }
     }
 

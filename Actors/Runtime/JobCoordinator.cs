@@ -126,7 +126,7 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
                 ? cause
                 : "its driver failed repeatedly and was stopped" +
                   (_lastDriverFailure is { } last ? $"; last: {last.Message}" : " (see the coordinator's log)");
-            _log.Warning("job {0} failed: {1}", stopped.Spec.JobId, error);
+            _log.Info("job {0} failed: {1}", stopped.Spec.JobId, error);
             stopped.Client.Tell(new JobFailed(stopped.Spec.JobId, error));
             Ended(Record(stopped) with
             {
@@ -208,7 +208,8 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(3, (int)TimeSpan.FromMinutes(1).TotalMilliseconds, e =>
         {
-            var cause = e is ActorInitializationException or System.Reflection.TargetInvocationException ? Innermost(e) : e;
+            // Creation failures arrive wrapped (by Akka and by reflection): the driver's own exception names the cause.
+            var cause = e is ActorInitializationException ? e.GetBaseException() : e;
             if (e is ActorInitializationException { Actor: { } driver })
             {
                 _driverFailures[driver] = $"it cannot start: {cause.Message}";
@@ -223,16 +224,6 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
             _log.Error(e, "a job driver failed; restarting it from its last checkpoint");
             return Directive.Restart;
         }, loggingEnabled: false);
-
-    private static Exception Innermost(Exception e)
-    {
-        while (e is ActorInitializationException or System.Reflection.TargetInvocationException or TypeInitializationException
-               && e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-        return e;
-    }
 
     /// <inheritdoc />
     protected override void PreStart()

@@ -145,24 +145,12 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         {
             if (e is ActorInitializationException { Actor: { } stage } init)
             {
-                _stageFailures[stage] = DescribeFailure(init);
+                _stageFailures[stage] = init.GetBaseException().Message;
                 return Directive.Stop;
             }
             _log.Error(e, "a stage on {0} failed; restarting it", _node);
             return Directive.Restart;
         }, loggingEnabled: false);
-
-    /// <summary>The message of the innermost cause of a failed actor creation (the actor's own exception, not Akka's
-    /// wrappers around it).</summary>
-    public static string DescribeFailure(Exception e)
-    {
-        while (e is ActorInitializationException or System.Reflection.TargetInvocationException or TypeInitializationException
-               && e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-        return e.Message;
-    }
 
     private void Report() =>
         _coordinator.Tell(new NodeReport(_node, _throughput, Environment.ProcessorCount, _telemetry.Snapshot()));
