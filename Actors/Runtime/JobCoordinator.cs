@@ -209,7 +209,7 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
         new OneForOneStrategy(3, (int)TimeSpan.FromMinutes(1).TotalMilliseconds, e =>
         {
             // Creation failures arrive wrapped (by Akka and by reflection): the driver's own exception names the cause.
-            var cause = e is ActorInitializationException ? e.GetBaseException() : e;
+            var cause = NodeAgent.CauseOf(e);
             if (e is ActorInitializationException { Actor: { } driver })
             {
                 _driverFailures[driver] = $"it cannot start: {cause.Message}";

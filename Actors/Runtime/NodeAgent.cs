@@ -145,12 +145,25 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         {
             if (e is ActorInitializationException { Actor: { } stage } init)
             {
-                _stageFailures[stage] = init.GetBaseException().Message;
+                _stageFailures[stage] = CauseOf(init).Message;
                 return Directive.Stop;
             }
             _log.Error(e, "a stage on {0} failed; restarting it", _node);
             return Directive.Restart;
         }, loggingEnabled: false);
+
+    /// <summary>The actor's own exception inside the wrappers of a failed creation (Akka's, reflection's), so that the
+    /// message names the cause (a file and what is wrong with it) rather than the actor type.</summary>
+    internal static Exception CauseOf(Exception e)
+    {
+        while (e is ActorInitializationException or System.Reflection.TargetInvocationException or TypeLoadException
+                   or TypeInitializationException
+               && e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+        return e;
+    }
 
     private void Report() =>
         _coordinator.Tell(new NodeReport(_node, _throughput, Environment.ProcessorCount, _telemetry.Snapshot()));
