@@ -88,6 +88,8 @@ internal static class RunCommand
         try
         {
             await using var cluster = await Program.OpenClusterAsync(o, notice: bar.Notice, cancellationToken: signals.Token);
+            // Handlers run latest-registered first: ours must come before the new actor system's exit hook.
+            signals.RegisterAgain();
             result = await cluster.RunAsync(job, new SynchronousProgress<JobProgress>(p => bar.Update(p.Done, p.Total, line(p))),
                 output, signals.Token);
         }

@@ -14,13 +14,24 @@ internal sealed class RunSignals : IDisposable
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource _cancel = new();
-    private readonly PosixSignalRegistration _sigint;
-    private readonly PosixSignalRegistration _sigterm;
+    private PosixSignalRegistration _sigint;
+    private PosixSignalRegistration _sigterm;
     private int _signal;
 
     /// <summary>Registers the handlers; they stay until <see cref="Dispose"/>.</summary>
     public RunSignals()
     {
+        _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+    }
+
+    /// <summary>Registers the handlers again, to run before those registered since: call it once an actor system
+    /// started, whose own SIGTERM hook shuts the system down at once and, run first, would leave the job's
+    /// cancellation no connection to reach the cluster by.</summary>
+    public void RegisterAgain()
+    {
+        _sigint.Dispose();
+        _sigterm.Dispose();
         _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
     }
