@@ -217,7 +217,7 @@ internal static class HostCommand
         catch (SocketException e)
         {
             throw new UsageException(e.SocketErrorCode == SocketError.AddressAlreadyInUse
-                ? $"--{option} {port}: {host}:{port} is already in use (another dataflow host?)"
+                ? $"--{option} {port}: {host}:{port} is already in use" + (option == "port" ? " (another dataflow host?)" : "")
                 : $"--{option} {port}: cannot listen on {host}:{port}: {e.Message}");
         }
         finally
