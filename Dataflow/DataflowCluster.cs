@@ -172,6 +172,9 @@ public sealed class DataflowCluster : IAsyncDisposable
                 if (cancelsJob is not null && !follower.Done.Task.IsCompleted)
                 {
                     _node.Coordinator.Tell(new CancelJob(cancelsJob, "the submitting client cancelled it"));
+                    // An embedded cluster's kernels stop now, on this thread, rather than when the stop reaches them
+                    // through actors that kernels may keep waiting for a thread.
+                    StageCancellation.Get(_node.System).Cancel(cancelsJob);
                 }
                 follower.Done.TrySetCanceled(cancellationToken);
                 follower.Actor?.Tell(PoisonPill.Instance);

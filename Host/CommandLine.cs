@@ -8,6 +8,14 @@ internal sealed class UsageException(string message, string? usage = null) : Exc
     public string? Usage { get; } = usage;
 }
 
+/// <summary>A <c>run</c> ended by SIGINT or SIGTERM: its job was cancelled; the process exits with 128 + the signal's
+/// number.</summary>
+internal sealed class RunInterruptedException(string signal, int exitCode)
+    : Exception($"interrupted by {signal}; the job was cancelled")
+{
+    public int ExitCode { get; } = exitCode;
+}
+
 /// <summary>Parsed <c>--name value</c> options of one verb, checked against the options it accepts.</summary>
 internal sealed class ParsedOptions
 {

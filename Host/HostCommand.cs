@@ -1,6 +1,9 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Dataflow.Actors.Runtime;
+using Dataflow.Actors.Runtime.Telemetry;
 
 namespace Dataflow.Host;
 
@@ -71,6 +74,16 @@ internal static class HostCommand
         };
         options = options with { WorkDirectory = WorkDirectory(o, options) };
         var metricsPort = o.Int("metrics-port", -1);
+        if (o.String("metrics-port") is not null && metricsPort is < 0 or > 65535)
+        {
+            throw new UsageException($"--metrics-port {metricsPort}: expected 0..65535", Usage);
+        }
+        // Before anything starts: a second host on a busy port must not join the cluster beside the first.
+        EnsurePortFree("port", options.Hostname, port);
+        if (metricsPort > 0)
+        {
+            EnsurePortFree("metrics-port", "127.0.0.1", metricsPort);
+        }
 
         // The process outlives its actor system: a host the cluster downed (a long pause, a partition) starts a new
         // one on the same port and rejoins, keeping the job replicas it held.
@@ -126,7 +139,19 @@ internal static class HostCommand
             {
                 _ = node.ShutdownAsync();
             }
-            await using (var metrics = metricsPort >= 0 ? await MetricsServer.StartAsync(node, metricsPort) : null)
+            PrometheusEndpoint? endpoint = null;
+            try
+            {
+                endpoint = metricsPort >= 0 ? await MetricsServer.StartAsync(node, metricsPort) : null;
+            }
+            catch (IOException e)
+            {
+                // Taken since the check above.
+                Console.Error.WriteLine($"dataflow: --metrics-port {metricsPort}: {e.Message}");
+                await node.ShutdownAsync();
+                return 2;
+            }
+            await using (var metrics = endpoint)
             {
                 var seedText = seeds.Count == 0 ? "none (founding a new cluster)" : string.Join(", ", seeds);
                 Console.Out.WriteLine($"dataflow host {Program.Describe(node)} {(incarnation == 0 ? "started" : "restarted")}; seeds: {seedText}" +
@@ -217,6 +242,41 @@ internal static class HostCommand
     private static string Protection(DataflowNode node) =>
         (node.Access.Certificate is { } c ? $"; TLS with {c.File} (SHA-256 {c.Fingerprint[..16]}...)" : "; no TLS") +
         (node.Access.Secret is null ? "; no cluster secret" : "; cluster secret required");
+
+    /// <summary>Throws a <see cref="UsageException"/> naming <paramref name="option"/> when something listens on
+    /// <paramref name="host"/>:<paramref name="port"/> already (port 0 picks a free one: nothing to check).</summary>
+    private static void EnsurePortFree(string option, string host, int port)
+    {
+        if (port == 0)
+        {
+            return;
+        }
+        IPAddress address;
+        try
+        {
+            address = IPAddress.TryParse(host, out var parsed) ? parsed : Dns.GetHostAddresses(host)[0];
+        }
+        catch (Exception e) when (e is SocketException or IndexOutOfRangeException)
+        {
+            throw new UsageException($"--hostname {host}: cannot resolve it ({e.Message})");
+        }
+        var listener = new TcpListener(address, port) { ExclusiveAddressUse = true };
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException e)
+        {
+            throw new UsageException(e.SocketErrorCode == SocketError.AddressAlreadyInUse
+                ? $"--{option} {port}: {host}:{port} is already in use" + (option == "port" ? " (another dataflow host?)" : "")
+                : $"--{option} {port}: cannot listen on {host}:{port}: {e.Message}");
+        }
+        finally
+        {
+            listener.Stop();
+            listener.Dispose();
+        }
+    }
 
     private static Exception Innermost(Exception e)
     {

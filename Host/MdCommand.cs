@@ -115,6 +115,10 @@ internal sealed class MdCommand : WorkloadCommand
     }
 
     /// <inheritdoc />
+    public override IEnumerable<OutputPath> OutputPaths(ParsedOptions o) =>
+        o.String("dump") is { } dump ? [new OutputPath("dump", dump)] : [];
+
+    /// <inheritdoc />
     public override Action<JobOutput>? Output(ParsedOptions o)
     {
         if (o.String("dump") is not { } dump)

@@ -116,6 +116,20 @@ internal sealed class NqsCommand : WorkloadCommand
     };
 
     /// <inheritdoc />
+    /// <remarks>The checkpoint directory is the client's, embedded or with <c>--cluster</c>.</remarks>
+    public override IEnumerable<OutputPath> OutputPaths(ParsedOptions o)
+    {
+        if (o.String("plot") is { } plot)
+        {
+            yield return new OutputPath("plot", plot);
+        }
+        if (o.String("resume") is { } resume)
+        {
+            yield return new OutputPath("resume", resume, IsDirectory: true, CreatesDirectories: true);
+        }
+    }
+
+    /// <inheritdoc />
     public override string ProgressLine(Actors.Runtime.JobProgress progress) => Describe(progress);
 
     /// <inheritdoc />

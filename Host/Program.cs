@@ -82,6 +82,17 @@ internal static class Program
             Console.Error.WriteLine($"dataflow: {e.Message}");
             return 1;
         }
+        catch (RunInterruptedException e)
+        {
+            Console.Error.WriteLine($"dataflow: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An output that became unwritable while the job ran (the paths were checked before it started).
+            Console.Error.WriteLine($"dataflow: {e.Message}");
+            return 1;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("dataflow: interrupted; the job was cancelled");
@@ -119,12 +130,12 @@ internal static class Program
     /// <summary>Connects to <c>--cluster</c> or starts an embedded cluster.</summary>
     /// <param name="seed">The cluster to join; by default <c>--cluster</c>, and without it an embedded cluster.</param>
     public static Task<DataflowCluster> OpenClusterAsync(ParsedOptions o, int computeThreads = 0, Action<string>? notice = null,
-        string? seed = null)
+        string? seed = null, CancellationToken cancellationToken = default)
     {
         var options = ClientOptions(o, computeThreads, notice);
         return (seed ?? o.String("cluster")) is { } endpoint
-            ? DataflowCluster.ConnectAsync(endpoint, options)
-            : DataflowCluster.StartEmbeddedAsync(options);
+            ? DataflowCluster.ConnectAsync(endpoint, options, cancellationToken)
+            : DataflowCluster.StartEmbeddedAsync(options, cancellationToken);
     }
 
     /// <summary>The cluster (<c>host:port</c>) a client verb such as <c>status</c> talks to: <c>--cluster</c>, else

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Dataflow.Actors.Runtime;
 
 namespace Dataflow.Host;
@@ -46,6 +45,15 @@ internal static class RunCommand
             return 0;
         }
         var job = command.Build(o);
+        // Before the job runs: a result that cannot be written would be lost after the work was done.
+        foreach (var output in command.OutputPaths(o))
+        {
+            output.Check();
+        }
+        if (o.String("json") is { } json and not "-")
+        {
+            new OutputPath("json", json, CreatesDirectories: true).Check();
+        }
         if (o.Flag("detach"))
         {
             if (o.String("cluster") is null)
@@ -74,18 +82,23 @@ internal static class RunCommand
             Console.Error.WriteLine($"dataflow run {job.Workload}: connecting to {where}");
         }
         using var bar = new ProgressBar(Console.Error, enabled: !quiet);
-        await using var cluster = await Program.OpenClusterAsync(o, notice: bar.Notice);
-        // Ctrl-C or SIGTERM cancels the job on the cluster too, then leaves the cluster.
-        using var cancel = new CancellationTokenSource();
-        void Interrupt(PosixSignalContext ctx)
+        // Ctrl-C or SIGTERM cancels the job on the cluster too (an embedded cluster's kernels stop), leaves the cluster
+        // and exits with 130 or 143, within RunSignals.Grace whatever still runs.
+        using var signals = new RunSignals();
+        JobResult result;
+        try
         {
-            ctx.Cancel = true;
-            cancel.Cancel();
+            await using var cluster = await Program.OpenClusterAsync(o, notice: bar.Notice, cancellationToken: signals.Token);
+            // Handlers run latest-registered first: ours must come before the new actor system's exit hook.
+            signals.RegisterAgain();
+            result = await cluster.RunAsync(job, new SynchronousProgress<JobProgress>(p => bar.Update(p.Done, p.Total, line(p))),
+                output, signals.Token);
         }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
-        var result = await cluster.RunAsync(job, new SynchronousProgress<JobProgress>(p => bar.Update(p.Done, p.Total, line(p))),
-            output, cancel.Token);
+        catch (OperationCanceledException) when (signals.ExitCode is { } code)
+        {
+            bar.Complete();
+            throw new RunInterruptedException(signals.SignalName!, code);
+        }
         bar.Complete();
         WriteJson(o, result);
         return result;

@@ -57,6 +57,13 @@ internal sealed class TrainCommand : WorkloadCommand
         ["model", "logical-workers", "steps", "seed", "checkpoint-every", "checkpoint-dir", "resume", "batch", "lr", "intra-op-threads"];
 
     /// <inheritdoc />
+    /// <remarks>The checkpoint directory is the client's, embedded or with <c>--cluster</c>.</remarks>
+    public override IEnumerable<OutputPath> OutputPaths(ParsedOptions o) =>
+        o.String("checkpoint-dir") is { } dir
+            ? [new OutputPath("checkpoint-dir", dir, IsDirectory: true, CreatesDirectories: true)]
+            : [];
+
+    /// <inheritdoc />
     public override IJobDefinition Build(ParsedOptions o)
     {
         try

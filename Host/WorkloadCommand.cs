@@ -33,6 +33,10 @@ internal abstract class WorkloadCommand
     /// <param name="options">The <c>run</c> options, or null when the result was fetched later (<c>jobs result</c>).</param>
     public abstract void WriteSummary(JobResult result, ParsedOptions? options, TextWriter output);
 
+    /// <summary>The files and directories this verb's options make <c>run</c> write on this machine, checked before the
+    /// job runs (besides <c>--json</c>, which every verb has).</summary>
+    public virtual IEnumerable<OutputPath> OutputPaths(ParsedOptions options) => [];
+
     /// <summary>What to do with the job's output streams (e.g. md's <c>dump</c> frames), or null.</summary>
     public virtual Action<JobOutput>? Output(ParsedOptions options) => null;
 

@@ -16,20 +16,32 @@ public sealed class FciStage : ReceiveActor
         var job = Workload.Decode<FciJobSpec>(spec);
         _telemetry = new StageTelemetry(spec.JobId, "fci", Self.Path.Name, node);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
+        // Cancelled when the job ends or the node shuts down: the build and Davidson stop within a few rows.
+        var cancel = StageCancellation.Get(Context.System).For(spec.JobId);
         Receive<FciWork>(work =>
         {
             using var busy = _telemetry.MeasureMessage();
             try
             {
                 var fcidump = FcidumpReader.ParseText(job.FcidumpText, job.SourceName);
-                var options = new DavidsonOptions { EnergyToleranceHartree = job.Tolerance };
+                // One thread per core: an unbounded loop would also take the threads the thread pool adds when it
+                // starves, which the actor system (heartbeats, this node's agent) needs. Rows are independent: same bits.
+                var options = new DavidsonOptions
+                {
+                    EnergyToleranceHartree = job.Tolerance,
+                    MaxDegreeOfParallelism = Environment.ProcessorCount,
+                };
                 // 64-bit determinants hold 32 spatial orbitals; wider systems use the 128-bit type.
                 var (energy, dimension, nonZeros, iterations, residual, build, solve) = fcidump.OrbitalCount <= 32
-                    ? Summarise(FullCi.Solve<Determinant64>(fcidump, options))
-                    : Summarise(FullCi.Solve<Determinant128>(fcidump, options));
+                    ? Summarise(FullCi.Solve<Determinant64>(fcidump, options, cancel))
+                    : Summarise(FullCi.Solve<Determinant128>(fcidump, options, cancel));
                 _telemetry.AddItems(dimension);
                 Sender.Tell(new FciSolved(work.JobId, work.Generation, node, energy, dimension, nonZeros, iterations,
                     residual, build, solve));
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // The job ended or the node is leaving: nobody waits for this result (a leaving node's job is re-placed).
             }
             catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException
                                           or OutOfMemoryException)

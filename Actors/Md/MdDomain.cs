@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Dataflow.Actors.Runtime;
 using Dataflow.Actors.Runtime.Telemetry;
 using Dataflow.Kernels.Compute;
 using Dataflow.Kernels.Md;
@@ -50,6 +51,7 @@ public sealed class MdDomain : ReceiveActor
     private int _stepsSinceRebuild;
     private double _stepCost;
     private double[]? _restoredForces;
+    private readonly CancellationToken _cancel;
 
     /// <summary>Creates domain <paramref name="index"/> holding <paramref name="atoms"/>.</summary>
     public MdDomain(string jobId, MdSetup setup, int index, int generation, long startStep, AtomPacket atoms, IActorRef driver,
@@ -68,6 +70,9 @@ public sealed class MdDomain : ReceiveActor
         _restoredForces = startStep > 0 ? atoms.Forces : null;
         _field = setup.CreateForceField(gEwald, threads);
         _telemetry = new StageTelemetry(jobId, "md-domain", $"domain-{index}", node);
+        // A domain with no neighbours runs every step inside one handler: it stops there when the job ends or the
+        // node shuts down.
+        _cancel = StageCancellation.Get(Context.System).For(jobId);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
 
         Receive<MdBegin>(b =>
@@ -166,6 +171,11 @@ public sealed class MdDomain : ReceiveActor
             switch (_phase)
             {
                 case Phase.StartStep:
+                    if (_cancel.IsCancellationRequested)
+                    {
+                        _phase = Phase.Done;
+                        return;
+                    }
                     StartStep();
                     break;
                 case Phase.WaitMigrants:

@@ -21,8 +21,9 @@ public sealed record NqsCheckpoint(
     /// <summary>The workload whose checkpoints these are (the envelope's kind).</summary>
     public const string Kind = "nqs";
 
-    /// <summary>The format this build writes and reads; format 0 was the unversioned map keyed by property name.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The format this build writes and reads: 2, the body sealed with its SHA-256; format 1 was the same body
+    /// unsealed, format 0 the unversioned map keyed by property name.</summary>
+    public const int FormatVersion = 2;
 
     private static readonly string[] s_unversionedKeys = ["Iteration", "Parameters", "M", "V", "Steps", "History"];
 

@@ -24,6 +24,7 @@ public sealed class NqsStage : ReceiveActor
     private TransformerWavefunction? _model;
     private LocalEnergy? _localEnergy;
     private PrefixTreeEvaluator? _evaluator;
+    private readonly CancellationToken _cancel;
 
     /// <summary>Creates the stage for <paramref name="spec"/> on <paramref name="node"/>.</summary>
     public NqsStage(JobSpec spec, string node)
@@ -35,11 +36,13 @@ public sealed class NqsStage : ReceiveActor
         _sampling.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         _localEnergyTelemetry = new StageTelemetry(spec.JobId, "nqs-local-energy", Self.Path.Name, node);
         _gradient = new StageTelemetry(spec.JobId, "nqs-gradient", Self.Path.Name, node);
+        _cancel = StageCancellation.Get(Context.System).For(spec.JobId);
         Receive<NqsSampleWork>(w => Run(w.Generation, _sampling, () =>
         {
             var model = Model(w.Parameters, _options.Threads);
             for (var k = 0; k < w.Samplers.Length; k++)
             {
+                _cancel.ThrowIfCancellationRequested();
                 var sampler = new AutoregressiveSampler(model, new SamplerOptions
                 {
                     Samples = w.Samples,
@@ -56,6 +59,7 @@ public sealed class NqsStage : ReceiveActor
             Model(w.Parameters, _options.Threads);
             for (var k = 0; k < w.Evaluators.Length; k++)
             {
+                _cancel.ThrowIfCancellationRequested();
                 var result = _localEnergy!.Compute(w.Samples, _evaluator, _options.LocalEnergyMode, w.Ranges[k]);
                 _localEnergyTelemetry.AddItems(result.ConnectedElements);
                 Sender.Tell(new NqsLocalEnergies(w.Generation, w.Iteration, w.Evaluators[k], result));
@@ -66,6 +70,7 @@ public sealed class NqsStage : ReceiveActor
             var model = Model(w.Parameters, _options.GradientThreads);
             for (var k = 0; k < w.Evaluators.Length; k++)
             {
+                _cancel.ThrowIfCancellationRequested();
                 var sum = VmcGradient.Partial(model, w.Samples, w.Weights, w.Energies.Slice(w.Ranges[k]), w.Baseline);
                 _gradient.AddItems(w.Ranges[k].Count);
                 Sender.Tell(new NqsGradient(w.Generation, w.Iteration, w.Evaluators[k], sum.ToBits()));
@@ -87,7 +92,12 @@ public sealed class NqsStage : ReceiveActor
         using var busy = telemetry.MeasureMessage();
         try
         {
+            _cancel.ThrowIfCancellationRequested();
             work();
+        }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            // The job ended or the node is leaving: nobody waits for these results.
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
         {

@@ -162,6 +162,7 @@ public sealed class DataflowNode
             setup = setup.And(certificate.SslSetup(access.ReportRefusal));
         }
         var system = ActorSystem.Create(NodeOptions.SystemName, setup);
+        StageCancellation.CancelOnShutdown(system);
         var cluster = Cluster.Get(system);
         if (options.Seeds.Count == 0)
         {
@@ -223,8 +224,13 @@ public sealed class DataflowNode
         }
     }
 
-    /// <summary>Leaves the cluster gracefully and terminates the actor system.</summary>
-    public Task ShutdownAsync() => CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+    /// <summary>Leaves the cluster gracefully and terminates the actor system; the kernels of this node's stages are
+    /// cancelled first (their jobs move to the other nodes), so that a kernel does not hold the shutdown up.</summary>
+    public Task ShutdownAsync()
+    {
+        StageCancellation.Get(System).CancelAll();
+        return CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+    }
 
     /// <summary>Parses <c>host:port</c>; throws <see cref="FormatException"/> naming <paramref name="option"/>.</summary>
     public static (string Host, int Port) ParseEndpoint(string value, string option)

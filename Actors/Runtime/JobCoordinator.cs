@@ -27,6 +27,8 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly Dictionary<string, NodeReport> _reports = [];
     private readonly Dictionary<string, RunningJob> _jobs = [];
     private readonly Dictionary<string, JobRecord> _records = [];
+    private readonly Dictionary<IActorRef, string> _driverFailures = [];
+    private Exception? _lastDriverFailure;
     private readonly int _retainedJobs = DataflowSettings.Get(Context.System).RetainedJobs;
     private readonly Dictionary<string, PendingSubmit> _pending = [];
     private ComputeNode[] _nodes = [];
@@ -121,7 +123,11 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
                 return;
             }
             _jobs.Remove(stopped.Spec.JobId);
-            var error = "its driver failed repeatedly and was stopped (see the coordinator's log)";
+            var error = _driverFailures.Remove(t.ActorRef, out var cause)
+                ? cause
+                : "its driver failed repeatedly and was stopped" +
+                  (_lastDriverFailure is { } last ? $"; last: {last.Message}" : " (see the coordinator's log)");
+            _log.Info("job {0} failed: {1}", stopped.Spec.JobId, error);
             stopped.Client.Tell(new JobFailed(stopped.Spec.JobId, error));
             Ended(Record(stopped) with
             {
@@ -212,10 +218,28 @@ public sealed class JobCoordinator : ReceiveActor, IWithTimers
     public static Props Props() => Akka.Actor.Props.Create(() => new JobCoordinator());
 
     /// <inheritdoc />
+    /// <remarks>A driver that throws restarts from its last checkpoint; a job that keeps failing ends clearly. A driver
+    /// that cannot be created (a corrupt checkpoint, a spec it cannot run) or cannot read or write its files would fail
+    /// the same way again: it is stopped at once, and the client is told the cause in one line.</remarks>
     protected override SupervisorStrategy SupervisorStrategy() =>
-        // A driver that throws restarts from its last checkpoint; a job that keeps failing ends clearly.
-        new OneForOneStrategy(maxNrOfRetries: 3, withinTimeRange: TimeSpan.FromMinutes(1),
-            localOnlyDecider: _ => Directive.Restart);
+        new OneForOneStrategy(3, (int)TimeSpan.FromMinutes(1).TotalMilliseconds, e =>
+        {
+            // Creation failures arrive wrapped (by Akka and by reflection): the driver's own exception names the cause.
+            var cause = NodeAgent.CauseOf(e);
+            if (e is ActorInitializationException { Actor: { } driver })
+            {
+                _driverFailures[driver] = $"it cannot start: {cause.Message}";
+                return Directive.Stop;
+            }
+            _lastDriverFailure = cause;
+            if (cause is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // Which driver threw is not known here: the Terminated handler reports the last failure.
+                return Directive.Stop;
+            }
+            _log.Error(e, "a job driver failed; restarting it from its last checkpoint");
+            return Directive.Restart;
+        }, loggingEnabled: false);
 
     /// <inheritdoc />
     protected override void PreStart()

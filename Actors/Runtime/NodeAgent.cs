@@ -20,6 +20,8 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     private readonly ReplicaStore _replicas;
     private readonly int _retainedJobs = DataflowSettings.Get(Context.System).RetainedJobs;
     private readonly Dictionary<string, string> _stageErrors = [];
+    private readonly Dictionary<string, IActorRef> _stageDrivers = [];
+    private readonly Dictionary<IActorRef, string> _stageFailures = [];
     private double _throughput;
 
     /// <summary>Creates the agent; <paramref name="coordinator"/> is the singleton proxy; <paramref name="replicas"/>
@@ -34,6 +36,10 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
 
         Receive<EnsureStage>(e =>
         {
+            if (!Sender.IsNobody())
+            {
+                _stageDrivers[e.Spec.JobId] = Sender;
+            }
             if (_stages.ContainsKey(e.Spec.JobId))
             {
                 return;
@@ -72,8 +78,11 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         });
         Receive<StopStage>(s =>
         {
+            // The stage may be inside a kernel, which sees no stop until it returns: cancel the kernel itself.
+            StageCancellation.Get(Context.System).Cancel(s.JobId);
             _replicas.Drop(s.JobId);
             _stageErrors.Remove(s.JobId);
+            _stageDrivers.Remove(s.JobId);
             _telemetry.RemoveJob(s.JobId);
             if (_stages.Remove(s.JobId, out var stage))
             {
@@ -83,9 +92,18 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         });
         Receive<Terminated>(t =>
         {
+            _stageFailures.Remove(t.ActorRef, out var failure);
             foreach (var (job, stage) in _stages.Where(kv => kv.Value.Equals(t.ActorRef)).ToArray())
             {
+                // Not stopped by StopStage: it could not start, or kept failing. Its job cannot go on here; say why.
                 _stages.Remove(job);
+                var error = failure ?? "its stage failed repeatedly and was stopped";
+                _stageErrors[job] = error;
+                _log.Info("job {0}: its stage on {1} stopped: {2}", job, _node, error);
+                if (_stageDrivers.TryGetValue(job, out var driver))
+                {
+                    driver.Tell(new StageUnavailable(job, _node, error));
+                }
             }
         });
         Receive<ReplicateCheckpoint>(_replicas.Keep);
@@ -119,9 +137,33 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     }
 
     /// <inheritdoc />
+    /// <remarks>A stage whose constructor throws (bad input, an unreadable file) would throw again on every restart:
+    /// it is stopped at once and its driver told why, in one line rather than a stack trace per restart. A stage that
+    /// throws while it computes is restarted, with its stack trace logged.</remarks>
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1),
-            localOnlyDecider: _ => Directive.Restart);
+        new OneForOneStrategy(10, (int)TimeSpan.FromMinutes(1).TotalMilliseconds, e =>
+        {
+            if (e is ActorInitializationException { Actor: { } stage } init)
+            {
+                _stageFailures[stage] = CauseOf(init).Message;
+                return Directive.Stop;
+            }
+            _log.Error(e, "a stage on {0} failed; restarting it", _node);
+            return Directive.Restart;
+        }, loggingEnabled: false);
+
+    /// <summary>The actor's own exception inside the wrappers of a failed creation (Akka's, reflection's), so that the
+    /// message names the cause (a file and what is wrong with it) rather than the actor type.</summary>
+    internal static Exception CauseOf(Exception e)
+    {
+        while (e is ActorInitializationException or System.Reflection.TargetInvocationException or TypeLoadException
+                   or TypeInitializationException
+               && e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+        return e;
+    }
 
     private void Report() =>
         _coordinator.Tell(new NodeReport(_node, _throughput, Environment.ProcessorCount, _telemetry.Snapshot()));

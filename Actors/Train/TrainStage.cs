@@ -20,6 +20,7 @@ public sealed class TrainStage : ReceiveActor
     private readonly int _parallelism;
     private readonly List<GradientWorker> _workers = [];
     private readonly StageTelemetry _telemetry;
+    private readonly CancellationToken _cancel;
 
     /// <summary>Creates the stage for <paramref name="spec"/> on node <paramref name="node"/>.</summary>
     public TrainStage(JobSpec spec, string node)
@@ -31,6 +32,7 @@ public sealed class TrainStage : ReceiveActor
             ? configured
             : Math.Max(1, Environment.ProcessorCount / Math.Max(1, _settings.IntraOpThreads));
         _telemetry = new StageTelemetry(spec.JobId, "train", Self.Path.Name, node);
+        _cancel = StageCancellation.Get(Context.System).For(spec.JobId);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         Receive<TrainWork>(Compute);
     }
@@ -65,16 +67,18 @@ public sealed class TrainStage : ReceiveActor
             {
                 for (var i = 0; i < results.Length; i++)
                 {
+                    _cancel.ThrowIfCancellationRequested();
                     results[i] = _workers[0].Compute(work.Parameters, work.Workers[i]);
                 }
             }
             else
             {
                 // Slot s computes items s, s+slots, ...: every item on exactly one model instance.
-                Parallel.For(0, slots, new ParallelOptions { MaxDegreeOfParallelism = slots }, s =>
+                Parallel.For(0, slots, new ParallelOptions { MaxDegreeOfParallelism = slots, CancellationToken = _cancel }, s =>
                 {
                     for (var i = s; i < results.Length; i += slots)
                     {
+                        _cancel.ThrowIfCancellationRequested();
                         results[i] = _workers[s].Compute(work.Parameters, work.Workers[i]);
                     }
                 });
@@ -84,6 +88,10 @@ public sealed class TrainStage : ReceiveActor
             _telemetry.AddBytesOut(results.Sum(r => sizeof(float) * (long)r.Gradient.Length));
             Sender.Tell(new TrainGradients(work.JobId, work.Generation, work.Step, _node, results, seconds));
             Context.Parent.Tell(new StageThroughput(results.Length, seconds));
+        }
+        catch (Exception e) when (e is OperationCanceledException or AggregateException && _cancel.IsCancellationRequested)
+        {
+            // The job ended or the node is leaving: nobody waits for this step.
         }
         catch (Exception e)
         {

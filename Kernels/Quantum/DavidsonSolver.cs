@@ -14,7 +14,10 @@ public static class DavidsonSolver
 {
     /// <summary>The lowest eigenvalue and its eigenvector.</summary>
     /// <exception cref="InvalidOperationException">Not converged within <see cref="DavidsonOptions.MaxIterations"/>.</exception>
-    public static DavidsonResult Lowest(SparseMatrix matrix, DavidsonOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked in
+    /// every iteration and inside each matrix-vector product).</exception>
+    public static DavidsonResult Lowest(SparseMatrix matrix, DavidsonOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         options ??= DavidsonOptions.Default;
@@ -45,8 +48,9 @@ public static class DavidsonSolver
         var change = double.PositiveInfinity;
         for (var iteration = 1; iteration <= options.MaxIterations; iteration++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var product = new double[n];
-            matrix.Multiply(next, product, options.MaxDegreeOfParallelism);
+            matrix.Multiply(next, product, options.MaxDegreeOfParallelism, cancellationToken);
             basis.Add(next);
             products.Add(product);
             var m = basis.Count;

@@ -14,27 +14,33 @@ public static class FullCi
     public const int MaxDenseDimension = 5000;
 
     /// <summary>The ground state of the FCIDUMP's own sector (NELEC, MS2).</summary>
-    public static FullCiResult<T> Solve<T>(Fcidump fcidump, DavidsonOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (it is checked
+    /// every few rows of the build and in every Davidson iteration).</exception>
+    public static FullCiResult<T> Solve<T>(Fcidump fcidump, DavidsonOptions? options = null,
+        CancellationToken cancellationToken = default)
         where T : unmanaged, IDeterminant<T>
     {
         ArgumentNullException.ThrowIfNull(fcidump);
-        return Solve<T>(MolecularHamiltonian.FromFcidump(fcidump), fcidump.AlphaCount, fcidump.BetaCount, options);
+        return Solve<T>(MolecularHamiltonian.FromFcidump(fcidump), fcidump.AlphaCount, fcidump.BetaCount, options,
+            cancellationToken);
     }
 
     /// <summary>The ground state with <paramref name="alphaCount"/> alpha and <paramref name="betaCount"/> beta
     /// electrons, by Davidson on the sparse Hamiltonian.</summary>
     /// <exception cref="InvalidOperationException">Davidson did not converge.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static FullCiResult<T> Solve<T>(
-        MolecularHamiltonian hamiltonian, int alphaCount, int betaCount, DavidsonOptions? options = null)
+        MolecularHamiltonian hamiltonian, int alphaCount, int betaCount, DavidsonOptions? options = null,
+        CancellationToken cancellationToken = default)
         where T : unmanaged, IDeterminant<T>
     {
         ArgumentNullException.ThrowIfNull(hamiltonian);
         options ??= DavidsonOptions.Default;
         var clock = Stopwatch.StartNew();
         var space = new CiSpace<T>(hamiltonian.OrbitalCount, alphaCount, betaCount);
-        var matrix = BuildHamiltonian(hamiltonian, space, options.MaxDegreeOfParallelism);
+        var matrix = BuildHamiltonian(hamiltonian, space, options.MaxDegreeOfParallelism, cancellationToken);
         var built = clock.Elapsed;
-        var ground = DavidsonSolver.Lowest(matrix, options);
+        var ground = DavidsonSolver.Lowest(matrix, options, cancellationToken);
         return new FullCiResult<T>
         {
             EnergyHartree = ground.Eigenvalue,
@@ -49,7 +55,7 @@ public static class FullCi
     }
 
     /// <summary>The ground state by dense diagonalisation (Householder tridiagonalisation and QL) of the matrix of
-    /// <see cref="MolecularHamiltonian.Element{T}"/>: an independent check of <see cref="Solve{T}(MolecularHamiltonian, int, int, DavidsonOptions?)"/>
+    /// <see cref="MolecularHamiltonian.Element{T}"/>: an independent check of <see cref="Solve{T}(MolecularHamiltonian, int, int, DavidsonOptions?, CancellationToken)"/>
     /// for small sectors.</summary>
     public static FullCiResult<T> SolveDense<T>(MolecularHamiltonian hamiltonian, int alphaCount, int betaCount)
         where T : unmanaged, IDeterminant<T>
@@ -101,8 +107,11 @@ public static class FullCi
 
     /// <summary>The Hamiltonian of <paramref name="space"/> as a CSR matrix (both triangles, core energy on the
     /// diagonal), built in parallel.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked
+    /// between chunks of 64 rows).</exception>
     public static SparseMatrix BuildHamiltonian<T>(
-        MolecularHamiltonian hamiltonian, CiSpace<T> space, int maxDegreeOfParallelism = -1)
+        MolecularHamiltonian hamiltonian, CiSpace<T> space, int maxDegreeOfParallelism = -1,
+        CancellationToken cancellationToken = default)
         where T : unmanaged, IDeterminant<T>
     {
         ArgumentNullException.ThrowIfNull(hamiltonian);
@@ -118,7 +127,11 @@ public static class FullCi
         var chunkColumns = new int[chunks][];
         var chunkValues = new double[chunks][];
         var rowLengths = new int[dimension];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        var parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = maxDegreeOfParallelism,
+            CancellationToken = cancellationToken,
+        };
         Parallel.For(
             0,
             chunks,

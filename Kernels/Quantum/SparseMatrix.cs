@@ -77,7 +77,8 @@ public sealed class SparseMatrix
     /// <param name="x">Input, length <see cref="Dimension"/>.</param>
     /// <param name="y">Output, length <see cref="Dimension"/>; must not be <paramref name="x"/>.</param>
     /// <param name="maxDegreeOfParallelism">Most threads to use; -1 for no limit.</param>
-    public void Multiply(double[] x, double[] y, int maxDegreeOfParallelism = -1)
+    /// <param name="cancellationToken">Checked between chunks of rows; cancelling throws <see cref="OperationCanceledException"/>.</param>
+    public void Multiply(double[] x, double[] y, int maxDegreeOfParallelism = -1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -87,7 +88,8 @@ public sealed class SparseMatrix
         }
         const int RowsPerChunk = 512;
         var chunks = (Dimension + RowsPerChunk - 1) / RowsPerChunk;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, chunk =>
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken };
+        Parallel.For(0, chunks, parallel, chunk =>
         {
             var end = Math.Min(Dimension, (chunk + 1) * RowsPerChunk);
             for (var r = chunk * RowsPerChunk; r < end; r++)

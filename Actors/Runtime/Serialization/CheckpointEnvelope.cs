@@ -1,15 +1,20 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using MessagePack;
 
 namespace Dataflow.Actors.Runtime.Serialization;
 
 /// <summary>The versioned frame of every MessagePack checkpoint: a four-element array
-/// <c>["dataflow-checkpoint", kind, format, body]</c>.</summary>
+/// <c>["dataflow-checkpoint", kind, format, [body, sha256]]</c>, the body's MessagePack bytes sealed with their
+/// SHA-256.</summary>
 /// <remarks>
 /// The frame itself never changes, so any build can name what it was given: a checkpoint of another kind or format
 /// version, the property-name-keyed maps written before checkpoints were versioned (format 0), a train checkpoint
 /// (its own <c>DFTRAIN</c> binary format), or bytes that are no checkpoint at all. Each checkpoint type owns its kind
 /// and its format version; a change to the body's contract that an older reader cannot decode raises the version.
+/// The seal (format 2 of nqs and md; format 1 bodies were not sealed) makes a truncated, corrupted or edited body a
+/// refusal rather than a resumed job with wrong numbers: a checkpoint whose parameters were altered, signs flipped
+/// say, decodes as well as the original.
 /// </remarks>
 public static class CheckpointEnvelope
 {
@@ -21,8 +26,16 @@ public static class CheckpointEnvelope
 
     private static ReadOnlySpan<byte> TrainMagic => "DFTRAIN\0"u8;
 
-    /// <summary>Frames <paramref name="body"/> (serialized with <see cref="Workload.PayloadOptions"/>).</summary>
+    /// <summary>Frames <paramref name="body"/> (serialized with <see cref="Workload.PayloadOptions"/>) with its SHA-256.</summary>
     public static byte[] Write<T>(string kind, int format, T body)
+    {
+        var bodyBytes = MessagePackSerializer.Serialize(body, Workload.PayloadOptions);
+        return Frame(kind, format, bodyBytes, SHA256.HashData(bodyBytes));
+    }
+
+    /// <summary>The frame of <paramref name="body"/> (MessagePack bytes) sealed with <paramref name="sha256"/>, as
+    /// <see cref="Write{T}"/> writes it; for tools and tests that build a frame of their own.</summary>
+    public static byte[] Frame(string kind, int format, ReadOnlySpan<byte> body, ReadOnlySpan<byte> sha256)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
@@ -30,7 +43,9 @@ public static class CheckpointEnvelope
         writer.Write(Magic);
         writer.Write(kind);
         writer.Write(format);
-        MessagePackSerializer.Serialize(ref writer, body, Workload.PayloadOptions);
+        writer.WriteArrayHeader(2);
+        writer.Write(body);
+        writer.Write(sha256);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -55,12 +70,24 @@ public static class CheckpointEnvelope
         }
         try
         {
-            var body = MessagePackSerializer.Deserialize<T>(ref reader, Workload.PayloadOptions);
+            if (reader.ReadArrayHeader() != 2)
+            {
+                throw new InvalidDataException($"{kind} checkpoint format {format} is corrupt: its body is not sealed");
+            }
+            var sealedBody = reader.ReadBytes()?.ToArray()
+                ?? throw new InvalidDataException($"{kind} checkpoint format {format} holds no {kind} state");
+            var sha256 = reader.ReadBytes()?.ToArray() ?? [];
             if (!reader.End)
             {
                 throw new InvalidDataException(
                     $"{kind} checkpoint format {format} has {bytes.Length - reader.Consumed} unexpected trailing bytes");
             }
+            if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(sealedBody), sha256))
+            {
+                throw new InvalidDataException(
+                    $"{kind} checkpoint format {format} fails its SHA-256 check: it was truncated, corrupted or altered");
+            }
+            var body = MessagePackSerializer.Deserialize<T>(sealedBody, Workload.PayloadOptions);
             return body ?? throw new InvalidDataException($"{kind} checkpoint format {format} holds no {kind} state");
         }
         catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException)

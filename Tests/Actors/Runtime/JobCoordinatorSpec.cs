@@ -10,15 +10,16 @@ public sealed class JobCoordinatorSpec
     static JobCoordinatorSpec() => Workloads.Register(new BrokenWorkload());
 
     [Fact]
-    public async Task A_driver_that_keeps_throwing_ends_its_job_with_an_error_and_a_failed_record()
+    public async Task A_driver_that_cannot_be_created_ends_its_job_with_the_cause_and_a_failed_record()
     {
         await using var cluster = await DataflowCluster.StartEmbeddedAsync();
         var failure = await Assert.ThrowsAsync<DataflowJobException>(() => cluster.RunAsync(new BrokenJob()));
-        Assert.Contains("its driver failed repeatedly", failure.Message);
+        // Stopped at once (a constructor fails the same way on every restart), with the driver's own message.
+        Assert.Equal("it cannot start: this driver always fails", failure.Message);
         var record = await cluster.GetJobAsync(failure.JobId);
         Assert.Equal("failed", record.State);
         Assert.True(record.HasEnded);
-        Assert.Contains("its driver failed repeatedly", record.Error);
+        Assert.Equal("it cannot start: this driver always fails", record.Error);
     }
 
     /// <summary>A workload whose driver cannot be created.</summary>

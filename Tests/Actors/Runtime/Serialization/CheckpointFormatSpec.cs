@@ -32,8 +32,8 @@ public sealed class CheckpointFormatSpec
 
         WireEquality.AssertEqual(s_nqs, NqsCheckpoint.FromBytes(nqsBytes), nameof(NqsCheckpoint));
         WireEquality.AssertEqual(s_md, MdCheckpoint.FromBytes(mdBytes), nameof(MdCheckpoint));
-        Assert.Equal(("nqs", 1), Header(nqsBytes));
-        Assert.Equal(("md", 1), Header(mdBytes));
+        Assert.Equal(("nqs", 2), Header(nqsBytes));
+        Assert.Equal(("md", 2), Header(mdBytes));
         Assert.Equal((NqsCheckpoint.Kind, NqsCheckpoint.FormatVersion), Header(nqsBytes));
         Assert.Equal((MdCheckpoint.Kind, MdCheckpoint.FormatVersion), Header(mdBytes));
     }
@@ -46,7 +46,7 @@ public sealed class CheckpointFormatSpec
         var e = Assert.Throws<InvalidDataException>(() => NqsCheckpoint.FromBytes(legacy));
 
         Assert.Equal("nqs checkpoint format 0 (written by a dataflow before versioned checkpoints) cannot be read by this "
-            + "build (format 1); " + Restart, e.Message);
+            + "build (format 2); " + Restart, e.Message);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class CheckpointFormatSpec
         var e = Assert.Throws<InvalidDataException>(() => MdCheckpoint.FromBytes(legacy));
 
         Assert.Equal("md checkpoint format 0 (written by a dataflow before versioned checkpoints) cannot be read by this "
-            + "build (format 1); " + Restart, e.Message);
+            + "build (format 2); " + Restart, e.Message);
     }
 
     [Fact]
@@ -99,12 +99,12 @@ public sealed class CheckpointFormatSpec
     [Fact]
     public void Other_format_versions_are_refused_naming_both()
     {
-        var newer = CheckpointEnvelope.Write("nqs", 2, s_nqs);
+        var newer = CheckpointEnvelope.Write("nqs", 3, s_nqs);
         var older = CheckpointEnvelope.Write("md", 0, s_md);
 
-        Assert.Equal("nqs checkpoint format 2 (written by a newer dataflow) cannot be read by this build (format 1); " + Restart,
+        Assert.Equal("nqs checkpoint format 3 (written by a newer dataflow) cannot be read by this build (format 2); " + Restart,
             Assert.Throws<InvalidDataException>(() => NqsCheckpoint.FromBytes(newer)).Message);
-        Assert.Equal("md checkpoint format 0 (written by an older dataflow) cannot be read by this build (format 1); " + Restart,
+        Assert.Equal("md checkpoint format 0 (written by an older dataflow) cannot be read by this build (format 2); " + Restart,
             Assert.Throws<InvalidDataException>(() => MdCheckpoint.FromBytes(older)).Message);
     }
 
@@ -113,7 +113,7 @@ public sealed class CheckpointFormatSpec
     {
         var train = Legacy("Legacy.TrainCheckpoint.format1.hex");
 
-        Assert.Equal("this is a checkpoint of the md workload (format 1), not of the nqs workload",
+        Assert.Equal("this is a checkpoint of the md workload (format 2), not of the nqs workload",
             Assert.Throws<InvalidDataException>(() => NqsCheckpoint.FromBytes(s_md.ToBytes())).Message);
         Assert.Equal("this is a checkpoint of the train workload (DFTRAIN binary format), not of the md workload",
             Assert.Throws<InvalidDataException>(() => MdCheckpoint.FromBytes(train)).Message);
@@ -132,7 +132,7 @@ public sealed class CheckpointFormatSpec
 
         Assert.Contains("not a", e.Message);
         Assert.Contains("nqs checkpoint", e.Message);
-        Assert.EndsWith("this build reads nqs checkpoint format 1", e.Message);
+        Assert.EndsWith("this build reads nqs checkpoint format 2", e.Message);
     }
 
     [Fact]
@@ -142,8 +142,58 @@ public sealed class CheckpointFormatSpec
 
         var e = Assert.Throws<InvalidDataException>(() => MdCheckpoint.FromBytes(bytes[..^5]));
 
-        Assert.StartsWith("md checkpoint format 1 is truncated or corrupt", e.Message);
+        Assert.StartsWith("md checkpoint format 2 is truncated or corrupt", e.Message);
     }
+
+    [Fact]
+    public void A_checkpoint_whose_parameters_were_altered_is_refused_by_its_checksum()
+    {
+        // Every parameter's sign flipped, the body re-encoded and framed with the original seal: it decodes as well as
+        // the original, so only the checksum tells them apart.
+        var original = s_nqs.ToBytes();
+        var flipped = s_nqs with { Parameters = s_nqs.Parameters.Select(p => -p).ToArray() };
+        var altered = CheckpointEnvelope.Frame(NqsCheckpoint.Kind, NqsCheckpoint.FormatVersion,
+            MessagePackSerializer.Serialize(flipped, global::Dataflow.Actors.Runtime.Workload.PayloadOptions), Seal(original));
+
+        var e = Assert.Throws<InvalidDataException>(() => NqsCheckpoint.FromBytes(altered));
+
+        Assert.Equal("nqs checkpoint format 2 fails its SHA-256 check: it was truncated, corrupted or altered", e.Message);
+        WireEquality.AssertEqual(s_nqs, NqsCheckpoint.FromBytes(original), nameof(NqsCheckpoint));
+    }
+
+    [Fact]
+    public void A_flipped_bit_anywhere_in_the_body_is_refused()
+    {
+        var bytes = s_md.ToBytes();
+        // The body's bytes sit between the header and the 34-byte seal (bin8 header and 32 bytes of SHA-256).
+        for (var i = 40; i < bytes.Length - 34; i += 7)
+        {
+            var copy = (byte[])bytes.Clone();
+            copy[i] ^= 0x80;
+            Assert.Throws<InvalidDataException>(() => MdCheckpoint.FromBytes(copy));
+        }
+    }
+
+    [Fact]
+    public void A_checkpoint_of_format_1_without_a_seal_is_refused_as_older()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(4);
+        writer.Write(CheckpointEnvelope.Magic);
+        writer.Write(NqsCheckpoint.Kind);
+        writer.Write(1);
+        MessagePackSerializer.Serialize(ref writer, s_nqs, global::Dataflow.Actors.Runtime.Workload.PayloadOptions);
+        writer.Flush();
+
+        var e = Assert.Throws<InvalidDataException>(() => NqsCheckpoint.FromBytes(buffer.WrittenSpan.ToArray()));
+
+        Assert.Equal("nqs checkpoint format 1 (written by an older dataflow) cannot be read by this build (format 2); " + Restart,
+            e.Message);
+    }
+
+    /// <summary>The SHA-256 a framed checkpoint carries (its last 32 bytes).</summary>
+    private static byte[] Seal(byte[] framed) => framed[^32..];
 
     private static (string, int) Header(byte[] bytes)
     {
