@@ -45,7 +45,25 @@ internal sealed class JobClientActor : ReceiveActor, IWithTimers
         _progress = progress;
         Receive<JobAccepted>(_ => { _accepted = true; Heard(); });
         Receive<JobProgress>(p => { _accepted = true; Heard(); _progress?.Report(p); });
-        Receive<JobOutput>(o => { _accepted = true; Heard(); _output?.Invoke(o); });
+        Receive<JobOutput>(o =>
+        {
+            _accepted = true;
+            Heard();
+            try
+            {
+                _output?.Invoke(o);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // The client cannot keep what the job sends (a full disk, a directory it may not write): the job ends
+                // here with that cause rather than run on with its output lost.
+                var error = $"cannot write the job's {o.Stream} output: {e.Message}";
+                _coordinator.Tell(new CancelJob(_jobId, error));
+                _finished = true;
+                _done.TrySetException(new DataflowJobException(_jobId, error));
+                Context.Stop(Self);
+            }
+        });
         Receive<JobCompleted>(c =>
         {
             _finished = true;

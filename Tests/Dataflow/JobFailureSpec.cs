@@ -4,8 +4,8 @@ using Xunit;
 
 namespace Dataflow.Tests.Dataflow;
 
-/// <summary>A job whose driver cannot do its work ends with an error naming the cause, on an embedded cluster, within
-/// seconds: no restart loop, no wait for ever.</summary>
+/// <summary>A job whose output cannot be kept, or whose checkpoint is corrupt, ends with an error naming the cause, on an
+/// embedded cluster, within seconds: no restart loop, no wait for ever.</summary>
 public sealed class JobFailureSpec
 {
     private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(90);
@@ -43,10 +43,11 @@ public sealed class JobFailureSpec
             var job = Job.Nqs().Fcidump(BundledMolecules.Path("h2")).Iterations(4).Checkpoints(2, dir.FullName).Build();
             await using var cluster = await DataflowCluster.StartEmbeddedAsync();
 
-            var e = await Assert.ThrowsAsync<DataflowJobException>(() => cluster.RunAsync(job).WaitAsync(s_limit));
+            // The client reads the checkpoint it resumes from and ships it with the job: refused before submitting.
+            var e = await Assert.ThrowsAsync<InvalidDataException>(() => cluster.RunAsync(job).WaitAsync(s_limit));
 
             Assert.Contains(file, e.Message);
-            Assert.Contains("cannot start", e.Message);
+            Assert.Empty(await cluster.ListJobsAsync());
         }
         finally
         {

@@ -11,15 +11,15 @@ using Xunit.Abstractions;
 
 namespace Dataflow.Tests.Host;
 
-/// <summary>What cannot work is reported early and in one line: a corrupt checkpoint ends the job (exit 1), an
-/// unwritable output stops <c>run</c> before the job starts (exit 2), a busy or invalid port stops <c>host</c> before
+/// <summary>What cannot work is reported early and in one line: a corrupt checkpoint to resume from (the client reads it
+/// to ship it with the job) and an unwritable output stop <c>run</c> before the job starts (exit 2), a busy or invalid port stops <c>host</c> before
 /// it starts (exit 2).</summary>
 public sealed class RunFailureProcessSpec(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_limit = TimeSpan.FromMinutes(3);
 
     [Fact]
-    public async Task Truncated_garbage_and_altered_nqs_checkpoints_end_the_job_with_exit_1_naming_the_file()
+    public async Task Truncated_garbage_and_altered_nqs_checkpoints_are_refused_before_the_job_with_exit_2_naming_the_file()
     {
         var root = Directory.CreateTempSubdirectory("dataflow-corrupt-checkpoint-");
         try
@@ -53,7 +53,7 @@ public sealed class RunFailureProcessSpec(ITestOutputHelper output)
                     ["run", "nqs", "--fcidump", "h2", "--iterations", "20", "--resume", dir, "--quiet"], s_limit);
                 output.WriteLine($"{name}: exit {run.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s: {run.Stderr.Trim()}");
 
-                Assert.True(run.ExitCode == 1, $"{name}: exit {run.ExitCode}\n{run.Stderr}");
+                Assert.True(run.ExitCode == 2, $"{name}: exit {run.ExitCode}\n{run.Stderr}");
                 Assert.Contains(file, run.Stderr);
                 Assert.Contains(expected, run.Stderr);
                 Assert.DoesNotContain("   at ", run.Stderr);
