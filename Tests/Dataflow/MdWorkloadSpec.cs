@@ -137,7 +137,8 @@ public sealed class MdWorkloadSpec(ITestOutputHelper output)
         var melt = MdTestSystems.Reference("lj-500.data");
         var skewed = new MdSystem(
             OrthogonalBox.FromLengths(2 * melt.Box.LengthX, melt.Box.LengthY, melt.Box.LengthZ), melt.TypeCount, melt.Ids,
-            melt.Types, melt.Positions, melt.Velocities, masses: melt.Masses);
+            melt.Types, melt.Positions, melt.Velocities, masses: melt.Masses)
+        { PairCoefficients = melt.PairCoefficients };
         var text = new StringWriter();
         LammpsDataWriter.Write(text, skewed);
         MdJobBuilder Skewed() => Job.Md().DataText(text.ToString(), "skewed.data").Pair("lj/cut", 2.5).Skin(0.3)

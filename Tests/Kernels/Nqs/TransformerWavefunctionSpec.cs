@@ -64,7 +64,8 @@ public sealed class TransformerWavefunctionSpec(Xunit.Abstractions.ITestOutputHe
         model.zero_grad();
         output.WriteLine($"largest derivative {largest:E2}, largest difference to per-configuration autograd {worst:E2}");
         Assert.True(largest > 0.1, $"largest derivative {largest}");
-        Assert.True(worst < 1e-12, $"largest difference {worst:E2}");
+        // README: "equal to per-configuration autograd to 1e-14"; measured 3.1e-15 on derivatives up to 2.8.
+        Assert.True(worst < 1e-14, $"largest difference {worst:E2}");
     }
 
     [Fact]
