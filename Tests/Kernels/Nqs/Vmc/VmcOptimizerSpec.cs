@@ -9,7 +9,7 @@ namespace Dataflow.Tests.Kernels.Nqs.Vmc;
 public sealed class VmcOptimizerSpec(ITestOutputHelper output)
 {
     [Fact]
-    public void Default_vmc_reaches_chemical_accuracy_on_h2() => ReachesChemicalAccuracy("h2");
+    public void Default_vmc_reaches_chemical_accuracy_on_h2() => ReachesChemicalAccuracy("h2", 150);
 
     [Fact]
     public void Default_vmc_reaches_chemical_accuracy_on_lih() => ReachesChemicalAccuracy("lih");
