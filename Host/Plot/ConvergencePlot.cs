@@ -25,14 +25,21 @@ internal static class ConvergencePlot
     public static readonly (byte R, byte G, byte B) Ink = (0, 0, 0);
 
     /// <summary>Writes the plot of <paramref name="energies"/> (one per iteration) to <paramref name="path"/>.</summary>
-    public static void Write(string path, IReadOnlyList<double> energies, double? referenceHartree)
+    public static void Write(string path, IReadOnlyList<double> energies, double? referenceHartree) =>
+        File.WriteAllBytes(path, Encode(Render(Layout(energies, referenceHartree)), Width, Height));
+
+    /// <summary>What the plot shows, in pixel coordinates: the axes (titles, scale, ticks), the chemical-accuracy line
+    /// and the curve. <see cref="Render"/> draws exactly this.</summary>
+    public static PlotLayout Layout(IReadOnlyList<double> energies, double? referenceHartree)
     {
-        var pixels = new byte[Width * Height * 3];
-        Array.Fill(pixels, (byte)255);
-        var canvas = new Canvas(pixels);
         var n = Math.Max(2, energies.Count);
         double X(int i) => Left + (Width - Left - Right) * (double)i / (n - 1);
         var plotHeight = Height - Top - Bottom;
+        var yTicks = new List<PlotTick>();
+        var grid = new List<double>();
+        List<(double X, double Y)> curve;
+        string yTitle;
+        double? accuracy = null;
         if (referenceHartree is { } reference)
         {
             var errors = energies.Select(e => Math.Max(Math.Abs(e - reference), 1e-7)).ToArray();
@@ -42,19 +49,15 @@ internal static class ConvergencePlot
             var every = Math.Max(1, (int)Math.Ceiling((top - bottom + 1) / 12));
             for (var decade = bottom; decade <= top; decade++)
             {
-                canvas.Line(Left, Y(Math.Pow(10, decade)), Width - Right, Y(Math.Pow(10, decade)), Grid);
+                grid.Add(Y(Math.Pow(10, decade)));
                 if ((int)(decade - bottom) % every == 0)
                 {
-                    canvas.TextRight($"1e{decade:0}", Left - 6, (int)Y(Math.Pow(10, decade)) - 3);
+                    yTicks.Add(new PlotTick($"1e{decade:0}", Math.Pow(10, decade), Y(Math.Pow(10, decade))));
                 }
             }
-            canvas.Line(Left, Y(ChemicalAccuracyHartree), Width - Right, Y(ChemicalAccuracyHartree), Accuracy, thick: true);
-            canvas.Text("1.6 mHa", Width - Right - PixelFont.Measure("1.6 mHa") - 4, (int)Y(ChemicalAccuracyHartree) - 11, Accuracy);
-            for (var i = 1; i < errors.Length; i++)
-            {
-                canvas.Line(X(i - 1), Y(errors[i - 1]), X(i), Y(errors[i]), Curve, thick: true);
-            }
-            canvas.Text("error |E - E_ref| (Ha), log scale", Left, Top - 24, Ink, scale: 2);
+            accuracy = Y(ChemicalAccuracyHartree);
+            curve = errors.Select((e, i) => (X(i), Y(e))).ToList();
+            yTitle = "error |E - E_ref| (Ha), log scale";
         }
         else
         {
@@ -64,28 +67,56 @@ internal static class ConvergencePlot
             for (var q = 0; q <= 4; q++)
             {
                 var v = max - (max - min) * q / 4;
-                canvas.Line(Left, Y(v), Width - Right, Y(v), Grid);
-                canvas.TextRight(v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture), Left - 6, (int)Y(v) - 3);
+                grid.Add(Y(v));
+                yTicks.Add(new PlotTick(v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture), v, Y(v)));
             }
-            for (var i = 1; i < energies.Count; i++)
-            {
-                canvas.Line(X(i - 1), Y(energies[i - 1]), X(i), Y(energies[i]), Curve, thick: true);
-            }
-            canvas.Text("energy E (Ha)", Left, Top - 24, Ink, scale: 2);
+            curve = energies.Select((e, i) => (X(i), Y(e))).ToList();
+            yTitle = "energy E (Ha)";
         }
-        // Frame, iteration ticks (1-based, as the progress lines count) and the x-axis title.
-        canvas.Line(Left, Top, Left, Height - Bottom, Ink);
-        canvas.Line(Left, Height - Bottom, Width - Right, Height - Bottom, Ink);
+        // Iteration ticks are 1-based, as the progress lines count.
+        var xTicks = new List<PlotTick>();
         for (var q = 0; q <= 4; q++)
         {
             var i = (int)Math.Round((n - 1) * q / 4.0);
-            var label = (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            canvas.Line(X(i), Height - Bottom, X(i), Height - Bottom + 4, Ink);
-            canvas.Text(label, (int)X(i) - PixelFont.Measure(label) / 2, Height - Bottom + 8, Ink);
+            xTicks.Add(new PlotTick((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), i + 1, X(i)));
         }
-        const string axis = "iteration";
-        canvas.Text(axis, Left + (Width - Left - Right - PixelFont.Measure(axis, 2)) / 2, Height - 22, Ink, scale: 2);
-        File.WriteAllBytes(path, Encode(pixels, Width, Height));
+        return new PlotLayout(Width, Height, (Left, Top, Width - Right, Height - Bottom), "iteration", yTitle,
+            referenceHartree is not null, xTicks, yTicks, grid, accuracy, curve);
+    }
+
+    /// <summary>RGB pixels of <paramref name="layout"/>.</summary>
+    public static byte[] Render(PlotLayout layout)
+    {
+        var pixels = new byte[Width * Height * 3];
+        Array.Fill(pixels, (byte)255);
+        var canvas = new Canvas(pixels);
+        foreach (var y in layout.GridLines)
+        {
+            canvas.Line(Left, y, Width - Right, y, Grid);
+        }
+        foreach (var tick in layout.YTicks)
+        {
+            canvas.TextRight(tick.Label, Left - 6, (int)tick.Pixel - 3);
+        }
+        if (layout.AccuracyLine is { } accuracy)
+        {
+            canvas.Line(Left, accuracy, Width - Right, accuracy, Accuracy, thick: true);
+            canvas.Text("1.6 mHa", Width - Right - PixelFont.Measure("1.6 mHa") - 4, (int)accuracy - 11, Accuracy);
+        }
+        for (var i = 1; i < layout.Curve.Count; i++)
+        {
+            canvas.Line(layout.Curve[i - 1].X, layout.Curve[i - 1].Y, layout.Curve[i].X, layout.Curve[i].Y, Curve, thick: true);
+        }
+        canvas.Text(layout.YTitle, Left, Top - 24, Ink, scale: 2);
+        canvas.Line(Left, Top, Left, Height - Bottom, Ink);
+        canvas.Line(Left, Height - Bottom, Width - Right, Height - Bottom, Ink);
+        foreach (var tick in layout.XTicks)
+        {
+            canvas.Line(tick.Pixel, Height - Bottom, tick.Pixel, Height - Bottom + 4, Ink);
+            canvas.Text(tick.Label, (int)tick.Pixel - PixelFont.Measure(tick.Label) / 2, Height - Bottom + 8, Ink);
+        }
+        canvas.Text(layout.XTitle, Left + (Width - Left - Right - PixelFont.Measure(layout.XTitle, 2)) / 2, Height - 22, Ink, scale: 2);
+        return pixels;
     }
 
     /// <summary>PNG bytes of an RGB image.</summary>
@@ -180,3 +211,25 @@ internal static class ConvergencePlot
         }
     }
 }
+
+/// <summary>What <see cref="ConvergencePlot"/> draws, in pixels (y grows downwards).</summary>
+/// <param name="PlotArea">The frame: left, top, right and bottom pixel.</param>
+/// <param name="LogScale">Whether the y axis is the error on a log scale (a reference was given).</param>
+/// <param name="GridLines">The y pixel of every grey grid line.</param>
+/// <param name="AccuracyLine">The y pixel of the 1.6 mHa line, with a reference.</param>
+/// <param name="Curve">The point of every iteration.</param>
+internal sealed record PlotLayout(
+    int Width,
+    int Height,
+    (int Left, int Top, int Right, int Bottom) PlotArea,
+    string XTitle,
+    string YTitle,
+    bool LogScale,
+    IReadOnlyList<PlotTick> XTicks,
+    IReadOnlyList<PlotTick> YTicks,
+    IReadOnlyList<double> GridLines,
+    double? AccuracyLine,
+    IReadOnlyList<(double X, double Y)> Curve);
+
+/// <summary>A labelled tick: its text, the value it marks and its pixel along its axis.</summary>
+internal sealed record PlotTick(string Label, double Value, double Pixel);

@@ -221,7 +221,7 @@ public static class ComputeBenchmark
             launch();
             _expected = (float[])read().Clone();
             _baselineMs = Time(launch, static () => { }, repetitions);
-            Print(new ComputeBenchmarkRow(kernel, BaselineLabel, extent, _baselineMs, 1.0, 0.0));
+            Print(new ComputeBenchmarkRow(kernel, BaselineLabel, extent, _baselineMs, 1.0, 0.0) { Output = _expected });
         }
 
         public void Add(string label, Action launch, Action synchronize, Func<float[]> read, int repetitions)
@@ -229,9 +229,10 @@ public static class ComputeBenchmark
             var expected = _expected ?? throw new InvalidOperationException("baseline first");
             launch();
             synchronize();
-            var difference = MaxRelativeDifference(expected, read());
+            var first = (float[])read().Clone();
+            var difference = MaxRelativeDifference(expected, first);
             var ms = Time(launch, synchronize, repetitions);
-            Print(new ComputeBenchmarkRow(kernel, label, extent, ms, ms / _baselineMs, difference));
+            Print(new ComputeBenchmarkRow(kernel, label, extent, ms, ms / _baselineMs, difference) { Output = first });
         }
 
         private void Print(ComputeBenchmarkRow row)

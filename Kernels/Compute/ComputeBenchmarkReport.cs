@@ -19,4 +19,8 @@ public sealed record ComputeBenchmarkRow(
     int Extent,
     double MillisecondsPerLaunch,
     double RatioToBaseline,
-    double MaxRelativeDifference);
+    double MaxRelativeDifference)
+{
+    /// <summary>The outputs of the variant's first launch (the ones compared with the plain loop's).</summary>
+    public float[]? Output { get; init; }
+}

@@ -160,7 +160,7 @@ public static class MdBenchmark
                 output.WriteLine(Invariant($"final etotal/atom in LAMMPS' log.lj-32000:  {reference.TotalEnergy:R}"));
             }
         }
-        return new MdBenchmarkReport(rows, skipped);
+        return new MdBenchmarkReport(rows, skipped) { FinalTotalEnergies = finalEnergies };
     }
 
     private static (double Seconds, ThermoSample Final, string? KernelBackend) RunDataflow(MdSystem source, PairComputePath path, int threads, int steps)

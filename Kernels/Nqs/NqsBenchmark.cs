@@ -38,8 +38,8 @@ public static class NqsBenchmark
             var (cached, cachedResult) = Measure(model, settings, useKvCache: true);
             var (uncached, uncachedResult) = Measure(model, settings, useKvCache: false);
             same &= cachedResult.Tokens.AsSpan().SequenceEqual(uncachedResult.Tokens) && cachedResult.Counts.AsSpan().SequenceEqual(uncachedResult.Counts);
-            var withCache = new NqsBenchmarkRow($"KV cache, {precision}", cachedResult.Unique, cachedResult.Samples, cached);
-            var without = new NqsBenchmarkRow($"no cache, {precision}", uncachedResult.Unique, uncachedResult.Samples, uncached);
+            var withCache = new NqsBenchmarkRow($"KV cache, {precision}", cachedResult.Unique, cachedResult.Samples, cached) { Drawn = cachedResult };
+            var without = new NqsBenchmarkRow($"no cache, {precision}", uncachedResult.Unique, uncachedResult.Samples, uncached) { Drawn = uncachedResult };
             Print(output, withCache, uncached / cached);
             Print(output, without, 1.0);
             rows.Add(withCache);

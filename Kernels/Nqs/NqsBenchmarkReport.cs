@@ -12,6 +12,9 @@ public sealed record NqsBenchmarkReport(IReadOnlyList<NqsBenchmarkRow> Rows, boo
 /// <param name="Seconds">Wall time of the fastest timed run.</param>
 public sealed record NqsBenchmarkRow(string Variant, int Unique, long Logical, double Seconds)
 {
+    /// <summary>The samples the timed run drew (configurations and counts), so that a reader can compare variants.</summary>
+    public SampleResult? Drawn { get; init; }
+
     /// <summary>Unique configurations per second.</summary>
     public double UniquePerSecond => Unique / Seconds;
 

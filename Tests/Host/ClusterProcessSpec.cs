@@ -63,16 +63,18 @@ public sealed class ClusterProcessSpec(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Unreachable_cluster_fails_clearly_within_15_seconds()
+    public async Task Unreachable_cluster_is_reported_after_the_connect_timeout_with_exit_code_1()
     {
+        // README: "an unreachable cluster is reported after dataflow.connect-timeout (10 s), exit 1". The clock only
+        // bounds the wait from below (a loaded machine may take longer to report, never less); the process limit
+        // of 120 s catches a client that would wait forever.
         var port = LocalHosts.FreePort();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var run = await LocalHosts.RunCliAsync(["run", "train", "--steps", "5", "--cluster", $"127.0.0.1:{port}"],
-            TimeSpan.FromSeconds(30));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
-        Assert.NotEqual(0, run.ExitCode);
-        Assert.Contains($"127.0.0.1:{port}", run.Stderr);
-        Assert.Contains("could not join", run.Stderr);
+            TimeSpan.FromSeconds(120));
+        Assert.True(run.ExitCode == 1, $"exit code {run.ExitCode}: {run.Stderr}");
+        Assert.Contains($"could not join a Dataflow cluster via 127.0.0.1:{port} within 10 s", run.Stderr);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(10), $"gave up after {clock.Elapsed}, before the 10 s timeout");
     }
 
     [Theory]

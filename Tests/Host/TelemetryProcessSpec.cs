@@ -20,43 +20,53 @@ public sealed class TelemetryProcessSpec
             ["run", "train", "--model", "cnn", "--logical-workers", "8", "--batch", "32", "--steps", "1000000",
              "--cluster", hosts.Seed], TimeSpan.FromMinutes(4), interrupt: interrupt.Token);
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var metricsUrl = $"http://127.0.0.1:{metricsPort}/metrics";
-        string scrape = "";
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline && !run.IsCompleted)
+        try
         {
-            scrape = await http.GetStringAsync(metricsUrl);
-            if (scrape.Contains("dataflow_cluster_stage_items_total{job=\"train-", StringComparison.Ordinal) &&
-                SampleValue(scrape, "dataflow_stage_items_total{", "stage=\"train\"") > 0)
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var metricsUrl = $"http://127.0.0.1:{metricsPort}/metrics";
+            string scrape = "";
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (DateTime.UtcNow < deadline && !run.IsCompleted)
             {
-                break;
+                scrape = await http.GetStringAsync(metricsUrl);
+                if (scrape.Contains("dataflow_cluster_stage_items_total{job=\"train-", StringComparison.Ordinal) &&
+                    SampleValue(scrape, "dataflow_stage_items_total{", "stage=\"train\"") > 0)
+                {
+                    break;
+                }
+                await Task.Delay(500);
             }
-            await Task.Delay(500);
+            Assert.False(run.IsCompleted, "the job ended before telemetry was seen; make it longer");
+            Assert.Contains("# TYPE dataflow_stage_busy_seconds_total counter", scrape);
+            Assert.Contains("dataflow_stage_mailbox_depth{", scrape);
+            Assert.Contains($"node=\"127.0.0.1:{hosts.Ports[0]}\"", scrape);
+            Assert.True(SampleValue(scrape, "dataflow_node_managed_memory_bytes{", "") > 0);
+            Assert.True(SampleValue(scrape, "dataflow_stage_bytes_in_total{", "stage=\"train\"") > 0);
+
+            var status = await LocalHosts.RunCliAsync(["status", "--cluster", hosts.Seed, "--json"], TimeSpan.FromSeconds(60));
+            Assert.True(status.ExitCode == 0, status.Stderr);
+            var root = JsonDocument.Parse(status.Stdout).RootElement;
+            var compute = root.GetProperty("members").EnumerateArray()
+                .Where(m => m.GetProperty("roles").EnumerateArray().Any(r => r.GetString() == "compute")).ToArray();
+            Assert.Equal(2, compute.Length);
+            var job = Assert.Single(root.GetProperty("jobs").EnumerateArray());
+            Assert.Equal("running", job.GetProperty("state").GetString());
+            Assert.Equal(2, job.GetProperty("workersPerNode").EnumerateObject().Count());
+            var stages = root.GetProperty("nodes").EnumerateArray().SelectMany(n => n.GetProperty("stages").EnumerateArray()).ToArray();
+            Assert.Contains(stages, s => s.GetProperty("stage").GetString() == "driver");
+            Assert.Equal(2, stages.Count(s => s.GetProperty("stage").GetString() == "train"));
+
+            var text = await LocalHosts.RunCliAsync(["status", "--cluster", hosts.Seed], TimeSpan.FromSeconds(60));
+            Assert.Contains("MEMBER", text.Stdout);
+            Assert.Contains("ITEMS/s", text.Stdout);
         }
-        Assert.False(run.IsCompleted, "the job ended before telemetry was seen; make it longer");
-        Assert.Contains("# TYPE dataflow_stage_busy_seconds_total counter", scrape);
-        Assert.Contains("dataflow_stage_mailbox_depth{", scrape);
-        Assert.Contains($"node=\"127.0.0.1:{hosts.Ports[0]}\"", scrape);
-        Assert.True(SampleValue(scrape, "dataflow_node_managed_memory_bytes{", "") > 0);
-        Assert.True(SampleValue(scrape, "dataflow_stage_bytes_in_total{", "stage=\"train\"") > 0);
-
-        var status = await LocalHosts.RunCliAsync(["status", "--cluster", hosts.Seed, "--json"], TimeSpan.FromSeconds(60));
-        Assert.True(status.ExitCode == 0, status.Stderr);
-        var root = JsonDocument.Parse(status.Stdout).RootElement;
-        var compute = root.GetProperty("members").EnumerateArray()
-            .Where(m => m.GetProperty("roles").EnumerateArray().Any(r => r.GetString() == "compute")).ToArray();
-        Assert.Equal(2, compute.Length);
-        var job = Assert.Single(root.GetProperty("jobs").EnumerateArray());
-        Assert.Equal("running", job.GetProperty("state").GetString());
-        Assert.Equal(2, job.GetProperty("workersPerNode").EnumerateObject().Count());
-        var stages = root.GetProperty("nodes").EnumerateArray().SelectMany(n => n.GetProperty("stages").EnumerateArray()).ToArray();
-        Assert.Contains(stages, s => s.GetProperty("stage").GetString() == "driver");
-        Assert.Equal(2, stages.Count(s => s.GetProperty("stage").GetString() == "train"));
-
-        var text = await LocalHosts.RunCliAsync(["status", "--cluster", hosts.Seed], TimeSpan.FromSeconds(60));
-        Assert.Contains("MEMBER", text.Stdout);
-        Assert.Contains("ITEMS/s", text.Stdout);
+        catch
+        {
+            // A failed check must not leave a million-step client (and its job) running until its own time limit.
+            interrupt.Cancel();
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60)));
+            throw;
+        }
 
         Assert.False(run.IsCompleted);
         // SIGTERM: the job is cancelled and the client exits 128 + 15.

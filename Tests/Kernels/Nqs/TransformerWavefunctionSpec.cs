@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Dataflow.Tests.Kernels.Nqs;
 
-public sealed class TransformerWavefunctionSpec
+public sealed class TransformerWavefunctionSpec(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
     [InlineData(4, 2, 2)]
@@ -43,11 +43,11 @@ public sealed class TransformerWavefunctionSpec
         var largest = 0.0;
         foreach (var row in new[] { 0, 7, 31, (int)all.shape[0] - 1 })
         {
-            foreach (var (output, jacobian, phaseBlock) in new[] { (0, amplitude, false), (1, phase, true) })
+            foreach (var (which, jacobian, phaseBlock) in new[] { (0, amplitude, false), (1, phase, true) })
             {
                 model.zero_grad();
                 var (logAmplitude, phi) = model.forward(all.narrow(0, row, 1));
-                (output == 0 ? logAmplitude : phi).sum().backward();
+                (which == 0 ? logAmplitude : phi).sum().backward();
                 var expected = model.named_parameters()
                     .Where(p => TransformerWavefunction.IsPhaseParameter(p.name) == phaseBlock)
                     .SelectMany(p => p.parameter.grad is { } g ? NqsTestModels.ToDoubles(g.flatten()) : new double[p.parameter.numel()])
@@ -62,8 +62,10 @@ public sealed class TransformerWavefunctionSpec
             }
         }
         model.zero_grad();
+        output.WriteLine($"largest derivative {largest:E2}, largest difference to per-configuration autograd {worst:E2}");
         Assert.True(largest > 0.1, $"largest derivative {largest}");
-        Assert.True(worst < 1e-12, $"largest difference {worst:E2}");
+        // README: "equal to per-configuration autograd to 1e-14"; measured 3.1e-15 on derivatives up to 2.8.
+        Assert.True(worst < 1e-14, $"largest difference {worst:E2}");
     }
 
     [Fact]

@@ -25,7 +25,8 @@ public sealed class SingleDomainVerletSpec(ITestOutputHelper output)
             Assert.Equal(expected.Count, actual.Count);
             for (var k = 0; k < expected.Count; k++)
             {
-                MdTestSystems.ThermoClose(expected[k], actual[k], 1e-6);
+                // Measured: 3.8e-13 on 1 and 2 threads.
+                MdTestSystems.ThermoClose(expected[k], actual[k], 2e-12);
             }
             Assert.True(run.List.LocalCount > state.AtomCount, "the domain should hold ghosts");
             output.WriteLine($"{threads} thread(s): max relative difference to LAMMPS {MdTestSystems.MaxRelativeDifference(expected, actual):E2}");
