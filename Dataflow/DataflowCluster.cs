@@ -294,6 +294,116 @@ public sealed class DataflowCluster : IAsyncDisposable
         return record;
     }
 
+    /// <summary>Writes the files job <paramref name="jobId"/> left under the work directory of the host that ran its
+    /// driver (<c>&lt;work-dir&gt;/&lt;job-id&gt;/</c>: the checkpoints of a job that keeps checkpoint files) into
+    /// <paramref name="directory"/> on this machine (created with the first file); returns the paths written, by name.</summary>
+    /// <remarks>Asks the agent of the driver's node (<see cref="JobRecord.DriverNode"/>); when that node left the
+    /// cluster, does not answer or holds none, every other compute node, keeping the newest copy of each name (a driver
+    /// moves after a coordinator fail-over). Files come in rounds of at most one remoting frame
+    /// (<see cref="FrameSizeKey"/>) less 64 KiB; a file larger than that is left out and reported through
+    /// <see cref="DataflowClusterOptions.Notice"/>. <paramref name="timeout"/> bounds each round (default 60 s).</remarks>
+    /// <exception cref="ArgumentException">The job id is not a folder name.</exception>
+    /// <exception cref="DataflowJobException">The cluster does not know the job, or no node holds files of it.</exception>
+    public async Task<IReadOnlyList<string>> FetchJobFilesAsync(string jobId, string directory, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (JobFiles.Refusal(jobId) is { } refusal)
+        {
+            throw new ArgumentException(refusal, nameof(jobId));
+        }
+        var folder = Path.GetFullPath(directory);
+        var record = await GetJobAsync(jobId).ConfigureAwait(false);
+        var state = Akka.Cluster.Cluster.Get(_node.System).State;
+        var computes = state.Members
+            .Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("compute") && !state.Unreachable.Contains(m))
+            .Select(m => m.Address)
+            .ToArray();
+        var driver = computes.Where(a => JobCoordinator.Key(a) == record.DriverNode).ToArray();
+        var written = new Dictionary<string, long>(StringComparer.Ordinal);
+        var errors = new List<string>();
+        var tooLarge = 0;
+        foreach (var round in new[] { driver, computes.Except(driver).ToArray() })
+        {
+            foreach (var node in round)
+            {
+                var (left, error) = await FetchFromAsync(node, jobId, folder, written, timeout ?? TimeSpan.FromSeconds(60),
+                    cancellationToken).ConfigureAwait(false);
+                tooLarge += left;
+                if (error is not null)
+                {
+                    errors.Add(error);
+                }
+            }
+            if (written.Count > 0)
+            {
+                break;
+            }
+        }
+        if (written.Count == 0)
+        {
+            var asked = computes.Length == 0 ? "no compute node is up" : $"asked {string.Join(", ", computes.Select(JobCoordinator.Key))}";
+            throw new DataflowJobException(jobId, $"no host keeps files of job {jobId} ({asked}{string.Concat(errors.Select(e => "; " + e))}): " +
+                $"only a job that keeps checkpoint files (run train --checkpoint-dir, run nqs --resume) leaves them in its driver host's work directory (driver {record.DriverNode})");
+        }
+        if (tooLarge > 0)
+        {
+            _options.Notice?.Invoke($"job {jobId}: {tooLarge} file(s) larger than one cluster message ({FrameSizeKey}) were left on the host");
+        }
+        return [.. written.Keys.Order(StringComparer.Ordinal).Select(name => Path.Combine(folder, name))];
+    }
+
+    /// <summary>Fetches the files one node's agent holds of a job, round after round until none is left out or a round
+    /// brings none, writing each one unless a newer copy of its name was already written; returns how many it left
+    /// out and why it could not list them.</summary>
+    private async Task<(int LeftOut, string? Error)> FetchFromAsync(Address node, string jobId, string folder,
+        Dictionary<string, long> written, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var agent = _node.System.ActorSelection(new RootActorPath(node) / "user" / JobCoordinator.AgentName);
+        var received = new List<string>();
+        while (true)
+        {
+            JobFilesReply reply;
+            try
+            {
+                reply = await agent.Ask<JobFilesReply>(new FetchJobFiles(jobId, [.. received]), timeout, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (AskTimeoutException)
+            {
+                return (0, $"{JobCoordinator.Key(node)} did not answer within {timeout.TotalSeconds:0} s");
+            }
+            if (reply.Error is { } error)
+            {
+                return (0, error);
+            }
+            if (reply.Contents.Length != reply.Names.Length || reply.ModifiedUtcTicks.Length != reply.Names.Length)
+            {
+                return (0, $"{reply.Node} sent {reply.Names.Length} names with {reply.Contents.Length} contents");
+            }
+            var before = received.Count;
+            for (var i = 0; i < reply.Names.Length; i++)
+            {
+                var name = reply.Names[i];
+                // A name from another process never leads out of the folder.
+                if (!JobFiles.IsSafeFileName(name) || received.Contains(name, StringComparer.Ordinal))
+                {
+                    continue;
+                }
+                received.Add(name);
+                if (written.TryGetValue(name, out var ticks) && ticks >= reply.ModifiedUtcTicks[i])
+                {
+                    continue;
+                }
+                JobFiles.WriteAtomically(Path.Combine(folder, name), reply.Contents[i]);
+                written[name] = reply.ModifiedUtcTicks[i];
+            }
+            if (reply.LeftOut == 0 || received.Count == before)
+            {
+                return (reply.LeftOut, null);
+            }
+        }
+    }
+
     /// <summary>Refuses, before submitting, a job that one cluster message cannot carry: a job travels to the
     /// coordinator and to every node's replica whole (its inputs and the checkpoint it resumes from included), and its
     /// checkpoints travel the same way, so chunking the submission alone would not let it run.</summary>

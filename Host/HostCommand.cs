@@ -37,8 +37,9 @@ internal static class HostCommand
           --compute-threads N  concurrent logical-worker computations (default dataflow.compute-threads,
                                whose 0 means cores / intra-op threads)
           --work-dir DIR       the only place this host writes job files: DIR/JOB-ID/ (checkpoints a job keeps
-                               as files; clients receive them too). Default dataflow.work-dir, else
-                               ./dataflow-work. A client's paths are its own: the host never reads or writes them
+                               as files; clients receive them too, and 'dataflow jobs result ID --checkpoint-dir'
+                               fetches them). Default dataflow.work-dir, else ./dataflow-work. A client's paths
+                               are its own: the host never reads or writes them
 
         example: dataflow host --port 4054 --seed 127.0.0.1:4053 --metrics-port 9101
                  dataflow host --hostname 0.0.0.0 --public-hostname 10.0.0.5 --tls-cert cluster.pfx --secret-file cluster.secret

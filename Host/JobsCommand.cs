@@ -10,7 +10,7 @@ internal static class JobsCommand
     private static readonly string Usage = $"""
         usage: dataflow jobs [list]                      [--cluster HOST:PORT] [--json]
                dataflow jobs logs ID [--follow] [--checkpoint-dir DIR] [--cluster HOST:PORT]
-               dataflow jobs result ID [--json FILE|-]   [--cluster HOST:PORT]
+               dataflow jobs result ID [--json FILE|-] [--checkpoint-dir DIR] [--cluster HOST:PORT]
                dataflow jobs stop ID                     [--cluster HOST:PORT]
 
         list     the jobs the cluster knows: id, workload, state, progress, submitted (UTC), driver node
@@ -19,13 +19,16 @@ internal static class JobsCommand
                  the checkpoints a job that keeps checkpoint files (run ... --checkpoint-dir or --resume) sends
                  while followed are written to DIR here; earlier ones stay in the driver host's
                  --work-dir/ID/ (the DRIVER column of 'jobs list')
-        result   a finished job's summary (kept for the last dataflow.retained-jobs jobs); --json writes it
+        result   a finished job's summary (kept for the last dataflow.retained-jobs jobs); --json writes it.
+                 With --checkpoint-dir, the files the job left in its driver host's --work-dir/ID/ (its
+                 checkpoints, when it kept checkpoint files) are fetched into DIR here, one line per file
         stop     cancels a running job and waits until it ended
 
         The cluster is --cluster, else $DATAFLOW_CLUSTER, else 127.0.0.1:4053. Each takes --hocon FILE and:
         {Program.SecurityUsage}
 
         example: dataflow jobs logs train-20261205093000-1a2b3c --follow
+                 dataflow jobs result train-20261205093000-1a2b3c --checkpoint-dir ck
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -48,7 +51,7 @@ internal static class JobsCommand
         }
         var o = new ParsedOptions(rest, sub switch
             {
-                "result" => [.. Program.ClusterOptions, "json"],
+                "result" => [.. Program.ClusterOptions, "json", "checkpoint-dir"],
                 "logs" => [.. Program.ClusterOptions, "checkpoint-dir"],
                 _ => Program.ClusterOptions,
             },
@@ -57,6 +60,16 @@ internal static class JobsCommand
         {
             Console.Out.WriteLine(Usage);
             return 0;
+        }
+        var fetchInto = sub == "result" ? o.String("checkpoint-dir") : null;
+        if (fetchInto is not null)
+        {
+            // Before asking: the id names a folder on the host, and DIR must take the files.
+            if (JobFiles.Refusal(id) is { } refusal)
+            {
+                throw new UsageException(refusal);
+            }
+            new OutputPath("checkpoint-dir", fetchInto, IsDirectory: true, CreatesDirectories: true).Check();
         }
         await using var cluster = await Program.OpenClusterAsync(o, notice: text => Console.Error.WriteLine("dataflow: " + text),
             seed: Program.ClusterEndpoint(o));
@@ -76,6 +89,26 @@ internal static class JobsCommand
                 {
                     Console.Error.WriteLine($"dataflow: job {id} is still {record.State} ({record.Done}/{record.Total}); 'dataflow jobs logs {id} --follow' follows it");
                     return 1;
+                }
+                if (fetchInto is not null)
+                {
+                    IReadOnlyList<string> files;
+                    try
+                    {
+                        files = await cluster.FetchJobFilesAsync(id!, fetchInto);
+                    }
+                    catch (DataflowJobException unavailable)
+                    {
+                        // Not the job's failure: its files are not to be had.
+                        Console.Error.WriteLine($"dataflow: {unavailable.Message}");
+                        return 1;
+                    }
+                    var lines = o.String("json") == "-" ? Console.Error : Console.Out;
+                    foreach (var file in files)
+                    {
+                        lines.WriteLine($"{Path.GetFileName(file),-32} {new FileInfo(file).Length,12} bytes");
+                    }
+                    Console.Error.WriteLine($"dataflow: {files.Count} file(s) of job {id} written to {Path.GetFullPath(fetchInto)}");
                 }
                 if (record.ResultJson is not { } json)
                 {

@@ -51,3 +51,29 @@ public sealed record ReplicateJobRecord([property: Key(0)] JobRecord Record) : I
 /// <see cref="JobFailed"/>) without following it: a detached job.</summary>
 [MessagePackObject]
 public sealed record SubmitDetached([property: Key(0)] JobSpec Spec) : IDataflowMessage;
+
+/// <summary>Client to a node agent: the files job <paramref name="JobId"/> left under that node's work directory
+/// (<c>&lt;work-dir&gt;/&lt;job-id&gt;/</c>), less those named in <paramref name="Skip"/> (received in an earlier
+/// round); the agent replies with <see cref="JobFilesReply"/>.</summary>
+[MessagePackObject]
+public sealed record FetchJobFiles(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] string[] Skip) : IDataflowMessage;
+
+/// <summary>Node agent to client: reply to <see cref="FetchJobFiles"/>, the newest of the job's files that fit in one
+/// remoting frame, ordered by name.</summary>
+/// <param name="Node">The node (<c>host:port</c>) that read them.</param>
+/// <param name="ModifiedUtcTicks">When each file was last written (UTC ticks), to keep the newest copy of a name that
+/// several nodes hold.</param>
+/// <param name="LeftOut">How many more files the folder holds that did not fit in this reply.</param>
+/// <param name="Error">Why the node cannot list the job's files (a refused id, no work directory); an empty reply
+/// without an error means it holds none.</param>
+[MessagePackObject]
+public sealed record JobFilesReply(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] string Node,
+    [property: Key(2)] string[] Names,
+    [property: Key(3)] byte[][] Contents,
+    [property: Key(4)] long[] ModifiedUtcTicks,
+    [property: Key(5)] int LeftOut,
+    [property: Key(6)] string? Error) : IDataflowMessage;

@@ -8,7 +8,8 @@ namespace Dataflow.Actors.Runtime;
 public sealed record StageThroughput(long Items, double Seconds);
 
 /// <summary>One per node (<c>/user/agent</c>): hosts the stage actors of the jobs placed here, reports telemetry and
-/// throughput to the coordinator, and keeps replicated job checkpoints for coordinator fail-over.</summary>
+/// throughput to the coordinator, keeps replicated job checkpoints for coordinator fail-over, and sends clients the
+/// files jobs left under this node's work directory.</summary>
 public sealed class NodeAgent : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -22,6 +23,8 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     private readonly Dictionary<string, string> _stageErrors = [];
     private readonly Dictionary<string, IActorRef> _stageDrivers = [];
     private readonly Dictionary<IActorRef, string> _stageFailures = [];
+    private readonly string _workDirectory = DataflowSettings.Get(Context.System).WorkDir;
+    private readonly long _fileReplyBytes = FileReplyBytes(Context.System);
     private double _throughput;
 
     /// <summary>Creates the agent; <paramref name="coordinator"/> is the singleton proxy; <paramref name="replicas"/>
@@ -109,6 +112,22 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         Receive<ReplicateCheckpoint>(_replicas.Keep);
         Receive<ReplicateJobRecord>(r => _replicas.Keep(r.Record, _retainedJobs));
         Receive<ListRecoverableJobs>(_ => Sender.Tell(_replicas.Snapshot()));
+        Receive<FetchJobFiles>(f =>
+        {
+            // Up to a frame of reads: off the mailbox, so that stages and telemetry go on meanwhile.
+            var (workDirectory, node, limit) = (_workDirectory, _node, _fileReplyBytes);
+            Task.Run(() =>
+            {
+                try
+                {
+                    return JobFiles.ReadKept(workDirectory, node, f, limit);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return new JobFilesReply(f.JobId, node, [], [], [], 0, $"{node} cannot read the job's files: {e.Message}");
+                }
+            }).PipeTo(Sender);
+        });
         Receive<StageThroughput>(t =>
         {
             if (t.Seconds > 0 && t.Items > 0)
@@ -164,6 +183,12 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         }
         return e;
     }
+
+    private const string FrameSizeKey = "akka.remote.dot-netty.tcp.maximum-frame-size";
+
+    /// <summary>What one <see cref="JobFilesReply"/> may carry: a remoting frame less 64 KiB for its envelope.</summary>
+    internal static long FileReplyBytes(ActorSystem system) =>
+        Math.Max(1, (system.Settings.Config.GetByteSize(FrameSizeKey) ?? 64L * 1024 * 1024) - 64 * 1024);
 
     private void Report() =>
         _coordinator.Tell(new NodeReport(_node, _throughput, Environment.ProcessorCount, _telemetry.Snapshot()));
