@@ -11,7 +11,9 @@ namespace Dataflow.Host;
 internal sealed class RunSignals : IDisposable
 {
     /// <summary>How long after the first signal the process may take to stop cleanly before it exits regardless.</summary>
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
+    /// <remarks>1.5 s: the cancellation is on its way to the cluster at once, and a client on a busy machine gets time
+    /// to stop cleanly while the process still ends within 2 s of the signal.</remarks>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(1.5);
 
     private readonly CancellationTokenSource _cancel = new();
     private PosixSignalRegistration _sigint;
@@ -79,7 +81,8 @@ internal sealed class RunSignals : IDisposable
         new Thread(() =>
         {
             Thread.Sleep(Grace);
-            Console.Error.WriteLine($"dataflow: {SignalName}: the job did not stop within {Grace.TotalSeconds:0.#} s; exiting");
+            Console.Error.WriteLine($"dataflow: interrupted by {SignalName}; the job was cancelled " +
+                $"(this client did not stop within {Grace.TotalSeconds:0.#} s: exiting)");
             ExitNow(ExitCode!.Value);
         })
         { IsBackground = true, Name = "dataflow-signal-deadline" }.Start();
