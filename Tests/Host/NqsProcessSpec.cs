@@ -105,7 +105,7 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
     [Fact]
     public async Task Resume_flag_continues_an_interrupted_run_with_the_uninterrupted_history()
     {
-        // `run nqs --resume DIR` as a user types it: a run interrupted (SIGTERM, as Ctrl-C) after its checkpoint at
+        // `run nqs --resume DIR` as a user types it: a run interrupted (SIGTERM, exit 128 + 15) after its checkpoint at
         // iteration 10, then the same command again, ends with the history of a run that was never interrupted.
         string[] job = ["run", "nqs", "--fcidump", "lih", "--iterations", "40", "--samplers", "2", "--evaluators", "2", "--checkpoint-every", "5"];
         var dir = Directory.CreateTempSubdirectory("dataflow-nqs-resume-flag-");
@@ -126,7 +126,7 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
                     interrupt.Cancel();
                 }
             }, interrupt: interrupt.Token);
-            Assert.True(first.ExitCode == 130, $"exit code {first.ExitCode}: {first.Stderr}");
+            Assert.True(first.ExitCode == 143, $"exit code {first.ExitCode}: {first.Stderr}");
             var saved = global::Dataflow.Actors.Nqs.NqsCheckpoint.Load(checkpoints);
             Assert.NotNull(saved);
             Assert.InRange(saved.Iteration, 10, 39);
