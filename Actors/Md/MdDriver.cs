@@ -19,6 +19,9 @@ namespace Dataflow.Actors.Md;
 /// restart rebuilds the same lists; so a run that lost a node ends bit for bit where an undisturbed run ends.</remarks>
 public sealed class MdDriver : JobDriver
 {
+    /// <summary>The trajectory's file in the job's folder under the driver's work directory (LAMMPS dump format).</summary>
+    public const string DumpFileName = "dump.lammpstrj";
+
     private readonly MdSetup _setup;
     private readonly SortedDictionary<long, ThermoSample> _thermo = [];
     private readonly List<(long Step, double Imbalance)> _imbalance = [];
@@ -282,7 +285,8 @@ public sealed class MdDriver : JobDriver
         if (Job.DumpEvery > 0 && step % Job.DumpEvery == 0 && step > _lastDumpStep)
         {
             _lastDumpStep = step;
-            Output("dump", Encoding.UTF8.GetBytes(DumpFrame(step, whole)));
+            // The host keeps the trajectory too, so a detached job's frames can be fetched (`dataflow jobs result`).
+            OutputAppended("dump", DumpFileName, Encoding.UTF8.GetBytes(DumpFrame(step, whole)));
         }
         if (step % Job.EffectiveCheckpointEvery == 0 && step > _checkpoint.Step)
         {

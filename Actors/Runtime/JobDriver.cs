@@ -312,6 +312,30 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
         Output(JobFiles.CheckpointStream, checkpoint);
     }
 
+    /// <summary>A piece of an output stream the job also keeps as a file (an md trajectory): appended to
+    /// <paramref name="fileName"/> in the job's folder under this node's work directory (an embedded cluster has none),
+    /// then sent to the client and every watcher as <paramref name="stream"/>.</summary>
+    /// <remarks>A file that cannot be written is logged; the job goes on (the client still gets the piece).</remarks>
+    protected void OutputAppended(string stream, string fileName, byte[] data)
+    {
+        if (_workDirectory.Length > 0)
+        {
+            try
+            {
+                var folder = JobFiles.JobFolder(_workDirectory, JobId);
+                Directory.CreateDirectory(folder);
+                using var file = new FileStream(Path.Combine(folder, fileName), FileMode.Append, FileAccess.Write);
+                file.Write(data);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                Log.Warning("job {0}: cannot append to {1} under the work directory {2}: {3}", JobId, fileName,
+                    _workDirectory, e.Message);
+            }
+        }
+        Output(stream, data);
+    }
+
     /// <summary>Tells the coordinator where the job stands (for <c>dataflow status</c> and <c>dataflow jobs</c>).</summary>
     protected void ReportStatus(string state)
     {

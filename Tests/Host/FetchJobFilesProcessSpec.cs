@@ -88,6 +88,34 @@ public sealed class FetchJobFilesProcessSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_md_jobs_trajectory_is_kept_in_its_hosts_work_dir_as_the_client_writes_it()
+    {
+        var root = Directory.CreateTempSubdirectory("fetch-dump-");
+        try
+        {
+            var workDir = Path.Combine(root.FullName, "host-work");
+            using var hosts = new LocalHosts();
+            await hosts.StartAsync(["--work-dir", workDir]);
+            var dump = Path.Combine(root.FullName, "client.dump");
+            var json = Path.Combine(root.FullName, "md.json");
+
+            var run = await LocalHosts.RunCliAsync(["run", "md", "--data", global::Dataflow.Kernels.Md.MdReferenceData.File("lj-500.data"),
+                "--steps", "40", "--dump", dump, "--dump-every", "10", "--cluster", hosts.Seed, "--json", json], s_limit);
+            Assert.True(run.ExitCode == 0, run.Stderr + string.Join("\n", hosts.Log));
+
+            // Frames at steps 0, 10, 20, 30 and 40, on the host as the client wrote them.
+            var id = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("jobId").GetString()!;
+            var kept = File.ReadAllText(Path.Combine(workDir, id, "dump.lammpstrj"));
+            Assert.Equal(5, kept.Split("ITEM: TIMESTEP").Length - 1);
+            Assert.Equal(File.ReadAllText(dump), kept);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_job_that_kept_no_files_is_reported_with_exit_1()
     {
         using var hosts = new LocalHosts();
