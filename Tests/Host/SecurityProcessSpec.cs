@@ -72,15 +72,10 @@ public sealed class SecurityProcessSpec(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("started", host.Stdout);
     }
 
-    [Fact]
+    [NetworkNamespaceFact]
     public async Task Wider_binds_listen_in_a_network_namespace_and_clients_join_through_them()
     {
         // Only inside a network namespace of its own: its loopback is all there is, 10.77.0.1 exists nowhere else.
-        if (!Shell("unshare -rn sh -c 'ip link set lo up && ip addr add 10.77.0.1/24 dev lo'", out var why))
-        {
-            output.WriteLine($"skipped: cannot create a network namespace here (unshare -rn, ip addr add): {why}");
-            return;
-        }
         var (cert, _, secret, _) = await MaterialAsync();
         var dll = typeof(LocalHosts).Assembly.Location;
         var tls = $"--tls-cert {cert} --secret-file {secret}";
@@ -140,17 +135,6 @@ public sealed class SecurityProcessSpec(ITestOutputHelper output) : IDisposable
             }
         }
         Assert.Fail($"no host log line with '{first}' and '{second}'");
-    }
-
-    private static bool Shell(string command, out string output)
-    {
-        using var p = Process.Start(new ProcessStartInfo("sh", ["-c", command])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        })!;
-        output = p.StandardError.ReadToEnd() + p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode == 0;
     }
 
     private static async Task<(int ExitCode, string Output)> RunInNamespaceAsync(string script, TimeSpan timeout)
