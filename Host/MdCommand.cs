@@ -6,7 +6,7 @@ using Dataflow.Md;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run md</c>: molecular dynamics of a LAMMPS data file on spatial-domain actors.</summary>
-internal sealed class MdCommand : WorkloadCommand
+internal sealed partial class MdCommand : WorkloadCommand
 {
     private const string UsageText = """
         usage: dataflow run md --data FILE [--units lj|metal|real] [--pair "lj/cut 2.5"] [--pair-coeff "I J EPS SIGMA [CUT]"]...
@@ -43,6 +43,7 @@ internal sealed class MdCommand : WorkloadCommand
           --langevin "T0 T1 DAMP SEED"   Langevin thermostat as LAMMPS' fix langevin (default: NVE)
           --dump FILE            LAMMPS dump (id type x y z) every --dump-every steps (default 100), for OVITO or VMD
           --threads N            threads per domain's pair loop (default: processors / domains on the node)
+          --plot FILE            PNG or SVG of the thermo (temperature, energies, pressure) and the domain imbalance
 
         example: dataflow run md --data lj.data --pair "lj/cut 2.5" --steps 1000 --domains 2x2x2 --json md.json
         """;

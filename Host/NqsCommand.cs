@@ -13,7 +13,7 @@ internal sealed class NqsCommand : WorkloadCommand
                                 [--layers L] [--d-model D] [--heads H] [--eloc exact|sample-space] [--reference E]
                                 [--optimizer adamw-sr|adamw|sr] [--orbital-order energy|file]
                                 [--intra-op-threads 1] [--gradient-threads 2]
-                                [--samplers 4] [--evaluators 0] [--checkpoint-every 10] [--resume DIR] [--plot FILE.png]
+                                [--samplers 4] [--evaluators 0] [--checkpoint-every 10] [--resume DIR] [--plot FILE.png|svg]
                                 [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Variational Monte Carlo with an autoregressive transformer wavefunction: each iteration the logical
@@ -37,8 +37,8 @@ internal sealed class NqsCommand : WorkloadCommand
           --reference E      report the error against this energy (hartree)
           --samplers N, --evaluators N   work items per iteration (the history depends on --samplers only);
                              --evaluators 0, the default, runs one per host
-          --plot FILE        PNG of the convergence: the error against --reference on a log scale with the
-                             chemical-accuracy line (the energy itself without a reference)
+          --plot FILE        PNG or SVG of the convergence: the error against the reference on a log scale with
+                             the chemical-accuracy line, and the variance (the energy itself without a reference)
           --resume DIR       this process writes the checkpoints it receives to DIR every --checkpoint-every
                              iterations and, when DIR already holds one, the job continues from it (the same options
                              give the history of an uninterrupted run). DIR is read and written here, embedded or with
@@ -62,7 +62,7 @@ internal sealed class NqsCommand : WorkloadCommand
     public override IReadOnlyList<string> ValuedOptions =>
         ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers",
             "evaluators", "optimizer", "orbital-order", "intra-op-threads", "gradient-threads", "checkpoint-every",
-            "resume", "plot"];
+            "resume"];
 
     /// <inheritdoc />
     public override IJobDefinition Build(ParsedOptions o)
@@ -119,15 +119,17 @@ internal sealed class NqsCommand : WorkloadCommand
     /// <remarks>The checkpoint directory is the client's, embedded or with <c>--cluster</c>.</remarks>
     public override IEnumerable<OutputPath> OutputPaths(ParsedOptions o)
     {
-        if (o.String("plot") is { } plot)
-        {
-            yield return new OutputPath("plot", plot);
-        }
         if (o.String("resume") is { } resume)
         {
             yield return new OutputPath("resume", resume, IsDirectory: true, CreatesDirectories: true);
         }
     }
+
+    /// <inheritdoc />
+    public override bool HasPlot => true;
+
+    /// <inheritdoc />
+    public override Plot.Chart Plot(JobResult result, Plot.ProgressHistory progress) => Host.Plot.WorkloadCharts.Nqs(result.As<NqsResult>());
 
     /// <inheritdoc />
     public override string ProgressLine(Actors.Runtime.JobProgress progress) => Describe(progress);
@@ -136,10 +138,6 @@ internal sealed class NqsCommand : WorkloadCommand
     public override void WriteSummary(JobResult r, ParsedOptions? options, TextWriter output)
     {
         var result = r.As<NqsResult>();
-        if (options?.String("plot") is { } plot)
-        {
-            Plot.ConvergencePlot.Write(plot, result.History.Select(h => h.Energy).ToArray(), result.Reference);
-        }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             workload          nqs
             fcidump           {result.Fcidump}

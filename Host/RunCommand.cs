@@ -10,6 +10,7 @@ internal static class RunCommand
     /// <summary>Options every workload verb takes besides its own.</summary>
     private static readonly string[] s_commonValued = [.. Program.ClusterOptions, "json"];
     private static readonly string[] s_commonFlags = ["quiet", "detach"];
+    private static readonly string[] s_plot = ["plot"];
 
     private static string Usage => $"""
         usage: dataflow run <workload> [options] [--cluster HOST:PORT] [--json FILE|-] [--quiet] [--detach]
@@ -24,6 +25,7 @@ internal static class RunCommand
           --detach        with --cluster: submit, print the job's id and return; the job runs on
                           ('dataflow jobs logs ID --follow', 'dataflow jobs result ID')
           --quiet         no progress lines
+          --plot FILE     (train, nqs, md, ...) draw the run as FILE.png or FILE.svg: see the workload's help
         {Program.SecurityUsage}
 
         'dataflow run <workload> --help' lists a workload's options.
@@ -37,7 +39,7 @@ internal static class RunCommand
             return args.Length == 0 ? 2 : 0;
         }
         var command = WorkloadCommands.Find(args[0]) ?? throw new UsageException($"unknown workload '{args[0]}'", Usage);
-        var o = new ParsedOptions(args[1..], [.. command.ValuedOptions, .. s_commonValued],
+        var o = new ParsedOptions(args[1..], [.. command.ValuedOptions, .. s_commonValued, .. command.HasPlot ? s_plot : []],
             [.. command.FlagOptions, .. s_commonFlags], command.Usage);
         if (o.Help)
         {
@@ -54,6 +56,14 @@ internal static class RunCommand
         {
             new OutputPath("json", json, CreatesDirectories: true).Check();
         }
+        if (o.String("plot") is { } plotPath)
+        {
+            if (Plot.ChartFile.CheckExtension(plotPath) is { } wrong)
+            {
+                throw new UsageException($"--plot {wrong}", command.Usage);
+            }
+            new OutputPath("plot", plotPath).Check();
+        }
         if (o.Flag("detach"))
         {
             if (o.String("cluster") is null)
@@ -66,14 +76,22 @@ internal static class RunCommand
             Console.Error.WriteLine($"dataflow run {job.Workload}: submitted {id}; follow it with 'dataflow jobs logs {id} --follow --cluster {o.String("cluster")}'");
             return 0;
         }
-        var result = await ExecuteAsync(o, job, command.ProgressLine, command.Output(o));
-        command.WriteSummary(result, o, o.String("json") == "-" ? Console.Error : Console.Out);
+        var history = new Plot.ProgressHistory();
+        var result = await ExecuteAsync(o, job, command.ProgressLine, command.Output(o), history);
+        var summary = o.String("json") == "-" ? Console.Error : Console.Out;
+        command.WriteSummary(result, o, summary);
+        if (o.String("plot") is { } plot)
+        {
+            Plot.ChartFile.Write(command.Plot(result, history), plot);
+            summary.WriteLine($"plot              {plot}");
+        }
         return 0;
     }
 
     /// <summary>Runs a built job with progress on stderr; writes <c>--json</c>; returns the result.</summary>
+    /// <param name="history">Collects the progress reports' metrics, for <c>--plot</c>.</param>
     public static async Task<JobResult> ExecuteAsync(ParsedOptions o, IJobDefinition job, Func<JobProgress, string> line,
-        Action<JobOutput>? output = null)
+        Action<JobOutput>? output = null, Plot.ProgressHistory? history = null)
     {
         var where = o.String("cluster") is { } seed ? $"cluster {seed}" : "an embedded cluster";
         var quiet = o.Flag("quiet");
@@ -91,7 +109,11 @@ internal static class RunCommand
             await using var cluster = await Program.OpenClusterAsync(o, notice: bar.Notice, cancellationToken: signals.Token);
             // Handlers run latest-registered first: ours must come before the new actor system's exit hook.
             signals.RegisterAgain();
-            result = await cluster.RunAsync(job, new SynchronousProgress<JobProgress>(p => bar.Update(p.Done, p.Total, line(p))),
+            result = await cluster.RunAsync(job, new SynchronousProgress<JobProgress>(p =>
+                {
+                    history?.Add(p);
+                    bar.Update(p.Done, p.Total, line(p));
+                }),
                 output, signals.Token);
         }
         catch (OperationCanceledException) when (signals.ExitCode is { } code)

@@ -11,7 +11,8 @@ internal sealed class TrainCommand : WorkloadCommand
     private const string UsageText = """
         usage: dataflow run train [--model mlp|cnn] [--logical-workers N] [--steps S] [--seed K]
                                   [--checkpoint-every K] [--checkpoint-dir DIR] [--resume FILE|DIR] [--batch B]
-                                  [--lr RATE] [--intra-op-threads T] [--cluster HOST:PORT] [--json FILE] [--quiet]
+                                  [--lr RATE] [--intra-op-threads T] [--plot FILE.png|svg] [--cluster HOST:PORT]
+                                  [--json FILE] [--quiet]
 
         Trains a small network data-parallel over N logical workers. The result (weightsSha256) is the same
         bits however many hosts run it and whether hosts join, leave or crash on the way.
@@ -29,6 +30,7 @@ internal sealed class TrainCommand : WorkloadCommand
           --batch B            samples per logical worker per step (default 16)
           --lr RATE            peak AdamW learning rate (default 3e-3)
           --intra-op-threads T libtorch threads per logical worker (default 1; part of the determinism contract)
+          --plot FILE          PNG or SVG of the training loss (mean over the logical workers) at every step
           --cluster H:P        run on a running cluster instead of an embedded one
           --json FILE          write the result as JSON
 
@@ -55,6 +57,13 @@ internal sealed class TrainCommand : WorkloadCommand
     /// <inheritdoc />
     public override IReadOnlyList<string> ValuedOptions =>
         ["model", "logical-workers", "steps", "seed", "checkpoint-every", "checkpoint-dir", "resume", "batch", "lr", "intra-op-threads"];
+
+    /// <inheritdoc />
+    public override bool HasPlot => true;
+
+    /// <inheritdoc />
+    public override Plot.Chart Plot(JobResult result, Plot.ProgressHistory progress) =>
+        Host.Plot.WorkloadCharts.Train(result.As<TrainResult>(), progress);
 
     /// <inheritdoc />
     /// <remarks>The checkpoint directory is the client's, embedded or with <c>--cluster</c>.</remarks>

@@ -44,6 +44,13 @@ internal abstract class WorkloadCommand
     /// (<c>dataflow jobs logs ID --follow --checkpoint-dir DIR</c>), or null when the workload keeps none as files.</summary>
     public virtual Action<JobOutput>? CheckpointWriter(string directory) => null;
 
+    /// <summary>Whether <c>run</c> takes <c>--plot FILE.png|FILE.svg</c> for this verb (<see cref="Plot"/>).</summary>
+    public virtual bool HasPlot => false;
+
+    /// <summary>What <c>--plot</c> draws of a finished job, from its result and the progress this client saw.</summary>
+    public virtual Plot.Chart Plot(JobResult result, Plot.ProgressHistory progress) =>
+        throw new NotSupportedException($"{Verb} has no plot");
+
     /// <summary>The workload's sections of <c>dataflow bench</c>.</summary>
     public virtual IReadOnlyList<BenchSection> BenchSections => [];
 }
