@@ -13,7 +13,7 @@ internal static class HostCommand
     private const string Usage = """
         usage: dataflow host [--port 4053] [--seed HOST:PORT ...] [--roles compute] [--hostname 127.0.0.1]
                              [--public-hostname NAME] [--tls-cert FILE.pfx [--tls-cert-password-file FILE]]
-                             [--secret-file FILE] [--hocon FILE ...] [--metrics-port PORT] [--compute-threads N] [--work-dir DIR]
+                             [--secret-file FILE] [--hocon FILE ...] [--metrics-port PORT] [--otlp-endpoint URL] [--compute-threads N] [--work-dir DIR]
 
         Starts a cluster host. Without --seed it founds a new cluster; with seeds it joins theirs.
         SIGTERM or Ctrl-C leaves the cluster gracefully; its logical workers move to the other hosts.
@@ -33,7 +33,11 @@ internal static class HostCommand
                                never sent); dataflow.secret-file
           --hocon FILE         extra HOCON layered over hocon/dataflow.conf (repeatable); an unknown
                                dataflow.* key or a bad value is refused before the host starts
-          --metrics-port P     serve Prometheus text metrics on http://127.0.0.1:P/metrics
+          --metrics-port P     serve Prometheus text metrics on http://127.0.0.1:P/metrics: this node's series
+                               (stages, memory, step and message latency histograms, .NET runtime, process)
+          --otlp-endpoint URL  also export metrics and job traces over OTLP (HTTP/protobuf) to URL, e.g.
+                               http://127.0.0.1:4318 (an OpenTelemetry Collector); interval 10 s, or
+                               OTEL_METRIC_EXPORT_INTERVAL milliseconds
           --compute-threads N  concurrent logical-worker computations (default dataflow.compute-threads,
                                whose 0 means cores / intra-op threads)
           --work-dir DIR       the only place this host writes job files: DIR/JOB-ID/ (checkpoints a job keeps
@@ -49,7 +53,7 @@ internal static class HostCommand
     {
         var o = new ParsedOptions(args,
             ["port", "seed", "roles", "hostname", "public-hostname", "tls-cert", "tls-cert-password-file", "secret-file", "hocon",
-                "metrics-port", "compute-threads", "work-dir"], [], Usage);
+                "metrics-port", "otlp-endpoint", "compute-threads", "work-dir"], [], Usage);
         if (o.Help)
         {
             Console.Out.WriteLine(Usage);
@@ -78,6 +82,12 @@ internal static class HostCommand
         if (o.String("metrics-port") is not null && metricsPort is < 0 or > 65535)
         {
             throw new UsageException($"--metrics-port {metricsPort}: expected 0..65535", Usage);
+        }
+        Uri? otlp = null;
+        if (o.String("otlp-endpoint") is { } otlpText
+            && (!Uri.TryCreate(otlpText, UriKind.Absolute, out otlp) || otlp.Scheme is not ("http" or "https")))
+        {
+            throw new UsageException($"--otlp-endpoint '{otlpText}': expected an http:// or https:// URL", Usage);
         }
         // Before anything starts: a second host on a busy port must not join the cluster beside the first.
         EnsurePortFree("port", options.Hostname, port);
@@ -140,10 +150,10 @@ internal static class HostCommand
             {
                 _ = node.ShutdownAsync();
             }
-            PrometheusEndpoint? endpoint = null;
+            MetricsServer? endpoint = null;
             try
             {
-                endpoint = metricsPort >= 0 ? await MetricsServer.StartAsync(node, metricsPort) : null;
+                endpoint = metricsPort >= 0 || otlp is not null ? await MetricsServer.StartAsync(metricsPort, otlp, node.Address) : null;
             }
             catch (IOException e)
             {
@@ -156,7 +166,7 @@ internal static class HostCommand
             {
                 var seedText = seeds.Count == 0 ? "none (founding a new cluster)" : string.Join(", ", seeds);
                 Console.Out.WriteLine($"dataflow host {Program.Describe(node)} {(incarnation == 0 ? "started" : "restarted")}; seeds: {seedText}" +
-                    (metrics is null ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics") + Protection(node) +
+                    (metrics is not { Port: >= 0 } ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics") + Protection(node) +
                     $"; work dir: {options.WorkDirectory}");
                 Console.Out.Flush();
                 Akka.Cluster.Cluster.Get(node.System).RegisterOnMemberUp(() =>

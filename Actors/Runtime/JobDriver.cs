@@ -62,6 +62,8 @@ public sealed class JobStart
 public abstract class JobDriver : ReceiveActor, IWithTimers
 {
     private const int BacklogLines = 2000;
+    private readonly System.Diagnostics.Activity? _span;
+    private (long Done, long Timestamp)? _stepClock;
     private readonly JobStart _start;
     private readonly JobSpec _specAlone;
     private readonly string _workDirectory;
@@ -83,6 +85,13 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
         PlacementChanges = start.PlacementChanges;
         _stepTimeout = DataflowSettings.Get(Context.System).StepTimeout;
         AddWatcher(start.Client);
+        // A span for the job's run on this driver, for OTLP trace exporters (dataflow host --otlp-endpoint); not made
+        // ambient, as other actors share this thread.
+        var ambient = System.Diagnostics.Activity.Current;
+        _span = Telemetry.DataflowMeter.Activities.StartActivity($"{Spec.Workload} job", System.Diagnostics.ActivityKind.Internal);
+        System.Diagnostics.Activity.Current = ambient;
+        _span?.SetTag(Telemetry.DataflowMeter.JobTag, JobId).SetTag(Telemetry.DataflowMeter.WorkloadTag, Spec.Workload)
+            .SetTag("resumed_from_step", start.Step);
 
         Receive<NodesChanged>(OnNodesChanged);
         Receive<StepTimedOut>(t =>
@@ -268,6 +277,7 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
     protected void Progress(long done, long total, Dictionary<string, double> metrics, string note)
     {
         var progress = new JobProgress(JobId, done, total, metrics, note);
+        RecordStepDuration(done);
         if (_backlog.Count == BacklogLines)
         {
             _backlog.Dequeue();
@@ -278,6 +288,29 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
             watcher.Tell(progress);
         }
         ReportStatus("running");
+    }
+
+    // Units of work since the last progress report share its wall time: one histogram sample each.
+    private void RecordStepDuration(long done)
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_stepClock is var (lastDone, lastTimestamp) && done > lastDone)
+        {
+            var perStep = System.Diagnostics.Stopwatch.GetElapsedTime(lastTimestamp, now) / (done - lastDone);
+            var tags = new System.Diagnostics.TagList
+            {
+                { Telemetry.DataflowMeter.JobTag, JobId },
+                { Telemetry.DataflowMeter.WorkloadTag, Spec.Workload },
+            };
+            for (var k = lastDone; k < done; k++)
+            {
+                Telemetry.DataflowMeter.JobStepDuration.Record(perStep.TotalSeconds, in tags);
+            }
+        }
+        if (_stepClock is null || done != _stepClock.Value.Done)
+        {
+            _stepClock = (done, now);
+        }
     }
 
     /// <summary>Sends a piece of an output stream (a trajectory frame...) to the client and every watcher.</summary>
@@ -380,6 +413,9 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
     private void End(string state, IDataflowMessage outcome)
     {
         Ended = true;
+        _span?.SetTag("state", state).SetStatus(state == "completed" ? System.Diagnostics.ActivityStatusCode.Ok
+            : System.Diagnostics.ActivityStatusCode.Error, (outcome as JobFailed)?.Error);
+        _span?.Stop();
         DisarmStepTimeout();
         ReportStatus(state);
         for (var n = 0; n < Nodes.Length; n++)

@@ -5,7 +5,7 @@ using Xunit;
 namespace Dataflow.Tests.Host;
 
 /// <summary><c>dataflow status</c> and a host's Prometheus endpoint, read while a job runs on host processes.</summary>
-public sealed class TelemetryProcessSpec
+public sealed class TelemetryProcessSpec(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task Status_and_metrics_show_every_stage_while_a_job_runs()
@@ -29,19 +29,35 @@ public sealed class TelemetryProcessSpec
             while (DateTime.UtcNow < deadline && !run.IsCompleted)
             {
                 scrape = await http.GetStringAsync(metricsUrl);
-                if (scrape.Contains("dataflow_cluster_stage_items_total{job=\"train-", StringComparison.Ordinal) &&
-                    SampleValue(scrape, "dataflow_stage_items_total{", "stage=\"train\"") > 0)
+                if (SampleValue(scrape, "dataflow_stage_items_total{", "stage=\"train\"") > 0 &&
+                    scrape.Contains("dataflow_job_step_duration_seconds_count{", StringComparison.Ordinal))
                 {
                     break;
                 }
                 await Task.Delay(500);
             }
             Assert.False(run.IsCompleted, "the job ended before telemetry was seen; make it longer");
+            // Counters as counters, latencies as histograms, this node's series only (no cluster totals, no rates).
             Assert.Contains("# TYPE dataflow_stage_busy_seconds_total counter", scrape);
+            Assert.Contains("# TYPE dataflow_stage_items_total counter", scrape);
+            Assert.Contains("# TYPE dataflow_stage_handle_duration_seconds histogram", scrape);
+            Assert.Contains("# TYPE dataflow_job_step_duration_seconds histogram", scrape);
             Assert.Contains("dataflow_stage_mailbox_depth{", scrape);
+            Assert.DoesNotContain("dataflow_cluster_", scrape);
+            Assert.DoesNotContain("per_second", scrape);
             Assert.Contains($"node=\"127.0.0.1:{hosts.Ports[0]}\"", scrape);
+            Assert.DoesNotContain($"node=\"127.0.0.1:{hosts.Ports[1]}\"", scrape);
+            // Label names that do not collide with the target labels Prometheus adds (job, instance).
+            Assert.Contains("job_id=\"train-", scrape);
+            Assert.Contains("workload=\"train\"", scrape);
+            Assert.DoesNotContain(scrape.Split('\n'), l => l.StartsWith("dataflow_", StringComparison.Ordinal)
+                && (l.Contains("{job=", StringComparison.Ordinal) || l.Contains(",job=", StringComparison.Ordinal)));
             Assert.True(SampleValue(scrape, "dataflow_node_managed_memory_bytes{", "") > 0);
-            Assert.True(SampleValue(scrape, "dataflow_stage_bytes_in_total{", "stage=\"train\"") > 0);
+            Assert.True(SampleValue(scrape, "dataflow_stage_received_bytes_total{", "stage=\"train\"") > 0);
+            // .NET runtime and process metrics.
+            Assert.Contains("# TYPE dotnet_gc_collections_total counter", scrape);
+            Assert.Contains("# TYPE process_cpu_time_seconds_total counter", scrape);
+            PrometheusTools.AssertPromtoolAccepts(scrape, output);
 
             var status = await LocalHosts.RunCliAsync(["status", "--cluster", hosts.Seed, "--json"], TimeSpan.FromSeconds(60));
             Assert.True(status.ExitCode == 0, status.Stderr);

@@ -22,7 +22,9 @@ public sealed class StageTelemetry : IDisposable
     /// <param name="stage">Stage name within the job (<c>sampler</c>, <c>reducer</c>...).</param>
     /// <param name="worker">Logical worker id, or the actor name where the stage has no logical workers.</param>
     /// <param name="node">Address of the node running the actor, host:port.</param>
-    public StageTelemetry(string job, string stage, string worker, string node)
+    /// <param name="workload">The job's workload (its run verb); by default the job id's first part, which job ids
+    /// made by <c>DataflowCluster</c> start with (<c>nqs-20261205...</c>).</param>
+    public StageTelemetry(string job, string stage, string worker, string node, string? workload = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(stage);
@@ -32,9 +34,11 @@ public sealed class StageTelemetry : IDisposable
         Stage = stage;
         Worker = worker;
         Node = node;
+        Workload = workload ?? WorkloadOf(job);
         _tags = new TagList
         {
             { DataflowMeter.JobTag, job },
+            { DataflowMeter.WorkloadTag, Workload },
             { DataflowMeter.StageTag, stage },
             { DataflowMeter.WorkerTag, worker },
             { DataflowMeter.NodeTag, node },
@@ -54,6 +58,12 @@ public sealed class StageTelemetry : IDisposable
     /// <summary>Node tag, host:port.</summary>
     public string Node { get; }
 
+    /// <summary>Workload tag.</summary>
+    public string Workload { get; }
+
+    /// <summary>The workload a job id names: the part before its first '-' (the whole id without one).</summary>
+    public static string WorkloadOf(string jobId) => jobId.IndexOf('-', StringComparison.Ordinal) is var dash and > 0 ? jobId[..dash] : jobId;
+
     internal TagList Tags => _tags;
 
     /// <summary>Starts timing one message; disposing the returned scope counts the message and its busy time.</summary>
@@ -63,8 +73,10 @@ public sealed class StageTelemetry : IDisposable
     /// <summary>Counts one handled message that kept the actor busy for <paramref name="busy"/>.</summary>
     public void RecordMessage(TimeSpan busy)
     {
+        var seconds = Math.Max(0.0, busy.TotalSeconds);
         DataflowMeter.StageMessages.Add(1, in _tags);
-        DataflowMeter.StageBusy.Add(Math.Max(0.0, busy.TotalSeconds), in _tags);
+        DataflowMeter.StageBusy.Add(seconds, in _tags);
+        DataflowMeter.StageHandleDuration.Record(seconds, in _tags);
     }
 
     /// <summary>Adds completed work items (samples, steps, frames...).</summary>

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace Dataflow.Tests.Actors.Runtime.Serialization;
 
 /// <summary><see cref="MessagePackAkkaSerializer.FromBinary"/> with the project's manifests on generated mutations of
-/// the golden bytes: a malformed message is refused with a <see cref="MessagePackSerializationException"/> or
+/// the golden bytes: a malformed message is refused with a <see cref="T:MessagePack.MessagePackSerializationException"/> or
 /// <see cref="SerializationException"/>, never an <see cref="IndexOutOfRangeException"/>,
 /// <see cref="NullReferenceException"/>, <see cref="OutOfMemoryException"/> or the like, and no case allocates more
 /// than a bound.</summary>
