@@ -9,7 +9,7 @@ internal sealed class FciCommand : WorkloadCommand
 {
     private static readonly string s_usage = $"""
         usage: dataflow run fci --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--roots N] [--spin S] [--frozen-core K]
-                                [--max-memory SIZE] [--reference E] [--tolerance 1e-10]
+                                [--irrep G] [--max-memory SIZE] [--reference E] [--tolerance 1e-10]
                                 [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Full configuration interaction by direct (matrix-free) CI: sigma = H c is built on the fly from alpha and
@@ -22,6 +22,7 @@ internal sealed class FciCommand : WorkloadCommand
           --roots N          the N lowest states, each with energy, <S^2> and irrep (ORBSYM numbering); default 1
           --spin S           target total spin S (the M_s = S sector); default: every spin
           --frozen-core K    keep the K lowest-energy orbitals doubly occupied; default 0
+          --irrep G          solve only irrep G (ORBSYM label, 1 = totally symmetric); default: every irrep
           --max-memory SIZE  refuse a space whose solve needs more (bytes, or 500M, 4G...); default: this machine's memory
           --reference E      report the difference to this energy (hartree)
           --tolerance T      convergence of the energy in hartree (default 1e-10)
@@ -39,11 +40,16 @@ internal sealed class FciCommand : WorkloadCommand
     public override string Usage => s_usage;
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> ValuedOptions => ["fcidump", "reference", "tolerance", "roots", "spin", "frozen-core", "max-memory"];
+    public override IReadOnlyList<string> ValuedOptions => ["fcidump", "reference", "tolerance", "roots", "spin", "frozen-core", "max-memory", "irrep"];
+
+    private bool _iterationLines;
 
     /// <inheritdoc />
     public override IJobDefinition Build(ParsedOptions o)
     {
+        // A terminal shows each Davidson iteration in the bar; a redirected stderr (a log) gets one line per iteration,
+        // which the bar's ten-step lines would hide.
+        _iterationLines = !o.Flag("quiet") && Console.IsErrorRedirected;
         var path = ResolveFcidump(o.String("fcidump") ?? throw new UsageException("fci needs --fcidump FILE", s_usage));
         var maxMemory = o.String("max-memory") is { } text
             ? ParseBytes(text) ?? throw new UsageException($"--max-memory: '{text}' is not a size (bytes, or a number with K, M, G or T)", s_usage)
@@ -54,7 +60,7 @@ internal sealed class FciCommand : WorkloadCommand
             job = Job.Fci().Fcidump(path).Reference(o.String("reference") is null ? null : o.Double("reference", 0))
                 .Tolerance(o.Double("tolerance", 1e-10)).Roots(o.Int("roots", 1))
                 .Spin(o.String("spin") is null ? null : o.Int("spin", 0)).FrozenCore(o.Int("frozen-core", 0))
-                .MaxMemory(maxMemory).Build();
+                .Irrep(o.String("irrep") is null ? null : o.Int("irrep", 1)).MaxMemory(maxMemory).Build();
         }
         catch (FcidumpFormatException e)
         {
@@ -71,6 +77,16 @@ internal sealed class FciCommand : WorkloadCommand
                 $"dataflow run fci: {size.Determinants:N0} determinants ({size.OrbitalCount} orbitals, {size.AlphaCount} alpha, {size.BetaCount} beta electrons), about {Actors.Fci.FciMemory.Gigabytes(size.MemoryBytes)} GB, roughly {size.EstimatedSeconds:G2} s"));
         }
         return job;
+    }
+
+    /// <inheritdoc />
+    public override string ProgressLine(Actors.Runtime.JobProgress progress)
+    {
+        if (_iterationLines && progress.Note.StartsWith("Davidson", StringComparison.Ordinal))
+        {
+            Console.Error.WriteLine(progress.Note);
+        }
+        return progress.Note;
     }
 
     /// <summary>Bytes from "123", "500M", "1.5G", "2GB" (powers of 1024); null when not a size.</summary>

@@ -12,6 +12,7 @@ namespace Dataflow.Actors.Fci;
 /// <param name="Spin">Total spin S to target (the M_s = S sector), or null for every spin.</param>
 /// <param name="FrozenCore">Lowest-energy orbitals kept doubly occupied.</param>
 /// <param name="MaxMemoryBytes">Most memory the solve may need; a larger space is refused before any work.</param>
+/// <param name="Irrep">The one irreducible representation to solve (ORBSYM label), or null for every irrep.</param>
 [MessagePackObject]
 public sealed record FciJobSpec(
     [property: Key(0)] string FcidumpText,
@@ -21,7 +22,8 @@ public sealed record FciJobSpec(
     [property: Key(4)] int Roots = 1,
     [property: Key(5)] int? Spin = null,
     [property: Key(6)] int FrozenCore = 0,
-    [property: Key(7)] long? MaxMemoryBytes = null)
+    [property: Key(7)] long? MaxMemoryBytes = null,
+    [property: Key(8)] int? Irrep = null)
 {
     /// <summary>Most roots a job may ask for.</summary>
     public const int MaxRoots = 50;
@@ -32,6 +34,7 @@ public sealed record FciJobSpec(
         Roots = Roots,
         Spin = Spin,
         FrozenCore = FrozenCore,
+        Irrep = Irrep,
         Davidson = new DavidsonOptions { EnergyToleranceHartree = Tolerance, MaxDegreeOfParallelism = maxDegreeOfParallelism },
     };
 
@@ -57,6 +60,10 @@ public sealed record FciJobSpec(
         if (FrozenCore < 0)
         {
             throw new ArgumentException($"frozen core must be 0 or more (got {FrozenCore})", nameof(FrozenCore));
+        }
+        if (Irrep is < 1 or > 8)
+        {
+            throw new ArgumentException($"irrep must be an ORBSYM label, 1 to 8 (got {Irrep})", nameof(Irrep));
         }
         if (MaxMemoryBytes is <= 0)
         {

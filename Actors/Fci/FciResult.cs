@@ -35,7 +35,7 @@ public sealed record FciResult(
     /// <summary>The inputs of <paramref name="job"/> (the FCIDUMP by name and hash, not its text).</summary>
     public static FciInputs InputsOf(FciJobSpec job) =>
         new(job.SourceName, Sha256(job.FcidumpText), job.ReferenceHartree, job.Tolerance, job.Roots, job.Spin,
-            job.FrozenCore, job.MaxMemoryBytes);
+            job.FrozenCore, job.MaxMemoryBytes, job.Irrep);
 
     internal static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
@@ -47,9 +47,10 @@ public sealed record FciResult(
 /// <param name="Spin">Total spin targeted, or null for every spin.</param>
 /// <param name="FrozenCore">Orbitals frozen doubly occupied.</param>
 /// <param name="MaxMemoryBytes">The memory limit given, or null for the machine's memory.</param>
+/// <param name="Irrep">The one irrep solved (ORBSYM label), or null for every irrep.</param>
 public sealed record FciInputs(
     string Fcidump, string FcidumpSha256, double? Reference, double Tolerance, int Roots, int? Spin, int FrozenCore,
-    long? MaxMemoryBytes);
+    long? MaxMemoryBytes, int? Irrep);
 
 /// <summary>One state of an <c>fci</c> result.</summary>
 /// <param name="Energy">Total energy in hartree.</param>

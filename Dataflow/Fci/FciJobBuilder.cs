@@ -16,6 +16,7 @@ public sealed class FciJobBuilder
     private int? _spin;
     private int _frozenCore;
     private long? _maxMemoryBytes;
+    private int? _irrep;
 
     /// <summary>Reads the Hamiltonian from an FCIDUMP file (PySCF, Psi4, Molpro...); errors name the file and line.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -55,6 +56,9 @@ public sealed class FciJobBuilder
     /// <summary>Keeps the <paramref name="orbitals"/> lowest-energy orbitals doubly occupied (default 0).</summary>
     public FciJobBuilder FrozenCore(int orbitals) { _frozenCore = orbitals; return this; }
 
+    /// <summary>Solves one irreducible representation (ORBSYM label) instead of every one (the default).</summary>
+    public FciJobBuilder Irrep(int? label) { _irrep = label; return this; }
+
     /// <summary>Most memory the solve may need (default: what the machine has); a larger space is refused.</summary>
     public FciJobBuilder MaxMemory(long? bytes) { _maxMemoryBytes = bytes; return this; }
 
@@ -65,7 +69,7 @@ public sealed class FciJobBuilder
     public FciJob Build()
     {
         var spec = new FciJobSpec(_text ?? throw new ArgumentException("fcidump is required", "fcidump"), _source, _reference,
-            _tolerance, _roots, _spin, _frozenCore, _maxMemoryBytes);
+            _tolerance, _roots, _spin, _frozenCore, _maxMemoryBytes, _irrep);
         spec.Validate();
         var fcidump = FcidumpReader.ParseText(spec.FcidumpText, spec.SourceName);
         var size = DirectFullCi.Estimate(fcidump, spec.SolverOptions());

@@ -31,7 +31,11 @@ public sealed class DirectCi
     private readonly int[] _alphaIrrep;
     private readonly int[] _betaIrrep;
     private readonly int[][] _betaOfIrrep;
+    private readonly int[] _betaPosition;
+    private readonly SparseMatrix _alphaBlockHamiltonian;
+    private readonly SparseMatrix _betaBlockHamiltonian;
     private readonly int _padded;
+    private readonly int _groupedWidth;
 
     private DirectCi(MolecularHamiltonian hamiltonian, int alphaCount, int betaCount, IReadOnlyList<int>? orbitalIrreps,
         StringLinks alpha, StringLinks beta, SparseMatrix alphaHamiltonian, SparseMatrix betaHamiltonian)
@@ -49,8 +53,22 @@ public sealed class DirectCi
         _betaIrrep = Irreps(beta.Strings, orbitalIrreps);
         _betaOfIrrep = Enumerable.Range(0, 8).Select(g => Enumerable.Range(0, beta.Count).Where(b => _betaIrrep[b] == g).ToArray()).ToArray();
         HasSymmetry = orbitalIrreps is { Count: > 0 };
+        _betaPosition = new int[beta.Count];
+        foreach (var group in _betaOfIrrep)
+        {
+            for (var x = 0; x < group.Length; x++)
+            {
+                _betaPosition[group[x]] = x;
+            }
+        }
+        // Same-spin matrices for the irrep blocks: only the entries that keep the string's irrep (all of them when the
+        // integrals have the symmetry ORBSYM claims), beta columns as positions within their irrep.
+        _alphaBlockHamiltonian = SameIrrep(alphaHamiltonian, _alphaIrrep, null);
+        _betaBlockHamiltonian = SameIrrep(betaHamiltonian, _betaIrrep, _betaPosition);
         var lanes = Vector<double>.Count;
         _padded = (alpha.MaxLinks + lanes - 1) / lanes * lanes;
+        // Block mode groups an alpha string's replacements by the irrep of their target, each group padded to whole vectors.
+        _groupedWidth = (alpha.MaxLinks + 8 * (lanes - 1) + lanes - 1) / lanes * lanes;
         Dimension = (long)alpha.Count * beta.Count;
     }
 
@@ -69,7 +87,7 @@ public sealed class DirectCi
     /// <summary>Determinants: alpha strings times beta strings.</summary>
     public long Dimension { get; }
 
-    /// <summary>Whether ORBSYM was given, so that <see cref="Multiply"/> can keep to one irrep's block.</summary>
+    /// <summary>Whether ORBSYM was given, so that <see cref="BlockOf"/> splits the sector into irrep blocks.</summary>
     public bool HasSymmetry { get; }
 
     /// <summary>Determinants of each irrep (index = ORBSYM label - 1).</summary>
@@ -188,18 +206,13 @@ public sealed class DirectCi
         return result;
     }
 
-    /// <summary>sigma = H c.</summary>
+    /// <summary>sigma = H c over the whole sector.</summary>
     /// <param name="c">The CI vector.</param>
     /// <param name="sigma">Receives H c.</param>
     /// <param name="maxDegreeOfParallelism">Most threads; -1 for no limit. The result does not depend on it.</param>
-    /// <param name="irrep">When set (ORBSYM label - 1), <paramref name="c"/> must lie in that irrep's block (zero on
-    /// every other determinant) and only the block is computed, the rest of sigma set to zero: H conserves the
-    /// irrep, so this is the same product at about 1/|G| of the work (one block per irrep, as Psi4's detci and
-    /// PySCF's <c>direct_spin1_symm</c>).</param>
     /// <param name="cancellationToken">Checked per alpha string.</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public void Multiply(double[] c, double[] sigma, int maxDegreeOfParallelism = -1, CancellationToken cancellationToken = default,
-        int? irrep = null)
+    public void Multiply(double[] c, double[] sigma, int maxDegreeOfParallelism = -1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(sigma);
@@ -219,29 +232,122 @@ public sealed class DirectCi
             {
                 var row = sigma.AsSpan((int)((long)ia * nb), nb);
                 var own = c.AsSpan((int)((long)ia * nb), nb);
-                if (irrep is { } g)
-                {
-                    var block = _betaOfIrrep[g ^ _alphaIrrep[ia]];
-                    row.Clear();
-                    foreach (var ib in block)
-                    {
-                        row[ib] = CoreEnergyHartree * own[ib];
-                    }
-                    AlphaAlphaBlock(ia, c, row, block);
-                    BetaBetaBlock(own, row, block);
-                    AlphaBeta(ia, c, row, work, g, block);
-                    return work;
-                }
                 for (var ib = 0; ib < nb; ib++)
                 {
                     row[ib] = CoreEnergyHartree * own[ib];
                 }
                 AlphaAlpha(ia, c, row);
                 BetaBeta(own, row);
-                AlphaBeta(ia, c, row, work, null, null);
+                AlphaBeta(ia, c, row, work);
                 return work;
             },
             _ => { });
+    }
+
+    /// <summary>The determinants of irrep <paramref name="irrep"/> (ORBSYM label - 1) as a vector space of its own:
+    /// for each alpha string, the beta strings whose irrep completes it, in rank order.</summary>
+    public IrrepBlock BlockOf(int irrep)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(irrep);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(irrep, 7);
+        var offsets = new long[_alpha.Count + 1];
+        for (var ia = 0; ia < _alpha.Count; ia++)
+        {
+            offsets[ia + 1] = offsets[ia] + _betaOfIrrep[irrep ^ _alphaIrrep[ia]].Length;
+        }
+        return new IrrepBlock(irrep, offsets);
+    }
+
+    /// <summary>sigma = H c within one irrep block (vectors of <see cref="IrrepBlock.Dimension"/> elements): H conserves
+    /// the irrep, so this is the sector's product restricted to the block, at about 1/|G| of the work and memory
+    /// (one block per irrep, as Psi4's detci and PySCF's <c>direct_spin1_symm</c>).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Multiply(IrrepBlock block, double[] c, double[] sigma, int maxDegreeOfParallelism = -1,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(sigma);
+        if (c.LongLength != block.Dimension || sigma.LongLength != block.Dimension)
+        {
+            throw new ArgumentException($"vectors must have {block.Dimension} elements");
+        }
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken };
+        var n2 = OrbitalCount * OrbitalCount;
+        var nb = _beta.Count;
+        Parallel.For(
+            0,
+            _alpha.Count,
+            parallel,
+            () => new Workspace(nb * _groupedWidth, n2 * _groupedWidth),
+            (ia, _, work) =>
+            {
+                var start = (int)block.Offsets[ia];
+                var length = (int)(block.Offsets[ia + 1] - start);
+                var row = sigma.AsSpan(start, length);
+                var own = c.AsSpan(start, length);
+                for (var x = 0; x < length; x++)
+                {
+                    row[x] = CoreEnergyHartree * own[x];
+                }
+                // H_aa keeps the alpha string's irrep, so every J_a has I_a's beta strings: whole rows, contiguous.
+                var starts = _alphaBlockHamiltonian.RowStarts;
+                var columns = _alphaBlockHamiltonian.Columns;
+                var values = _alphaBlockHamiltonian.Values;
+                for (var k = (int)starts[ia]; k < (int)starts[ia + 1]; k++)
+                {
+                    Axpy(values[k], c.AsSpan((int)block.Offsets[columns[k]], length), row);
+                }
+                BetaBetaBlock(own, row, _betaOfIrrep[block.Irrep ^ _alphaIrrep[ia]]);
+                AlphaBetaBlock(ia, c, row, work, block);
+                return work;
+            },
+            _ => { });
+    }
+
+    /// <summary>The diagonal of <paramref name="block"/>, from the sector's <paramref name="diagonal"/>.</summary>
+    public double[] BlockDiagonal(IrrepBlock block, double[] diagonal)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(diagonal);
+        var result = new double[block.Dimension];
+        var nb = _beta.Count;
+        for (var ia = 0; ia < _alpha.Count; ia++)
+        {
+            var group = _betaOfIrrep[block.Irrep ^ _alphaIrrep[ia]];
+            for (var x = 0; x < group.Length; x++)
+            {
+                result[block.Offsets[ia] + x] = diagonal[(long)ia * nb + group[x]];
+            }
+        }
+        return result;
+    }
+
+    /// <summary>A block vector as a vector of the whole sector (zero outside the block).</summary>
+    public double[] Expand(IrrepBlock block, double[] c)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(c);
+        var result = new double[Dimension];
+        var nb = _beta.Count;
+        for (var ia = 0; ia < _alpha.Count; ia++)
+        {
+            var group = _betaOfIrrep[block.Irrep ^ _alphaIrrep[ia]];
+            for (var x = 0; x < group.Length; x++)
+            {
+                result[(long)ia * nb + group[x]] = c[block.Offsets[ia] + x];
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The position in <paramref name="block"/> of determinant <paramref name="index"/> of the sector, or -1
+    /// when it is of another irrep.</summary>
+    public long BlockIndex(IrrepBlock block, long index)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var (ia, ib) = Math.DivRem(index, _beta.Count);
+        return (_alphaIrrep[ia] ^ _betaIrrep[ib]) == block.Irrep ? block.Offsets[ia] + _betaPosition[ib] : -1;
     }
 
     /// <summary>&lt;c|S^2|c&gt; / &lt;c|c&gt; = S_z (S_z + 1) + N_beta - sum_pq &lt;c|E^alpha_pq E^beta_qp|c&gt; / &lt;c|c&gt;,
@@ -343,41 +449,111 @@ public sealed class DirectCi
         }
     }
 
-    private void AlphaAlphaBlock(int ia, double[] c, Span<double> row, int[] block)
+    private void BetaBetaBlock(ReadOnlySpan<double> own, Span<double> row, int[] group)
     {
-        var nb = _beta.Count;
-        var starts = _alphaHamiltonian.RowStarts;
-        var columns = _alphaHamiltonian.Columns;
-        var values = _alphaHamiltonian.Values;
-        // H_aa conserves the alpha string's irrep, so every J_a here has I_a's beta block.
-        for (var k = starts[ia]; k < starts[ia + 1]; k++)
+        var starts = _betaBlockHamiltonian.RowStarts;
+        var columns = _betaBlockHamiltonian.Columns;
+        var values = _betaBlockHamiltonian.Values;
+        for (var x = 0; x < group.Length; x++)
         {
-            var v = values[(int)k];
-            var source = c.AsSpan((int)((long)columns[(int)k] * nb), nb);
-            foreach (var ib in block)
-            {
-                row[ib] += v * source[ib];
-            }
-        }
-    }
-
-    private void BetaBetaBlock(ReadOnlySpan<double> own, Span<double> row, int[] block)
-    {
-        var starts = _betaHamiltonian.RowStarts;
-        var columns = _betaHamiltonian.Columns;
-        var values = _betaHamiltonian.Values;
-        foreach (var ib in block)
-        {
+            var ib = group[x];
             var sum = 0.0;
             for (var k = (int)starts[ib]; k < (int)starts[ib + 1]; k++)
             {
                 sum += values[k] * own[columns[k]];
             }
-            row[ib] += sum;
+            row[x] += sum;
         }
     }
 
-    private void AlphaBeta(int ia, double[] c, Span<double> row, Workspace work, int? irrep, int[]? block)
+    /// <summary>The opposite-spin product of one alpha string within an irrep block. T[J_b, k] is nonzero only where
+    /// J_b's irrep completes that of J_a(k), so the replacements are grouped by the irrep of J_a (each group padded
+    /// to whole vectors) and each dot product runs over the one group J_b can meet: about 1/|G| of the length.</summary>
+    private void AlphaBetaBlock(int ia, double[] c, Span<double> row, Workspace work, IrrepBlock block)
+    {
+        var n2 = OrbitalCount * OrbitalCount;
+        var lanes = Vector<double>.Count;
+        var width = _groupedWidth;
+        var t = work.T;
+        var w = work.W;
+        var first = _alpha.Starts[ia];
+        var links = _alpha.Starts[ia + 1] - first;
+        Span<int> groupStart = stackalloc int[9];
+        Span<int> groupCount = stackalloc int[8];
+        for (var k = 0; k < links; k++)
+        {
+            groupCount[_alphaIrrep[_alpha.Targets[first + k]]]++;
+        }
+        groupStart[0] = 0;
+        for (var g = 0; g < 8; g++)
+        {
+            groupStart[g + 1] = groupStart[g] + (groupCount[g] + lanes - 1) / lanes * lanes;
+        }
+        Span<int> cursor = stackalloc int[8];
+        groupStart[..8].CopyTo(cursor);
+        for (var k = 0; k < links; k++)
+        {
+            var sign = _alpha.Signs[first + k];
+            var ja = _alpha.Targets[first + k];
+            var ga = _alphaIrrep[ja];
+            var column = cursor[ga]++;
+            var group = _betaOfIrrep[block.Irrep ^ ga];
+            var source = c.AsSpan((int)block.Offsets[ja], group.Length);
+            for (var x = 0; x < group.Length; x++)
+            {
+                t[group[x] * width + column] = sign * source[x];
+            }
+            var pq = _alpha.Operators[first + k];
+            for (var rs = 0; rs < n2; rs++)
+            {
+                w[rs * width + column] = _eri[pq * n2 + rs];
+            }
+        }
+        // The padding of each group is read by the dot products: zero it in T (W's stale entries then add 0).
+        for (var g = 0; g < 8; g++)
+        {
+            if (cursor[g] == groupStart[g + 1])
+            {
+                continue;
+            }
+            foreach (var jb in _betaOfIrrep[block.Irrep ^ g])
+            {
+                t.AsSpan(jb * width + cursor[g], groupStart[g + 1] - cursor[g]).Clear();
+            }
+        }
+        var tVectors = MemoryMarshal.Cast<double, Vector<double>>(t.AsSpan());
+        var wVectors = MemoryMarshal.Cast<double, Vector<double>>(w.AsSpan());
+        var perRow = width / lanes;
+        var rows = _betaOfIrrep[block.Irrep ^ _alphaIrrep[ia]];
+        for (var x0 = 0; x0 < rows.Length; x0++)
+        {
+            var ib = rows[x0];
+            var sum = 0.0;
+            for (var m = _beta.Starts[ib]; m < _beta.Starts[ib + 1]; m++)
+            {
+                var jb = _beta.Targets[m];
+                // J_a of irrep g meets J_b only when g = block irrep ^ irrep(J_b).
+                var g = block.Irrep ^ _betaIrrep[jb];
+                var from = groupStart[g] / lanes;
+                var length = groupStart[g + 1] / lanes - from;
+                if (length == 0)
+                {
+                    continue;
+                }
+                var tRow = tVectors.Slice(jb * perRow + from, length);
+                var wRow = wVectors.Slice(_beta.Operators[m] * perRow + from, length);
+                var dot = Vector<double>.Zero;
+                for (var x = 0; x < length; x++)
+                {
+                    dot += tRow[x] * wRow[x];
+                }
+                sum += _beta.Signs[m] * Vector.Sum(dot);
+            }
+            row[x0] += sum;
+        }
+    }
+
+    private void AlphaBeta(int ia, double[] c, Span<double> row, Workspace work)
     {
         var nb = _beta.Count;
         var n2 = OrbitalCount * OrbitalCount;
@@ -392,21 +568,10 @@ public sealed class DirectCi
         for (var k = 0; k < links; k++)
         {
             var sign = _alpha.Signs[first + k];
-            var ja = _alpha.Targets[first + k];
-            var source = c.AsSpan((int)((long)ja * nb), nb);
-            if (irrep is { } g)
+            var source = c.AsSpan((int)((long)_alpha.Targets[first + k] * nb), nb);
+            for (var jb = 0; jb < nb; jb++)
             {
-                foreach (var jb in _betaOfIrrep[g ^ _alphaIrrep[ja]])
-                {
-                    t[jb * width + k] = sign * source[jb];
-                }
-            }
-            else
-            {
-                for (var jb = 0; jb < nb; jb++)
-                {
-                    t[jb * width + k] = sign * source[jb];
-                }
+                t[jb * width + k] = sign * source[jb];
             }
             var pq = _alpha.Operators[first + k];
             for (var rs = 0; rs < n2; rs++)
@@ -417,10 +582,8 @@ public sealed class DirectCi
         var tVectors = MemoryMarshal.Cast<double, Vector<double>>(t.AsSpan());
         var wVectors = MemoryMarshal.Cast<double, Vector<double>>(w.AsSpan());
         var blocks = width / Vector<double>.Count;
-        var count = block?.Length ?? nb;
-        for (var x0 = 0; x0 < count; x0++)
+        for (var ib = 0; ib < nb; ib++)
         {
-            var ib = block is null ? x0 : block[x0];
             var sum = 0.0;
             for (var m = _beta.Starts[ib]; m < _beta.Starts[ib + 1]; m++)
             {
@@ -464,6 +627,27 @@ public sealed class DirectCi
         return matrix.WithDiagonalShift(-hamiltonian.CoreEnergyHartree);
     }
 
+    private static SparseMatrix SameIrrep(SparseMatrix matrix, int[] irreps, int[]? positions)
+    {
+        var starts = new long[matrix.Dimension + 1];
+        var columns = new List<int>();
+        var values = new List<double>();
+        for (var r = 0; r < matrix.Dimension; r++)
+        {
+            for (var e = matrix.RowStarts[r]; e < matrix.RowStarts[r + 1]; e++)
+            {
+                var column = matrix.Columns[(int)e];
+                if (irreps[column] == irreps[r])
+                {
+                    columns.Add(positions is null ? column : positions[column]);
+                    values.Add(matrix.Values[(int)e]);
+                }
+            }
+            starts[r + 1] = columns.Count;
+        }
+        return new SparseMatrix(starts, [.. columns], [.. values]);
+    }
+
     private static int[] Irreps(ulong[] strings, IReadOnlyList<int>? orbitalIrreps)
     {
         var result = new int[strings.Length];
@@ -481,6 +665,15 @@ public sealed class DirectCi
             result[i] = irrep;
         }
         return result;
+    }
+
+    /// <summary>The determinants of one irrep of a <see cref="DirectCi"/> sector, numbered alpha-major.</summary>
+    /// <param name="Irrep">ORBSYM label - 1.</param>
+    /// <param name="Offsets">Where each alpha string's beta strings start, and the end.</param>
+    public sealed record IrrepBlock(int Irrep, long[] Offsets)
+    {
+        /// <summary>Determinants of the block.</summary>
+        public long Dimension => Offsets[^1];
     }
 
     private sealed class Workspace(int tLength, int wLength)

@@ -92,19 +92,26 @@ public static class DirectFullCi
         var stringsA = OccupationStrings.Binomial(n, na);
         var stringsB = OccupationStrings.Binomial(n, nb);
         var determinants = stringsA * stringsB;
-        var tracked = options.Roots + options.ExtraTracked;
+        var blocks = BlockDimensions(fcidump, options, n, na, nb);
+        var largest = blocks.Max();
+        var solved = options.Irrep is { } wanted ? blocks[Math.Clamp(wanted - 1, 0, blocks.Length - 1)] : determinants;
+        var symmetric = blocks.Length > 1;
+        var tracked = options.Roots + (symmetric ? options.ExtraTracked : Math.Max(options.ExtraTracked, 3));
         var vectors = 2L * MaxSubspace(tracked) + 3L * tracked + 2;
         var linksA = na * (n - na) + na;
         var linksB = nb * (n - nb) + nb;
         var threads = options.Davidson.MaxDegreeOfParallelism > 0 ? options.Davidson.MaxDegreeOfParallelism : Environment.ProcessorCount;
-        var padded = (linksA + 7) / 8 * 8;
+        var width = symmetric ? linksA + 8 * 3 + 3 : linksA + 3;
         var tables = (stringsA + stringsB) * 400L + (stringsA * (long)linksA + stringsB * (long)linksB) * 24
-            + (long)n * n * n * n * 8 + threads * (stringsB * padded + (long)n * n * padded) * 8;
-        // In double: a space far too large for any machine must still be sized (and refused), not overflow.
-        var memory = Math.Min((double)vectors * determinants * 8 + tables + 64.0 * 1024 * 1024, 9e18);
-        var work = (double)determinants * linksB * padded;
-        var products = 14.0 * tracked;
-        var seconds = products * work / (MultiplyAddsPerSecondPerCore * threads);
+            + (long)n * n * n * n * 8 + threads * (stringsB * width + (long)n * n * width) * 8;
+        // In double: a space far too large for any machine must still be sized (and refused), not overflow. The
+        // Davidson vectors span the largest block; the sector's diagonal and two whole-sector vectors (the ground
+        // state, and one for <S^2>) come on top.
+        var memory = Math.Min((double)vectors * largest * 8 + 3.0 * determinants * 8 + tables + 64.0 * 1024 * 1024, 9e18);
+        var irrepCount = blocks.Count(b => b > 0);
+        var dot = symmetric ? (double)linksA / irrepCount + 4 : linksA + 4;
+        var work = (double)solved * linksB * dot;
+        var seconds = 14.0 * tracked * work / (MultiplyAddsPerSecondPerCore * threads);
         return new CiSize(determinants, (long)memory, seconds, na, nb, n);
     }
 
@@ -127,11 +134,14 @@ public static class DirectFullCi
         var products = 0;
         var iterations = 0;
         var peak = 0L;
-        var states = new List<(DavidsonResult State, int Irrep)>();
-        // One Davidson per irrep block when ORBSYM is known (each product costs about 1/|G| of the full space's), else
-        // one over the whole sector with more tracked pairs.
-        int?[] sectors = ci.HasSymmetry
-            ? [.. Enumerable.Range(0, 8).Where(g => ci.IrrepDimensions()[g] > 0 && (options.Irrep is null || options.Irrep == g + 1)).Select(g => (int?)g)]
+        var roots = new List<CiRoot>();
+        double[]? ground = null;
+        var groundEnergy = double.PositiveInfinity;
+        // One Davidson per irrep block when ORBSYM is known (vectors and products of about 1/|G| of the sector's),
+        // else one over the whole sector with more tracked pairs.
+        var irreps = ci.HasSymmetry ? ci.IrrepDimensions() : null;
+        int?[] sectors = irreps is not null
+            ? [.. Enumerable.Range(0, 8).Where(g => irreps[g] > 0 && (options.Irrep is null || options.Irrep == g + 1)).Select(g => (int?)g)]
             : [null];
         if (sectors.Length == 0)
         {
@@ -139,50 +149,115 @@ public static class DirectFullCi
         }
         foreach (var sector in sectors)
         {
+            var block = sector is { } g ? ci.BlockOf(g) : null;
+            var dimension = block?.Dimension ?? ci.Dimension;
+            var blockDiagonal = block is null ? diagonal : ci.BlockDiagonal(block, diagonal);
             var extra = sector is null ? Math.Max(options.ExtraTracked, 3) : options.ExtraTracked;
-            var guesses = Guesses(ci, diagonal, options, sector, options.Roots + extra);
-            var tracked = (int)Math.Min(options.Roots + extra, sector is { } g ? ci.IrrepDimensions()[g] : ci.Dimension);
+            var tracked = (int)Math.Min(options.Roots + extra, dimension);
+            var guesses = Guesses(ci, diagonal, options, sector, tracked).Select(guess =>
+            {
+                var v = new double[dimension];
+                foreach (var (index, value) in guess)
+                {
+                    v[block is null ? index : ci.BlockIndex(block, index)] = value;
+                }
+                return v;
+            }).ToList();
             var found = BlockDavidson.Solve(
-                ci.Dimension,
+                dimension,
                 (x, y) =>
                 {
-                    ci.Multiply(x, y, threads, cancellationToken, sector);
+                    if (block is null)
+                    {
+                        ci.Multiply(x, y, threads, cancellationToken);
+                    }
+                    else
+                    {
+                        ci.Multiply(block, x, y, threads, cancellationToken);
+                    }
                     products++;
                     peak = Math.Max(peak, Environment.WorkingSet);
                 },
-                diagonal,
+                blockDiagonal,
                 guesses,
                 tracked,
                 MaxSubspace(tracked),
                 options.Davidson,
                 progress is null ? null : p => progress(p with { Irrep = sector + 1 }),
                 cancellationToken);
+            guesses.Clear();
             iterations += found[0].Iterations;
-            states.AddRange(found.Select(f => (f, sector is { } h ? h + 1 : 0)));
-        }
-        var lowest = states.OrderBy(s => s.State.Eigenvalue).Take(options.Roots).ToArray();
-        var roots = lowest.Select(s =>
-        {
-            var irrep = s.Irrep;
-            if (irrep == 0)
+            foreach (var state in found.Take(options.Roots))
             {
-                var weights = ci.IrrepWeights(s.State.Eigenvector);
-                irrep = Array.IndexOf(weights, weights.Max()) + 1;
+                var full = block is null ? state.Eigenvector : ci.Expand(block, state.Eigenvector);
+                var irrep = sector + 1 ?? 0;
+                if (irrep == 0)
+                {
+                    var weights = ci.IrrepWeights(full);
+                    irrep = Array.IndexOf(weights, weights.Max()) + 1;
+                }
+                roots.Add(new CiRoot(state.Eigenvalue, ci.SpinSquared(full), irrep, state.ResidualNorm));
+                if (state.Eigenvalue < groundEnergy)
+                {
+                    groundEnergy = state.Eigenvalue;
+                    ground = full;
+                }
+                peak = Math.Max(peak, Environment.WorkingSet);
             }
-            return new CiRoot(s.State.Eigenvalue, ci.SpinSquared(s.State.Eigenvector), irrep, s.State.ResidualNorm);
-        }).ToArray();
-        peak = Math.Max(peak, Environment.WorkingSet);
+        }
+        var lowest = roots.OrderBy(r => r.EnergyHartree).Take(options.Roots).ToArray();
         return new DirectFullCiResult
         {
-            Roots = roots,
+            Roots = lowest,
             Determinants = ci.Dimension,
             Iterations = iterations,
             Products = products,
             PeakMemoryBytes = peak,
-            GroundCoefficients = lowest[0].State.Eigenvector,
+            GroundCoefficients = ground!,
             Operator = ci,
             Elapsed = clock.Elapsed,
         };
+    }
+
+    /// <summary>Determinants of each irrep block (one entry, the whole sector, without ORBSYM or for string sets too
+    /// large to count quickly).</summary>
+    private static long[] BlockDimensions(Fcidump fcidump, DirectFullCiOptions options, int n, int na, int nb)
+    {
+        var stringsA = OccupationStrings.Binomial(n, na);
+        var stringsB = OccupationStrings.Binomial(n, nb);
+        if (fcidump.OrbitalSymmetries.Count != fcidump.OrbitalCount || stringsA > 2_000_000 || stringsB > 2_000_000)
+        {
+            return [stringsA * stringsB];
+        }
+        var core = options.FrozenCore > 0 ? fcidump.EnergyOrder().Take(options.FrozenCore).ToHashSet() : [];
+        var symmetries = Enumerable.Range(0, fcidump.OrbitalCount).Where(p => !core.Contains(p))
+            .Select(p => fcidump.OrbitalSymmetries[p] - 1).ToArray();
+        var alpha = CountByIrrep(n, na, symmetries);
+        var beta = nb == na ? alpha : CountByIrrep(n, nb, symmetries);
+        var blocks = new long[8];
+        for (var g = 0; g < 8; g++)
+        {
+            for (var ga = 0; ga < 8; ga++)
+            {
+                blocks[g] += alpha[ga] * beta[g ^ ga];
+            }
+        }
+        return blocks;
+    }
+
+    private static long[] CountByIrrep(int n, int electrons, int[] symmetries)
+    {
+        var counts = new long[8];
+        foreach (var s in OccupationStrings.Enumerate(n, electrons))
+        {
+            var irrep = 0;
+            for (var rest = s; rest != 0; rest &= rest - 1)
+            {
+                irrep ^= symmetries[System.Numerics.BitOperations.TrailingZeroCount(rest)];
+            }
+            counts[irrep]++;
+        }
+        return counts;
     }
 
     private static int MaxSubspace(int tracked) => Math.Max(3 * tracked, tracked + 10);
@@ -216,7 +291,7 @@ public static class DirectFullCi
     /// whole space): the first of every (irrep, spin-flip parity) sector in order of diagonal energy, then the next
     /// lowest until there are two per tracked pair; an open-shell determinant of M_s = 0 enters with its spin-flipped
     /// partner as the sum and the difference (even and odd S).</summary>
-    private static List<double[]> Guesses(DirectCi ci, double[] diagonal, DirectFullCiOptions options, int? sector, int tracked)
+    private static List<(long Index, double Value)[]> Guesses(DirectCi ci, double[] diagonal, DirectFullCiOptions options, int? sector, int tracked)
     {
         const int Candidates = 400;
         var dimension = ci.Dimension;
@@ -248,7 +323,7 @@ public static class DirectFullCi
         var nb = ci.BetaStringCount;
         var used = new HashSet<long>();
         var seen = new HashSet<(int, int)>();
-        var guesses = new List<double[]>();
+        var guesses = new List<(long Index, double Value)[]>();
         var wanted = 2 * tracked;
         var maxSectors = tracked;
         foreach (var index in lowest)
@@ -282,16 +357,9 @@ public static class DirectFullCi
                 return;
             }
             seen.Add(sector);
-            var v = new double[dimension];
-            if (partner < 0)
-            {
-                v[index] = 1.0;
-            }
-            else
-            {
-                v[index] = Math.Sqrt(0.5);
-                v[partner] = sign * Math.Sqrt(0.5);
-            }
+            (long, double)[] v = partner < 0
+                ? [(index, 1.0)]
+                : [(index, Math.Sqrt(0.5)), (partner, sign * Math.Sqrt(0.5))];
             guesses.Add(v);
         }
     }

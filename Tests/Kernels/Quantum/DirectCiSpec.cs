@@ -79,10 +79,21 @@ public sealed class DirectCiSpec(ITestOutputHelper output)
                 x[i] = direct.Irrep(i) == g + 1 ? random.NextDouble() - 0.5 : 0.0;
             }
             var full = new double[x.Length];
-            var block = new double[x.Length];
             direct.Multiply(x, full);
-            direct.Multiply(x, block, irrep: g);
-            var worst = full.Zip(block, (a, b) => Math.Abs(a - b)).Max();
+            var block = direct.BlockOf(g);
+            Assert.Equal(dimensions[g], block.Dimension);
+            var compact = new double[block.Dimension];
+            for (var i = 0L; i < x.Length; i++)
+            {
+                if (direct.BlockIndex(block, i) is var k and >= 0)
+                {
+                    compact[k] = x[i];
+                }
+            }
+            var product = new double[block.Dimension];
+            direct.Multiply(block, compact, product);
+            Assert.Equal(x, direct.Expand(block, compact));
+            var worst = full.Zip(direct.Expand(block, product), (a, b) => Math.Abs(a - b)).Max();
             output.WriteLine($"{name} irrep {g + 1}: {dimensions[g]} determinants, largest difference {worst:E2}");
             Assert.True(worst <= 1e-12, $"irrep {g + 1}: {worst:E2}");
         }
