@@ -141,8 +141,8 @@ internal sealed class NqsCommand : WorkloadCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             workload          nqs
             fcidump           {result.Fcidump}
-            energy            {result.Energy:F8} +- {result.EnergyStdErr:E1} Ha (mean of the last iterations)
-            variance          {result.Variance:E3} Ha^2
+            energy            {result.Energy:F8} +- {result.EnergyStdErr:E1} Ha (mean of the last iterations; blocking error, variational bias not included)
+            variance          {result.Variance:E3} Ha^2 (local-energy variance: zero for an exact eigenstate)
             iterations        {result.Iterations} (unique samples at the end {result.NUnique})
             seconds           {result.Seconds:F1}
             """));

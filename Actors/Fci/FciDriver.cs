@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dataflow.Actors.Runtime;
 using Dataflow.Fci;
 
@@ -20,9 +21,20 @@ public sealed class FciDriver : JobDriver
                 return;
             }
             Progress(1, 1, new Dictionary<string, double> { ["energy"] = s.EnergyHartree }, $"E = {s.EnergyHartree:F10} Ha");
+            var roots = s.RootEnergies.Select((e, k) => new FciRoot(e, s.RootSpinSquared[k], s.RootIrreps[k])).ToArray();
             Complete(new FciResult(FciWorkload.Verb, _job.SourceName, s.EnergyHartree, s.Dimension, s.NonZeros,
                 s.Iterations, s.ResidualNorm, s.Node, PlacementChanges, _job.ReferenceHartree,
-                _job.ReferenceHartree is { } reference ? s.EnergyHartree - reference : null, FciResult.InputsOf(_job)));
+                _job.ReferenceHartree is { } reference ? s.EnergyHartree - reference : null, FciResult.InputsOf(_job),
+                s.Dimension, s.PeakMemoryBytes, roots));
+        });
+        Receive<FciIteration>(i =>
+        {
+            if (i.Generation == Generation)
+            {
+                Progress(0, 1, new Dictionary<string, double> { ["energy"] = i.EnergyHartree, ["residual"] = i.Residual },
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"Davidson {i.Iteration,3}  E {i.EnergyHartree,18:F10} Ha  residual {i.Residual:E2}  {i.Seconds,8:F1} s"));
+            }
         });
         Receive<FciFailed>(f =>
         {

@@ -5,7 +5,8 @@ using Dataflow.Kernels.Quantum;
 
 namespace Dataflow.Actors.Fci;
 
-/// <summary>Builds the sparse Hamiltonian of an FCI job and finds its ground state, on the compute dispatcher.</summary>
+/// <summary>Finds the lowest states of an FCI job by direct CI on the compute dispatcher, reporting every Davidson
+/// iteration.</summary>
 public sealed class FciStage : ReceiveActor
 {
     private readonly StageTelemetry _telemetry;
@@ -25,19 +26,27 @@ public sealed class FciStage : ReceiveActor
             {
                 var fcidump = FcidumpReader.ParseText(job.FcidumpText, job.SourceName);
                 // One thread per core: an unbounded loop would also take the threads the thread pool adds when it
-                // starves, which the actor system (heartbeats, this node's agent) needs. Rows are independent: same bits.
-                var options = new DavidsonOptions
+                // starves, which the actor system (heartbeats, this node's agent) needs. Every sigma element is summed
+                // by one thread in a fixed order: the same bits for any thread count.
+                var options = job.SolverOptions(Environment.ProcessorCount);
+                var size = DirectFullCi.Estimate(fcidump, options);
+                var available = job.MaxMemoryBytes ?? FciMemory.Available();
+                if (size.MemoryBytes > available)
                 {
-                    EnergyToleranceHartree = job.Tolerance,
-                    MaxDegreeOfParallelism = Environment.ProcessorCount,
-                };
-                // 64-bit determinants hold 32 spatial orbitals; wider systems use the 128-bit type.
-                var (energy, dimension, nonZeros, iterations, residual, build, solve) = fcidump.OrbitalCount <= 32
-                    ? Summarise(FullCi.Solve<Determinant64>(fcidump, options, cancel))
-                    : Summarise(FullCi.Solve<Determinant128>(fcidump, options, cancel));
-                _telemetry.AddItems(dimension);
-                Sender.Tell(new FciSolved(work.JobId, work.Generation, node, energy, dimension, nonZeros, iterations,
-                    residual, build, solve));
+                    Sender.Tell(new FciFailed(work.JobId, work.Generation, node, FciMemory.Refusal(size, available)));
+                    return;
+                }
+                var driver = Sender;
+                // Every Davidson iteration of the direct solver (the explicit sparse matrix is no longer built: the
+                // direct product is as fast on the bundled molecules and needs a few CI vectors, not the matrix).
+                var result = DirectFullCi.Solve(fcidump, options, p => driver.Tell(new FciIteration(work.JobId, work.Generation,
+                    p.Iteration, p.EnergiesHartree[0], p.Residuals.Max(), p.Elapsed.TotalSeconds)), cancel);
+                _telemetry.AddItems(result.Determinants);
+                var ground = result.Roots[0];
+                driver.Tell(new FciSolved(work.JobId, work.Generation, node, ground.EnergyHartree, result.Determinants, 0,
+                    result.Iterations, ground.ResidualNorm, 0, result.Elapsed.TotalSeconds,
+                    [.. result.Roots.Select(r => r.EnergyHartree)], [.. result.Roots.Select(r => r.SpinSquared)],
+                    [.. result.Roots.Select(r => r.Irrep)], result.PeakMemoryBytes));
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
@@ -53,9 +62,4 @@ public sealed class FciStage : ReceiveActor
 
     /// <inheritdoc />
     protected override void PostStop() => _telemetry.Dispose();
-
-    private static (double, long, long, int, double, double, double) Summarise<T>(FullCiResult<T> r)
-        where T : unmanaged, IDeterminant<T> =>
-        (r.EnergyHartree, r.Coefficients.Length, r.NonZeroCount, r.Iterations, r.ResidualNorm,
-            r.BuildTime.TotalSeconds, r.SolveTime.TotalSeconds);
 }

@@ -8,7 +8,11 @@ namespace Dataflow.Nqs;
 
 /// <summary>The result of an <c>nqs</c> job, as written by <c>--json</c>.</summary>
 /// <param name="Energy">Mean energy of the last averaged iterations, hartree.</param>
-/// <param name="EnergyStdErr">Its standard error from the iterations' sample statistics, hartree.</param>
+/// <param name="EnergyStdErr">Standard error of that mean from the fluctuation of the averaged iterations' energies
+/// (blocking analysis, <c>VmcOptimizer.Summarise</c>), hartree: the statistical uncertainty only, not the variational
+/// bias (the distance above the exact ground state).</param>
+/// <param name="Variance">Mean variance of the local energy over the averaged iterations, hartree^2 (zero for an
+/// exact eigenstate: the usual convergence signal).</param>
 /// <param name="NUnique">Unique samples of the last iteration.</param>
 /// <param name="Reference">The energy compared with (<c>--reference</c>, or the bundled molecule's FCI), if any.</param>
 /// <param name="Error">Energy minus reference, if a reference is known.</param>

@@ -39,7 +39,7 @@ public static class FcidumpReader
         BoundedInputStream stream;
         try
         {
-            stream = BoundedInput.Open(path, limits, decompress: false);
+            stream = BoundedInput.Open(path, limits, decompress: true);
         }
         catch (InputLimitException e)
         {
@@ -160,6 +160,10 @@ public static class FcidumpReader
             if (orbsymEntry is not null && orbitalSymmetries.Count != norb)
             {
                 throw Error(orbsymEntry.Line, $"ORBSYM lists {orbitalSymmetries.Count} orbitals but NORB={norb}");
+            }
+            if (orbsymEntry is not null && orbitalSymmetries.FirstOrDefault(s => s is < 1 or > 8, 1) is var label and not (>= 1 and <= 8))
+            {
+                throw Error(orbsymEntry.Line, $"ORBSYM label {label} is not an irrep of D2h or a subgroup (1 to 8)");
             }
             var isym = entries.TryGetValue("ISYM", out var isymEntry) ? SingleInt(isymEntry) : 1;
 

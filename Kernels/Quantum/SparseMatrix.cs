@@ -62,6 +62,23 @@ public sealed class SparseMatrix
         }
     }
 
+    /// <summary>A copy with <paramref name="shift"/> added to every stored diagonal entry.</summary>
+    public SparseMatrix WithDiagonalShift(double shift)
+    {
+        var values = (double[])_values.Clone();
+        for (var r = 0; r < Dimension; r++)
+        {
+            for (var e = _rowStarts[r]; e < _rowStarts[r + 1]; e++)
+            {
+                if (_columns[e] == r)
+                {
+                    values[e] += shift;
+                }
+            }
+        }
+        return new SparseMatrix(_rowStarts, _columns, values);
+    }
+
     /// <summary>The diagonal.</summary>
     public double[] Diagonal()
     {
