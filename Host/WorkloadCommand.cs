@@ -44,6 +44,10 @@ internal abstract class WorkloadCommand
     /// (<c>dataflow jobs logs ID --follow --checkpoint-dir DIR</c>), or null when the workload keeps none as files.</summary>
     public virtual Action<JobOutput>? CheckpointWriter(string directory) => null;
 
+    /// <summary>A run this verb handles itself for these arguments (e.g. md's <c>--in SCRIPT</c>, several jobs in turn),
+    /// or null for the usual one job built by <see cref="Build"/>.</summary>
+    public virtual Func<Task<int>>? RunsItself(string[] args) => null;
+
     /// <summary>The workload's sections of <c>dataflow bench</c>.</summary>
     public virtual IReadOnlyList<BenchSection> BenchSections => [];
 }
