@@ -220,8 +220,7 @@ internal static class MdScriptCommand
                 {
                     throw new InvalidOperationException($"{run.Line.FileName}:{run.Line.Line}: the run sent back no final state");
                 }
-                var system = LammpsDataReader.ReadText(final, $"{run.Line.FileName}:{run.Line.Line} final state", run.System.Style);
-                run.Complete(system);
+                run.Complete(FinalSystem(run, final));
                 runsJson.Add(new JsonObject
                 {
                     ["line"] = run.Line.Line,
@@ -270,6 +269,28 @@ internal static class MdScriptCommand
             }
         }
         return 0;
+    }
+
+    /// <summary>The atoms a run ended with: its data file, with the charges and molecules an uncharged pair style did
+    /// not carry taken back from the start (they do not change during a run).</summary>
+    private static MdSystem FinalSystem(ScriptRun run, string data)
+    {
+        var final = LammpsDataReader.ReadText(data, $"{run.Line.FileName}:{run.Line.Line} final state");
+        var start = run.System;
+        if (start.Charges is null || (final.Charges is not null && (start.MoleculeIds is null || final.MoleculeIds is not null)))
+        {
+            return final;
+        }
+        var byId = new Dictionary<int, int>(start.AtomCount);
+        for (var i = 0; i < start.AtomCount; i++)
+        {
+            byId[start.Ids[i]] = i;
+        }
+        var charges = final.Ids.Select(id => start.Charges[byId[id]]).ToArray();
+        var molecules = start.MoleculeIds is { } m ? final.Ids.Select(id => m[byId[id]]).ToArray() : null;
+        return new MdSystem(final.Box, final.TypeCount, final.Ids, final.Types, final.Positions, final.Velocities, final.Images,
+            final.Masses, charges, molecules, start.Style)
+        { Title = final.Title, PairCoefficients = final.PairCoefficients };
     }
 
     private static string Value(string[] args, ref int i, string option)
