@@ -144,6 +144,44 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
         }
     }
 
+    /// <summary>A run continued from write_restart's file (read_restart, then the same run) is bit for bit the run
+    /// that went on in the first script.</summary>
+    [Fact]
+    public async Task Read_restart_continues_bit_for_bit()
+    {
+        var dir = Directory.CreateTempSubdirectory("dataflow-md-restart-");
+        try
+        {
+            Copy(dir.FullName, ["lj-500.data"]);
+            const string thermo = "fix 1 all nve\nthermo 10\nthermo_style custom step temp pe ke etotal press\n";
+            File.WriteAllText(Path.Combine(dir.FullName, "in.a"),
+                "pair_style lj/cut 2.5\nread_data lj-500.data\npair_coeff 1 1 1.0 1.0 2.5\nneighbor 0.3 bin\nneigh_modify every 20 delay 0 check no\n"
+                + thermo + "run 40\nwrite_restart a.restart\nrun 40\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "in.b"), "read_restart a.restart\n" + thermo + "run 40\n");
+            var a = await LocalHosts.RunCliAsync(["md", "in.a", "--json", "a.json", "--quiet"], s_limit, workingDirectory: dir.FullName);
+            Assert.True(a.ExitCode == 0, a.Stderr);
+            Assert.StartsWith("Dataflow md restart 1\nstep 40\n", File.ReadAllText(Path.Combine(dir.FullName, "a.restart")), StringComparison.Ordinal);
+            var b = await LocalHosts.RunCliAsync(["md", "in.b", "--json", "b.json", "--quiet"], s_limit, workingDirectory: dir.FullName);
+            Assert.True(b.ExitCode == 0, b.Stderr);
+            string[] Rows(string file, int run) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.FullName, file))).RootElement
+                .GetProperty("thermo").EnumerateArray().Where(r => r.GetProperty("run").GetInt32() == run)
+                .Select(r => string.Join(",", r.EnumerateObject().Where(p => p.Name != "run").Select(p => $"{p.Name}={p.Value.GetRawText()}")))
+                .ToArray();
+            var continued = Rows("a.json", 1);
+            Assert.Equal(5, continued.Length);
+            Assert.Equal(continued, Rows("b.json", 0));
+            File.WriteAllText(Path.Combine(dir.FullName, "a.restart"),
+                File.ReadAllText(Path.Combine(dir.FullName, "a.restart")).Replace("restart 1\n", "restart 7\n", StringComparison.Ordinal));
+            var refused = await LocalHosts.RunCliAsync(["md", "in.b"], s_limit, workingDirectory: dir.FullName);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("in.b:1: read_restart: a.restart:1: restart format 7 is not supported (this build reads format 1)", refused.Stderr);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     /// <summary>A bad line is one error naming the file, line and command, exit code 2, and nothing runs: not even
     /// the write_data before it.</summary>
     [Theory]

@@ -11,7 +11,7 @@ namespace Dataflow.Kernels.Md.Script;
 /// linear), <c>read_data</c>, <c>pair_style</c>/<c>pair_coeff</c>/<c>pair_modify</c>, <c>kspace_style</c>/
 /// <c>kspace_modify gewald</c>, <c>neighbor</c>/<c>neigh_modify</c>, <c>timestep</c>, <c>fix nve|nvt|langevin</c>,
 /// <c>unfix</c>, <c>thermo</c>/<c>thermo_style</c>/<c>thermo_modify</c>, <c>dump</c>/<c>undump</c>/<c>dump_modify</c>,
-/// <c>write_data</c>, <c>reset_timestep</c>, <c>run</c>, <c>print</c>, and the no-ops <c>newton on</c>,
+/// <c>write_data</c>, <c>write_restart</c>/<c>read_restart</c> (<see cref="MdRestartFile"/>), <c>reset_timestep</c>, <c>run</c>, <c>print</c>, and the no-ops <c>newton on</c>,
 /// <c>processors</c>, <c>atom_modify</c>. Anything else is a <see cref="LammpsScriptException"/> naming the file,
 /// line and command. A dry pass (<c>dry: true</c>) runs every command except that it writes no file and the caller
 /// completes each run with its starting atoms: the check a script passes before anything runs.
@@ -306,6 +306,12 @@ public sealed class ScriptInterpreter
                 return null;
             case "write_data":
                 WriteData(a);
+                return null;
+            case "write_restart":
+                WriteRestart(a);
+                return null;
+            case "read_restart":
+                ReadRestart(a);
                 return null;
             case "reset_timestep":
                 Count(a, 1);
@@ -1279,6 +1285,51 @@ public sealed class ScriptInterpreter
             throw new FormatException($"cannot write '{a[0]}': no directory {directory}");
         }
         LammpsDataWriter.Write(a[0], output);
+    }
+
+    private void WriteRestart(string[] a)
+    {
+        var system = RequireBox();
+        Count(a, 1);
+        RequireMasses(system);
+        var restart = new MdRestartFile(_step, _units.Name, _atomStyle, _timestep ?? _units.DefaultTimestep, _pairStyle, _pairArguments,
+            _pairCoefficients.ToArray(), _mixing, _shift, _kspace, _kspaceAccuracy, _skin, _neighborEvery, system);
+        var text = restart.ToText();
+        if (_dry)
+        {
+            return;
+        }
+        var directory = Path.GetDirectoryName(Path.GetFullPath(a[0]));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw new FormatException($"cannot write '{a[0]}': no directory {directory}");
+        }
+        File.WriteAllText(a[0], text);
+    }
+
+    private void ReadRestart(string[] a)
+    {
+        Count(a, 1);
+        RequireNoBox("read_restart");
+        var path = Resolve(a[0]);
+        var restart = MdRestartFile.Parse(File.ReadAllText(path), a[0]);
+        _units = UnitSystem.Parse(restart.Units);
+        _atomStyle = restart.Style;
+        _step = _resetStep = restart.Step;
+        _timestep = restart.Timestep;
+        _pairStyle = restart.PairStyle;
+        _pairArguments = restart.PairArguments;
+        _pairCoefficients.Clear();
+        _pairCoefficients.AddRange(restart.PairCoefficients);
+        _mixing = restart.Mixing;
+        _shift = restart.Shift;
+        _kspace = restart.KSpace;
+        _kspaceAccuracy = restart.KSpaceAccuracy;
+        _skin = restart.Skin;
+        _neighborEvery = restart.NeighborEvery;
+        _system = restart.System;
+        _masses = restart.System.Masses;
+        Echo(string.Create(CultureInfo.InvariantCulture, $"  restart file format {MdRestartFile.FormatVersion}, step {restart.Step}, {restart.System.AtomCount} atoms"));
     }
 
     /// <summary>The system with LAMMPS' Pair Coeffs section for lj/cut styles (<c>I epsilon sigma</c> per type) unless
