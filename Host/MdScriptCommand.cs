@@ -327,7 +327,8 @@ internal static class MdScriptCommand
             ThreadsPerDomain: threads,
             DumpEvery: run.Dump?.Every ?? 0,
             Langevin: run.Langevin,
-            SendFinalState: true);
+            SendFinalState: true,
+            LammpsGEwald: true);
     }
 
     /// <summary>Throws a <see cref="LammpsScriptException"/> at the run's line for what the domains cannot run.</summary>

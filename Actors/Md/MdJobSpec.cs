@@ -33,6 +33,8 @@ namespace Dataflow.Actors.Md;
 /// <param name="Langevin">LAMMPS <c>fix langevin</c> arguments T_start T_stop damp seed, or null for NVE.</param>
 /// <param name="SendFinalState">Send the atoms at the last step to the client as output stream
 /// <see cref="MdDriver.FinalStateStream"/> (a LAMMPS data file): what an input script's next command starts from.</param>
+/// <param name="LammpsGEwald">PPPM's g_ewald where LAMMPS' Newton iteration stops rather than solved to the end (input
+/// scripts: thermo as lmp's).</param>
 [MessagePackObject]
 public sealed record MdJobSpec(
     [property: Key(0)] string DataText,
@@ -57,7 +59,8 @@ public sealed record MdJobSpec(
     [property: Key(19)] int DumpEvery = 0,
     [property: Key(20)] int ThreadsPerDomain = 0,
     [property: Key(21)] double[]? Langevin = null,
-    [property: Key(22)] bool SendFinalState = false)
+    [property: Key(22)] bool SendFinalState = false,
+    [property: Key(23)] bool LammpsGEwald = false)
 {
     /// <summary>Pair styles the domains run.</summary>
     public static readonly string[] PairStyles = ["lj/cut", "lj/cut/coul/long"];

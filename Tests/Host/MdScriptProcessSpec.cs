@@ -24,11 +24,13 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     };
 
     /// <summary>The reference NVE runs of an atomic and a binary metal system (lattice, velocity create, set
-    /// type/fraction), and three runs with a timestep reset and custom thermo keywords.</summary>
+    /// type/fraction), three runs with a timestep reset and custom thermo keywords, and the molten salt with PPPM
+    /// 1e-5 (g_ewald where LAMMPS' Newton iteration stops).</summary>
     [Theory]
     [InlineData("in.lj-500", new string[] { "lj-500.data" })]
     [InlineData("in.binary-metal", new string[0])]
     [InlineData("in.lj-500-runs", new string[] { "lj-500.data" })]
+    [InlineData("in.nacl-pppm", new string[] { "nacl-melt.data" })]
     public Task Script_thermo_equals_lmp(string script, string[] inputs) => CompareAsync(script, inputs);
 
     /// <summary>The molten salt with Ewald 1e-6 (200 steps of 512 charged atoms) and LAMMPS' bench in.lj (32,000 atoms).</summary>
