@@ -108,7 +108,7 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     }
 
     /// <summary>write_data's file, read by lmp (or, without lmp, by this engine's own read_data and run 0), gives the
-    /// energy and pressure the run ended with, to 1e-10.</summary>
+    /// energy and pressure the run ended with, to 1e-10; and the three runs are bit for bit the same on 8 domains.</summary>
     [Fact]
     public async Task Write_data_reads_back_with_the_same_energy()
     {
@@ -139,6 +139,18 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
             }
             Assert.Equal(pe, last.GetProperty("pe").GetDouble(), 1e-10 * Math.Abs(pe));
             Assert.Equal(press, last.GetProperty("press").GetDouble(), 1e-10 * Math.Max(1, Math.Abs(press)));
+
+            // The same script on 8 domains: the same bits, run after run.
+            var eight = Path.Combine(dir.FullName, "runs8.json");
+            var run8 = await LocalHosts.RunCliAsync(["md", "in.lj-500-runs", "--domains", "2x2x2", "--json", eight, "--quiet"], s_limit,
+                workingDirectory: dir.FullName);
+            Assert.True(run8.ExitCode == 0, run8.Stderr);
+            string[] Hashes(string file) => JsonDocument.Parse(File.ReadAllText(file)).RootElement.GetProperty("runs").EnumerateArray()
+                .Select(r => r.GetProperty("stateSha256").GetString()!).ToArray();
+            Assert.Equal(3, Hashes(json).Length);
+            Assert.Equal(Hashes(json), Hashes(eight));
+            Assert.Equal(JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("thermo").ToString(),
+                JsonDocument.Parse(File.ReadAllText(eight)).RootElement.GetProperty("thermo").ToString());
         }
         finally
         {
