@@ -9,7 +9,8 @@ namespace Dataflow.Host;
 internal sealed partial class MdCommand : WorkloadCommand
 {
     private const string UsageText = """
-        usage: dataflow run md --data FILE [--units lj|metal|real] [--pair "lj/cut 2.5"] [--pair-coeff "I J EPS SIGMA [CUT]"]...
+        usage: dataflow run md --in SCRIPT [-var NAME VALUE]... [-log FILE]   (a LAMMPS input script: 'dataflow md --help')
+               dataflow run md --data FILE [--units lj|metal|real] [--pair "lj/cut 2.5"] [--pair-coeff "I J EPS SIGMA [CUT]"]...
                                [--mix geometric|arithmetic] [--shift] [--kspace none|ewald|pppm] [--kspace-accuracy 1e-5]
                                [--timestep DT] [--skin 0.3] [--rebuild-every 10] [--steps 100] [--thermo 10]
                                [--domains 2x2x2] [--balance none|ring] [--balance-every N] [--checkpoint-every N]
@@ -65,6 +66,10 @@ internal sealed partial class MdCommand : WorkloadCommand
 
     /// <inheritdoc />
     public override IReadOnlyList<string> FlagOptions => ["shift"];
+
+    /// <inheritdoc />
+    public override Func<Task<int>>? RunsItself(string[] args) =>
+        args.Any(a => a is "--in" or "-in") ? () => MdScriptCommand.RunAsync(args) : null;
 
     /// <inheritdoc />
     public override IJobDefinition Build(ParsedOptions o)

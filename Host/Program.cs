@@ -10,6 +10,8 @@ internal static class Program
 
           host     start a cluster host process     dataflow host --port 4053 [--seed 127.0.0.1:4053 ...]
           run      run a job                        dataflow run train --steps 200 [--cluster 127.0.0.1:4053]
+          md       run a LAMMPS input script, as lmp -in
+                                                    dataflow md in.melt [-var x 2] [-log log.melt]
           status   show a cluster's members, jobs and per-stage telemetry
                                                     dataflow status [--cluster 127.0.0.1:4053] [--json]
           jobs     list a cluster's jobs, follow their progress, fetch results, stop them
@@ -45,6 +47,7 @@ internal static class Program
             {
                 "host" => await HostCommand.RunAsync(args[1..]),
                 "run" => await RunCommand.RunAsync(args[1..]),
+                "md" => await MdScriptCommand.RunAsync(args[1..]),
                 "status" => await StatusCommand.RunAsync(args[1..]),
                 "jobs" => await JobsCommand.RunAsync(args[1..]),
                 "bench" => await BenchCommand.RunAsync(args[1..]),

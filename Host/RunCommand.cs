@@ -39,6 +39,10 @@ internal static class RunCommand
             return args.Length == 0 ? 2 : 0;
         }
         var command = WorkloadCommands.Find(args[0]) ?? throw new UsageException($"unknown workload '{args[0]}'", Usage);
+        if (command.RunsItself(args[1..]) is { } itself)
+        {
+            return await itself();
+        }
         var o = new ParsedOptions(args[1..], [.. command.ValuedOptions, .. s_commonValued, .. command.HasPlot ? s_plot : []],
             [.. command.FlagOptions, .. s_commonFlags], command.Usage);
         if (o.Help)

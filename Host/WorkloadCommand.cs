@@ -51,6 +51,10 @@ internal abstract class WorkloadCommand
     public virtual Plot.Chart Plot(JobResult result, Plot.ProgressHistory progress) =>
         throw new NotSupportedException($"{Verb} has no plot");
 
+    /// <summary>A run this verb handles itself for these arguments (e.g. md's <c>--in SCRIPT</c>, several jobs in turn),
+    /// or null for the usual one job built by <see cref="Build"/>.</summary>
+    public virtual Func<Task<int>>? RunsItself(string[] args) => null;
+
     /// <summary>The workload's sections of <c>dataflow bench</c>.</summary>
     public virtual IReadOnlyList<BenchSection> BenchSections => [];
 }

@@ -22,6 +22,12 @@ public sealed class MdDriver : JobDriver
     /// <summary>The trajectory's file in the job's folder under the driver's work directory (LAMMPS dump format).</summary>
     public const string DumpFileName = "dump.lammpstrj";
 
+    /// <summary>The output stream of the final atoms (<see cref="MdJobSpec.SendFinalState"/>), a LAMMPS data file.</summary>
+    public const string FinalStateStream = "final";
+
+    /// <summary>The final atoms' file in the job's folder under the driver's work directory.</summary>
+    public const string FinalStateFileName = "final.data";
+
     private readonly MdSetup _setup;
     private readonly SortedDictionary<long, ThermoSample> _thermo = [];
     private readonly List<(long Step, double Imbalance)> _imbalance = [];
@@ -299,6 +305,17 @@ public sealed class MdDriver : JobDriver
         }
     }
 
+    private string FinalData(AtomPacket atoms)
+    {
+        var system = new MdSystem(_setup.System.Box, _setup.System.TypeCount, atoms.Ids, atoms.Types, atoms.Positions,
+            atoms.Velocities, atoms.Images, _setup.System.Masses, atoms.Charges, null,
+            atoms.Charges is null ? AtomStyle.Atomic : AtomStyle.Charge)
+        { Title = $"{Job.SourceName} at step {Job.Steps}", PairCoefficients = _setup.System.PairCoefficients };
+        using var text = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        LammpsDataWriter.Write(text, system);
+        return text.ToString();
+    }
+
     private string DumpFrame(long step, AtomPacket atoms)
     {
         var system = new MdSystem(_setup.System.Box, _setup.System.TypeCount, atoms.Ids, atoms.Types, atoms.Positions,
@@ -315,6 +332,10 @@ public sealed class MdDriver : JobDriver
 
     private void Finish(AtomPacket final)
     {
+        if (Job.SendFinalState)
+        {
+            OutputAppended(FinalStateStream, FinalStateFileName, Encoding.UTF8.GetBytes(FinalData(final)));
+        }
         var atomsCount = final.Count;
         var loopSeconds = Math.Max(1e-9, Seconds - Math.Max(0, _loopStartSeconds));
         Complete(new MdResult(

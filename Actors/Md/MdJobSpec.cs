@@ -31,6 +31,10 @@ namespace Dataflow.Actors.Md;
 /// <param name="DumpEvery">Steps between trajectory snapshots; 0 for none.</param>
 /// <param name="ThreadsPerDomain">Threads of each domain's pair loop; 0 for processors / domains per node.</param>
 /// <param name="Langevin">LAMMPS <c>fix langevin</c> arguments T_start T_stop damp seed, or null for NVE.</param>
+/// <param name="SendFinalState">Send the atoms at the last step to the client as output stream
+/// <see cref="MdDriver.FinalStateStream"/> (a LAMMPS data file): what an input script's next command starts from.</param>
+/// <param name="LammpsGEwald">PPPM's g_ewald where LAMMPS' Newton iteration stops rather than solved to the end (input
+/// scripts: thermo as lmp's).</param>
 [MessagePackObject]
 public sealed record MdJobSpec(
     [property: Key(0)] string DataText,
@@ -54,7 +58,9 @@ public sealed record MdJobSpec(
     [property: Key(18)] int CheckpointEvery = 0,
     [property: Key(19)] int DumpEvery = 0,
     [property: Key(20)] int ThreadsPerDomain = 0,
-    [property: Key(21)] double[]? Langevin = null)
+    [property: Key(21)] double[]? Langevin = null,
+    [property: Key(22)] bool SendFinalState = false,
+    [property: Key(23)] bool LammpsGEwald = false)
 {
     /// <summary>Pair styles the domains run.</summary>
     public static readonly string[] PairStyles = ["lj/cut", "lj/cut/coul/long"];

@@ -104,7 +104,7 @@ public sealed class MdSetup
     public KSpaceForceProvider? CreateKSpace(MdState state) => !Charged
         ? null
         : KSpaceForceProvider.ForAccuracy(Spec.KSpace == "ewald" ? KSpaceStyle.Ewald : KSpaceStyle.Pppm, state,
-            Spec.KSpaceAccuracy, CoulombCutoff);
+            Spec.KSpaceAccuracy, CoulombCutoff, stopAsLammps: Spec.LammpsGEwald);
 
     /// <summary>The engine's pair style object for these settings (coefficient tables, mixing, shift).</summary>
     public IForceProvider CreatePairStyle(double gEwald) => Charged

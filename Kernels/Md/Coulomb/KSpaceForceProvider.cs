@@ -73,9 +73,10 @@ public sealed class KSpaceForceProvider : IForceProvider
     /// <param name="relativeAccuracy">Relative RMS force error, e.g. 1e-5 (LAMMPS' <c>accuracy</c>).</param>
     /// <param name="coulombCutoffDistance">Real-space Coulomb cutoff of the pair style, distance units.</param>
     /// <param name="order">PPPM assignment order (<c>kspace_modify order</c>); ignored by Ewald.</param>
+    /// <param name="stopAsLammps">PPPM: g_ewald where LAMMPS' Newton iteration stops (see <see cref="LongRange.PppmParameters.ForAccuracy"/>).</param>
     public static KSpaceForceProvider ForAccuracy(
         KSpaceStyle style, MdState state, double relativeAccuracy, double coulombCutoffDistance,
-        int order = LongRange.PppmParameters.DefaultOrder)
+        int order = LongRange.PppmParameters.DefaultOrder, bool stopAsLammps = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         var system = ToCoulombSystem(state, null);
@@ -83,7 +84,7 @@ public sealed class KSpaceForceProvider : IForceProvider
         {
             KSpaceStyle.Ewald => new KSpaceForceProvider(LongRange.EwaldParameters.ForAccuracy(system, relativeAccuracy, coulombCutoffDistance)),
             KSpaceStyle.Pppm => new KSpaceForceProvider(
-                LongRange.PppmParameters.ForAccuracy(system, relativeAccuracy, coulombCutoffDistance, order)),
+                LongRange.PppmParameters.ForAccuracy(system, relativeAccuracy, coulombCutoffDistance, order, stopAsLammps)),
             _ => throw new ArgumentOutOfRangeException(nameof(style)),
         };
     }

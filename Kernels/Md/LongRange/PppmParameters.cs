@@ -48,8 +48,11 @@ public sealed record PppmParameters(
     /// <param name="relativeAccuracy">Target RMS force error over the two-unit-charge force (e.g. 1e-5).</param>
     /// <param name="cutoff">Real-space cutoff the pair loop uses.</param>
     /// <param name="order">Charge assignment order (5 to 7 recommended).</param>
+    /// <param name="stopAsLammps">Solve for g with LAMMPS' own Newton iteration and stop where it stops
+    /// (<see cref="LammpsNewtonGEwald"/>): LAMMPS' g to its printed digits, what input scripts use so that thermo
+    /// matches lmp's.</param>
     public static PppmParameters ForAccuracy(
-        CoulombSystem system, double relativeAccuracy, double cutoff, int order = DefaultOrder)
+        CoulombSystem system, double relativeAccuracy, double cutoff, int order = DefaultOrder, bool stopAsLammps = false)
     {
         ArgumentNullException.ThrowIfNull(system);
         system.Validate();
@@ -86,7 +89,7 @@ public sealed record PppmParameters(
             }
             mesh[axis] = count;
         }
-        g = BalanceGEwald(system, cutoff, mesh, q2, order, g);
+        g = stopAsLammps ? LammpsNewtonGEwald(system, cutoff, mesh, q2, order, g) : BalanceGEwald(system, cutoff, mesh, q2, order, g);
         var kspace = KSpaceForceError(system, mesh, q2, g, order);
         var real = KSpaceAccuracy.RealSpaceForceError(system, g, cutoff);
         var estimate = Math.Sqrt((kspace * kspace) + (real * real));
@@ -133,6 +136,29 @@ public sealed record PppmParameters(
 
     // Solves real-space error = k-space error for g (LAMMPS adjust_gewald / newton_raphson_f). The difference
     // falls monotonically with g, so bisection on log g over a wide bracket is safe.
+    // LAMMPS pppm.cpp adjust_gewald, newton_raphson_f and derivf: Newton steps on f(g) = real-space error - k-space
+    // error with a forward-difference derivative (step 1e-6), stopped once |f| < 1e-5 in force units, at most 10,000.
+    private static double LammpsNewtonGEwald(
+        CoulombSystem system, double cutoff, int[] mesh, double q2, int order, double g0)
+    {
+        double F(double g) =>
+            KSpaceAccuracy.RealSpaceForceError(system, g, cutoff) - KSpaceForceError(system, mesh, q2, g, order);
+
+        const double h = 0.000001;
+        var g = g0;
+        for (var i = 0; i < 10000; i++)
+        {
+            var f1 = F(g);
+            var derivative = (F(g + h) - f1) / h;
+            g -= f1 / derivative;
+            if (Math.Abs(F(g)) < 0.00001)
+            {
+                return g;
+            }
+        }
+        throw new ArgumentException("could not compute g_ewald: LAMMPS' Newton iteration did not converge");
+    }
+
     private static double BalanceGEwald(
         CoulombSystem system, double cutoff, int[] mesh, double q2, int order, double g0)
     {
