@@ -19,6 +19,7 @@ public enum TuneOperator
     /// <summary>Row sums of a rows x cols matrix (as layer normalisation and pooling use); shape (rows, cols).</summary>
     Reduction,
 
-    /// <summary>The md workload's lj/cut pair kernel on a full neighbour list; shape (atoms, neighbours per atom x 10).</summary>
+    /// <summary>The md workload's lj/cut pair kernel on a full neighbour list; shape (atoms, cutoff in sigma x 10);
+    /// the tuning instance is an fcc block, so atoms is 4 c^3.</summary>
     LennardJonesPair,
 }

@@ -24,11 +24,15 @@ public sealed record TuneRecord(
     public string ToJsonLine() => JsonSerializer.Serialize(this, s_json);
 
     /// <summary>Reads a JSONL log; a bad line throws <see cref="FormatException"/> naming file and line.</summary>
-    public static List<TuneRecord> ReadLog(string path)
+    public static List<TuneRecord> ReadLog(string path) => ParseLog(File.ReadAllText(path), path);
+
+    /// <summary>Parses JSONL log text; a bad line throws <see cref="FormatException"/> naming
+    /// <paramref name="source"/> and the line.</summary>
+    public static List<TuneRecord> ParseLog(string text, string source)
     {
         var records = new List<TuneRecord>();
         var number = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in text.Split('\n'))
         {
             number++;
             if (string.IsNullOrWhiteSpace(line))
@@ -42,11 +46,11 @@ public sealed record TuneRecord(
             }
             catch (JsonException ex)
             {
-                throw new FormatException($"{path}:{number}: not a tuning record: {ex.Message}", ex);
+                throw new FormatException($"{source}:{number}: not a tuning record: {ex.Message}", ex);
             }
             if (r is null || string.IsNullOrEmpty(r.Task) || string.IsNullOrEmpty(r.Schedule) || !(r.MedianSeconds > 0))
             {
-                throw new FormatException($"{path}:{number}: a tuning record needs task, schedule and a positive medianSeconds");
+                throw new FormatException($"{source}:{number}: a tuning record needs task, schedule and a positive medianSeconds");
             }
             try
             {
@@ -54,7 +58,7 @@ public sealed record TuneRecord(
             }
             catch (FormatException ex)
             {
-                throw new FormatException($"{path}:{number}: {ex.Message}", ex);
+                throw new FormatException($"{source}:{number}: {ex.Message}", ex);
             }
             records.Add(r);
         }

@@ -49,8 +49,8 @@ public sealed record TuneTask(string Name, TuneOperator Operator, int[] Shape, s
         TuneOperator.DepthwiseConv2d => 2.0 * Conv.Batch * Conv.Channels * Conv.OutHeight * Conv.OutWidth * Conv.KernelHeight * Conv.KernelWidth,
         TuneOperator.Softmax => 4.0 * Shape[0] * Shape[1],
         TuneOperator.Reduction => 1.0 * Shape[0] * Shape[1],
-        // About 25 flops per neighbour visit (distance, r^-6, force and tally).
-        TuneOperator.LennardJonesPair => 25.0 * Shape[0] * Shape[1],
+        // About 25 flops per neighbour visit (distance, r^-6, force and tally), 4/3 pi rc^3 rho neighbours per atom.
+        TuneOperator.LennardJonesPair => 25.0 * Shape[0] * 4.0 / 3.0 * Math.PI * Math.Pow(Shape[1] / 10.0, 3) * 0.8442,
         _ => 0,
     };
 
@@ -76,6 +76,10 @@ public sealed record TuneTask(string Name, TuneOperator Operator, int[] Shape, s
         if (Operator is TuneOperator.Conv2d or TuneOperator.DepthwiseConv2d)
         {
             Conv.Validate();
+        }
+        if (Operator == TuneOperator.LennardJonesPair && 4 * (int)Math.Pow(Math.Round(Math.Cbrt(Shape[0] / 4.0)), 3) != Shape[0])
+        {
+            throw new ArgumentException($"task {Name}: lj_pair atoms {Shape[0]} is not 4 c^3 (an fcc block of c^3 cells)");
         }
         if (Ops.Length == 0 || Ops[0] != OperatorName(Operator))
         {

@@ -57,7 +57,7 @@ public sealed class TuneTaskInstance : IDisposable
                 (_a, _sums) = (Fill(p[0] * p[1]), new double[p[0]]);
                 break;
             case TuneOperator.LennardJonesPair:
-                _lj = new TunedLennardJones(p[0], p[1] / 10.0, seed);
+                _lj = new TunedLennardJones((int)Math.Round(Math.Cbrt(p[0] / 4.0)), p[1] / 10.0, seed);
                 break;
         }
     }

@@ -91,7 +91,7 @@ public sealed class TunableKernelSpec
     [Fact]
     public void Every_lennard_jones_schedule_gives_the_same_bits_as_an_independent_pair_loop()
     {
-        using var instance = new TuneTaskInstance(new TuneTask("t", TuneOperator.LennardJonesPair, [4, 25], ["lj_pair"]), 3);
+        using var instance = new TuneTaskInstance(new TuneTask("t", TuneOperator.LennardJonesPair, [256, 25], ["lj_pair"]), 3);
         var lj = instance.LennardJones!;
         var expected = PairLoop(lj);
         // Forces are not all zero: the jitter breaks the lattice's symmetry.
