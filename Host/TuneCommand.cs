@@ -115,5 +115,14 @@ internal sealed class TuneCommand : WorkloadCommand
         }
     }
 
+    /// <inheritdoc />
+    public override IReadOnlyList<BenchSection> BenchSections =>
+    [
+        new("tune", "tuned vs untuned dense and conv2d at the models' shapes, and tuned dense vs OpenBLAS sgemm",
+            (w, _) => { Bench.TuneBench.Kernels(w, 300); return Task.CompletedTask; }),
+        new("tunesearch", "FamilySeer vs one-model: measurements and seconds to reach the baseline's latency (3 seeds)",
+            (w, _) => { Bench.TuneBench.Search(w, 300); return Task.CompletedTask; }),
+    ];
+
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
