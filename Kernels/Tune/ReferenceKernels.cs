@@ -4,8 +4,9 @@ namespace Dataflow.Kernels.Tune;
 /// baselines' meaning.</summary>
 public static class ReferenceKernels
 {
-    /// <summary>C = A B, each element summed over k = 0..K-1 from zero.</summary>
-    public static float[] Dense(float[] a, float[] b, int m, int n, int k)
+    /// <summary>C = A B, each element summed over k = 0..K-1 from zero; <paramref name="fused"/>: each step one
+    /// fused multiply-add (one rounding), else a multiply and an add.</summary>
+    public static float[] Dense(float[] a, float[] b, int m, int n, int k, bool fused = false)
     {
         var c = new float[m * n];
         for (var i = 0; i < m; i++)
@@ -15,7 +16,7 @@ public static class ReferenceKernels
                 var sum = 0f;
                 for (var kk = 0; kk < k; kk++)
                 {
-                    sum += a[i * k + kk] * b[kk * n + j];
+                    sum = fused ? MathF.FusedMultiplyAdd(a[i * k + kk], b[kk * n + j], sum) : sum + a[i * k + kk] * b[kk * n + j];
                 }
                 c[i * n + j] = sum;
             }
@@ -23,8 +24,9 @@ public static class ReferenceKernels
         return c;
     }
 
-    /// <summary>Direct convolution over the zero-padded input, taps summed in (c, r, s) order from zero.</summary>
-    public static float[] Conv2d(ConvShape s, float[] input, float[] weights)
+    /// <summary>Direct convolution over the zero-padded input, taps summed in (c, r, s) order from zero, each with a
+    /// fused multiply-add when <paramref name="fused"/>.</summary>
+    public static float[] Conv2d(ConvShape s, float[] input, float[] weights, bool fused = false)
     {
         var (oh, ow) = (s.OutHeight, s.OutWidth);
         var output = new float[s.Batch * s.Filters * oh * ow];
@@ -48,7 +50,8 @@ public static class ReferenceKernels
                                     var v = iy >= 0 && iy < s.Height && ix >= 0 && ix < s.Width
                                         ? input[((img * s.Channels + c) * s.Height + iy) * s.Width + ix]
                                         : 0f;
-                                    sum += weights[((f * s.Channels + c) * s.KernelHeight + r) * s.KernelWidth + q] * v;
+                                    var w = weights[((f * s.Channels + c) * s.KernelHeight + r) * s.KernelWidth + q];
+                                    sum = fused ? MathF.FusedMultiplyAdd(w, v, sum) : sum + w * v;
                                 }
                             }
                         }

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace Dataflow.Kernels.Tune;
 
 /// <summary>The values each knob of an operator's schedule may take, the untuned default, and the random moves of
@@ -9,6 +11,8 @@ namespace Dataflow.Kernels.Tune;
 public sealed record ScheduleSpace(TuneOperator Operator, int[][] Values, TuneSchedule Default)
 {
     /// <summary>The space of <paramref name="op"/> on a machine of <paramref name="maxThreads"/> threads.</summary>
+    /// <remarks>The matrix product's fused schedules (vector 3 and 4) are offered only where the processor has FMA:
+    /// elsewhere <see cref="System.Numerics.Vector.FusedMultiplyAdd(System.Numerics.Vector{float}, System.Numerics.Vector{float}, System.Numerics.Vector{float})"/> is emulated and slow.</remarks>
     public static ScheduleSpace For(TuneOperator op, int maxThreads)
     {
         int[] threads = maxThreads > 1 ? [1, maxThreads] : [1];
@@ -16,7 +20,7 @@ public sealed record ScheduleSpace(TuneOperator Operator, int[][] Values, TuneSc
         return op switch
         {
             TuneOperator.Dense or TuneOperator.Conv2d => new(op,
-                [[0, 4, 8, 16, 32, 64], [0, 16, 32, 64, 128, 256], [0, 16, 32, 64, 128, 256], [1, 2, 4], [0, 1, 2], [0, 1], [0, 4, 8, 16, 32, 64], threads],
+                [[0, 4, 8, 16, 32, 64], [0, 16, 32, 64, 128, 256], [0, 16, 32, 64, 128, 256], [1, 2, 4], Fma.IsSupported ? [0, 1, 2, 3, 4] : [0, 1, 2], [0, 1], [0, 4, 8, 16, 32, 64], threads],
                 new TuneSchedule(Unroll: 1)),
             TuneOperator.DepthwiseConv2d => new(op,
                 [[0, 1, 2, 4, 8, 16], none, none, none, [0, 1], [0, 1], none, threads],

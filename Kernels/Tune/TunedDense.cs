@@ -6,9 +6,9 @@ namespace Dataflow.Kernels.Tune;
 
 /// <summary>The tunable matrix product C[M,N] = A[M,K] B[K,N], row-major single precision.</summary>
 /// <remarks>
-/// Every schedule adds the products of an element in the order k = 0, 1, ..., K-1 onto a zero, one rounding each
-/// (vector lanes run over columns, never over k, and no multiply is fused with its add), so all schedules give the
-/// bits of <see cref="ReferenceKernels.Dense"/>. Knobs: <c>TileRows</c>, <c>TileCols</c>, <c>TileInner</c> (cache
+/// Every schedule adds the products of an element in the order k = 0, 1, ..., K-1 onto a zero (vector lanes run over
+/// columns, never over k), so all schedules give the bits of <see cref="ReferenceKernels.Dense"/>: of its separate
+/// multiply and add, or of its fused multiply-add for the fused schedules. Knobs: <c>TileRows</c>, <c>TileCols</c>, <c>TileInner</c> (cache
 /// blocks; 0 is the whole extent), <c>Unroll</c> (rows of the register block: 1, 2 or 4), <c>Vector</c> (0 scalar
 /// dot products, 1 or 2 vectors of columns per register block row), <c>LoopOrder</c> (0: k blocks outside column
 /// blocks; 1: column blocks outside k blocks), <c>Chunk</c> (rows per parallel task), <c>Threads</c>. Written here
@@ -76,7 +76,8 @@ public static class TunedDense
         ref var b0 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(b), bOffset);
         ref var c0 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(c), cOffset);
         var w = Vector<float>.Count;
-        var nv = s.Vector <= 0 ? 0 : Math.Min(s.Vector, 2);
+        var fused = s.Vector >= 3;
+        var nv = s.Vector <= 0 ? 0 : fused ? Math.Min(s.Vector - 2, 2) : Math.Min(s.Vector, 2);
         var mr = s.Unroll >= 4 ? 4 : s.Unroll >= 2 ? 2 : 1;
         var jv = j0;
         if (nv > 0)
@@ -88,14 +89,28 @@ public static class TunedDense
             {
                 for (var j = j0; j < jEnd; j += step)
                 {
-                    Micro(mr, nv, ref a0, ref b0, ref c0, i, j, k0, k1, n, k);
+                    if (fused)
+                    {
+                        Micro<Fused>(mr, nv, ref a0, ref b0, ref c0, i, j, k0, k1, n, k);
+                    }
+                    else
+                    {
+                        Micro<Separate>(mr, nv, ref a0, ref b0, ref c0, i, j, k0, k1, n, k);
+                    }
                 }
             }
             for (; i < i1; i++)
             {
                 for (var j = j0; j < jEnd; j += step)
                 {
-                    Micro(1, nv, ref a0, ref b0, ref c0, i, j, k0, k1, n, k);
+                    if (fused)
+                    {
+                        Micro<Fused>(1, nv, ref a0, ref b0, ref c0, i, j, k0, k1, n, k);
+                    }
+                    else
+                    {
+                        Micro<Separate>(1, nv, ref a0, ref b0, ref c0, i, j, k0, k1, n, k);
+                    }
                 }
             }
             jv = jEnd;
@@ -107,9 +122,19 @@ public static class TunedDense
             {
                 ref var cij = ref Unsafe.Add(ref c0, i * n + j);
                 var sum = cij;
-                for (var kk = k0; kk < k1; kk++)
+                if (fused)
                 {
-                    sum += Unsafe.Add(ref a0, i * k + kk) * Unsafe.Add(ref b0, kk * n + j);
+                    for (var kk = k0; kk < k1; kk++)
+                    {
+                        sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref a0, i * k + kk), Unsafe.Add(ref b0, kk * n + j), sum);
+                    }
+                }
+                else
+                {
+                    for (var kk = k0; kk < k1; kk++)
+                    {
+                        sum += Unsafe.Add(ref a0, i * k + kk) * Unsafe.Add(ref b0, kk * n + j);
+                    }
                 }
                 cij = sum;
             }
@@ -117,18 +142,27 @@ public static class TunedDense
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Micro(int mr, int nv, ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
+    private static void Micro<TFused>(int mr, int nv, ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
     {
         switch ((mr, nv))
         {
-            case (1, 1): Micro1x1(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
-            case (2, 1): Micro2x1(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
-            case (4, 1): Micro4x1(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
-            case (1, _): Micro1x2(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
-            case (2, _): Micro2x2(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
-            default: Micro4x2(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
+            case (1, 1): Micro1x1<TFused>(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
+            case (2, 1): Micro2x1<TFused>(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
+            case (4, 1): Micro4x1<TFused>(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
+            case (1, _): Micro1x2<TFused>(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
+            case (2, _): Micro2x2<TFused>(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
+            default: Micro4x2<TFused>(ref a0, ref b0, ref c0, i, j, k0, k1, n, k); break;
         }
     }
+
+    // acc + a b: two roundings, or one for the fused schedules (TFused = Fused; the JIT compiles each apart).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Madd<TFused>(Vector<float> acc, Vector<float> a, Vector<float> b) =>
+        typeof(TFused) == typeof(Fused) ? Vector.FusedMultiplyAdd(a, b, acc) : acc + a * b;
+
+    private struct Fused;
+
+    private struct Separate;
 
     private static Vector<float> Load(ref float x, int offset) => Vector.LoadUnsafe(ref x, (nuint)offset);
 
@@ -136,31 +170,31 @@ public static class TunedDense
 
     private static Vector<float> Broadcast(ref float x, int offset) => new(Unsafe.Add(ref x, offset));
 
-    private static void Micro1x1(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
+    private static void Micro1x1<TFused>(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
     {
         var c00 = Load(ref c0, i * n + j);
         for (var kk = k0; kk < k1; kk++)
         {
-            c00 += Broadcast(ref a0, i * k + kk) * Load(ref b0, kk * n + j);
+            c00 = Madd<TFused>(c00, Broadcast(ref a0, i * k + kk), Load(ref b0, kk * n + j));
         }
         Store(c00, ref c0, i * n + j);
     }
 
-    private static void Micro2x1(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
+    private static void Micro2x1<TFused>(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
     {
         var c00 = Load(ref c0, i * n + j);
         var c10 = Load(ref c0, (i + 1) * n + j);
         for (var kk = k0; kk < k1; kk++)
         {
             var bv = Load(ref b0, kk * n + j);
-            c00 += Broadcast(ref a0, i * k + kk) * bv;
-            c10 += Broadcast(ref a0, (i + 1) * k + kk) * bv;
+            c00 = Madd<TFused>(c00, Broadcast(ref a0, i * k + kk), bv);
+            c10 = Madd<TFused>(c10, Broadcast(ref a0, (i + 1) * k + kk), bv);
         }
         Store(c00, ref c0, i * n + j);
         Store(c10, ref c0, (i + 1) * n + j);
     }
 
-    private static void Micro4x1(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
+    private static void Micro4x1<TFused>(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
     {
         var c00 = Load(ref c0, i * n + j);
         var c10 = Load(ref c0, (i + 1) * n + j);
@@ -169,10 +203,10 @@ public static class TunedDense
         for (var kk = k0; kk < k1; kk++)
         {
             var bv = Load(ref b0, kk * n + j);
-            c00 += Broadcast(ref a0, i * k + kk) * bv;
-            c10 += Broadcast(ref a0, (i + 1) * k + kk) * bv;
-            c20 += Broadcast(ref a0, (i + 2) * k + kk) * bv;
-            c30 += Broadcast(ref a0, (i + 3) * k + kk) * bv;
+            c00 = Madd<TFused>(c00, Broadcast(ref a0, i * k + kk), bv);
+            c10 = Madd<TFused>(c10, Broadcast(ref a0, (i + 1) * k + kk), bv);
+            c20 = Madd<TFused>(c20, Broadcast(ref a0, (i + 2) * k + kk), bv);
+            c30 = Madd<TFused>(c30, Broadcast(ref a0, (i + 3) * k + kk), bv);
         }
         Store(c00, ref c0, i * n + j);
         Store(c10, ref c0, (i + 1) * n + j);
@@ -180,7 +214,7 @@ public static class TunedDense
         Store(c30, ref c0, (i + 3) * n + j);
     }
 
-    private static void Micro1x2(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
+    private static void Micro1x2<TFused>(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
     {
         var w = Vector<float>.Count;
         var c00 = Load(ref c0, i * n + j);
@@ -188,14 +222,14 @@ public static class TunedDense
         for (var kk = k0; kk < k1; kk++)
         {
             var a = Broadcast(ref a0, i * k + kk);
-            c00 += a * Load(ref b0, kk * n + j);
-            c01 += a * Load(ref b0, kk * n + j + w);
+            c00 = Madd<TFused>(c00, a, Load(ref b0, kk * n + j));
+            c01 = Madd<TFused>(c01, a, Load(ref b0, kk * n + j + w));
         }
         Store(c00, ref c0, i * n + j);
         Store(c01, ref c0, i * n + j + w);
     }
 
-    private static void Micro2x2(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
+    private static void Micro2x2<TFused>(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
     {
         var w = Vector<float>.Count;
         var c00 = Load(ref c0, i * n + j);
@@ -207,11 +241,11 @@ public static class TunedDense
             var bv0 = Load(ref b0, kk * n + j);
             var bv1 = Load(ref b0, kk * n + j + w);
             var a = Broadcast(ref a0, i * k + kk);
-            c00 += a * bv0;
-            c01 += a * bv1;
+            c00 = Madd<TFused>(c00, a, bv0);
+            c01 = Madd<TFused>(c01, a, bv1);
             a = Broadcast(ref a0, (i + 1) * k + kk);
-            c10 += a * bv0;
-            c11 += a * bv1;
+            c10 = Madd<TFused>(c10, a, bv0);
+            c11 = Madd<TFused>(c11, a, bv1);
         }
         Store(c00, ref c0, i * n + j);
         Store(c01, ref c0, i * n + j + w);
@@ -219,7 +253,7 @@ public static class TunedDense
         Store(c11, ref c0, (i + 1) * n + j + w);
     }
 
-    private static void Micro4x2(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
+    private static void Micro4x2<TFused>(ref float a0, ref float b0, ref float c0, int i, int j, int k0, int k1, int n, int k)
     {
         var w = Vector<float>.Count;
         var c00 = Load(ref c0, i * n + j);
@@ -235,17 +269,17 @@ public static class TunedDense
             var bv0 = Load(ref b0, kk * n + j);
             var bv1 = Load(ref b0, kk * n + j + w);
             var a = Broadcast(ref a0, i * k + kk);
-            c00 += a * bv0;
-            c01 += a * bv1;
+            c00 = Madd<TFused>(c00, a, bv0);
+            c01 = Madd<TFused>(c01, a, bv1);
             a = Broadcast(ref a0, (i + 1) * k + kk);
-            c10 += a * bv0;
-            c11 += a * bv1;
+            c10 = Madd<TFused>(c10, a, bv0);
+            c11 = Madd<TFused>(c11, a, bv1);
             a = Broadcast(ref a0, (i + 2) * k + kk);
-            c20 += a * bv0;
-            c21 += a * bv1;
+            c20 = Madd<TFused>(c20, a, bv0);
+            c21 = Madd<TFused>(c21, a, bv1);
             a = Broadcast(ref a0, (i + 3) * k + kk);
-            c30 += a * bv0;
-            c31 += a * bv1;
+            c30 = Madd<TFused>(c30, a, bv0);
+            c31 = Madd<TFused>(c31, a, bv1);
         }
         Store(c00, ref c0, i * n + j);
         Store(c01, ref c0, i * n + j + w);
