@@ -129,30 +129,38 @@ internal static class TuneBench
                 (runs.TryGetValue(policy, out var l) ? l : runs[policy] = []).Add((tuner.UntunedLatencySeconds, curve));
             }
         }
-        w.WriteLine(Invariant($"  {"policy",-11} {"best ms",8} {"meas. 80%",10} {"90%",6} {"100%",6} {"s 80%",7} {"90%",6} {"100%",6}"));
+        // Improvement is counted from the latency after the warm-up round (the untuned schedules and a few random ones,
+        // the same for both policies of a seed): from the untuned latency, any vectorised schedule already gives 90 %.
+        w.WriteLine(Invariant($"  improvement from the warm-up round's latency to the one-model run's final latency, per seed; a level not reached counts as {budget}"));
+        w.WriteLine(Invariant($"  {"policy",-11} {"best ms",8} {"meas. 80%",10} {"90%",6} {"100%",6} {"s 80%",7} {"90%",6} {"100%",6}  reached 100 %"));
         var table = new Dictionary<TunePolicy, double[]>();
         foreach (var (policy, list) in runs)
         {
+            var reached = 0;
             var per = list.Select((run, i) =>
             {
                 var baseline = runs[TunePolicy.OneModel][i];
-                var target = baseline.Curve[^1].Latency;
-                var improvement = baseline.Untuned - target;
+                var start = baseline.Curve[0].Latency;
+                var improvement = start - baseline.Curve[^1].Latency;
                 return new[] { 0.8, 0.9, 1.0 }.Select(p =>
                 {
-                    var goal = baseline.Untuned - p * improvement;
+                    var goal = start - p * improvement;
                     var hit = run.Curve.FirstOrDefault(c => c.Latency <= goal * (1 + 1e-12));
-                    return hit == default ? (double.NaN, double.NaN) : (hit.Measurements, hit.Seconds);
+                    if (p == 1.0 && hit != default)
+                    {
+                        reached++;
+                    }
+                    return hit == default ? (budget, run.Curve[^1].Seconds) : (hit.Measurements, hit.Seconds);
                 }).ToArray();
             }).ToArray();
-            var means = Enumerable.Range(0, 3).Select(p => per.Average(x => x[p].Item1))
+            var means = Enumerable.Range(0, 3).Select(p => per.Average(x => (double)x[p].Item1))
                 .Concat(Enumerable.Range(0, 3).Select(p => per.Average(x => x[p].Item2))).ToArray();
             table[policy] = means;
-            w.WriteLine(Invariant($"  {Name(policy),-11} {list.Average(r => r.Curve[^1].Latency) * 1e3,8:F3} {means[0],10:F0} {means[1],6:F0} {means[2],6:F0} {means[3],7:F1} {means[4],6:F1} {means[5],6:F1}"));
+            w.WriteLine(Invariant($"  {Name(policy),-11} {list.Average(r => r.Curve[^1].Latency) * 1e3,8:F3} {means[0],10:F0} {means[1],6:F0} {means[2],6:F0} {means[3],7:F1} {means[4],6:F1} {means[5],6:F1}  {reached} of {list.Count} seeds"));
         }
         var one = table[TunePolicy.OneModel];
         var fs = table[TunePolicy.FamilySeer];
-        w.WriteLine(Invariant($"  one-model / FamilySeer measurements to 100 % of the baseline: {one[2] / fs[2]:F2}x (goal >= 1.5x; NaN: FamilySeer did not reach it in every seed)"));
+        w.WriteLine(Invariant($"  one-model / FamilySeer measurements to 80/90/100 %: {one[0] / fs[0]:F2}x {one[1] / fs[1]:F2}x {one[2] / fs[2]:F2}x (goal >= 1.5x at 100 %)"));
         w.WriteLine();
     }
 
