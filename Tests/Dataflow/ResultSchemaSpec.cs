@@ -95,7 +95,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
             .Reference(BundledMolecules.Reference("h2").FciEnergyHartree).Build(),
         "md" => Job.Md().Data(MdReferenceData.File("lj-500.data")).Pair("lj/cut", 2.5).Skin(0.3).RebuildEvery(10)
             .Steps(40).Thermo(10).Domains("2x1x1").Balance("ring", 20).Langevin(1.0, 1.0, 0.5, 48279).Build(),
-        "tune" => Job.Tune().Model("transformer").Budget(12).BatchSize(4).MeasureRepeats(1).Build(),
+        "tune" => Job.Tune().Model("cnn").Budget(16).BatchSize(4).MeasureRepeats(1).Build(),
         _ => throw new ArgumentOutOfRangeException(nameof(workload), workload, "no small job for this workload"),
     };
 

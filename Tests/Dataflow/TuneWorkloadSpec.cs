@@ -9,40 +9,49 @@ namespace Dataflow.Tests.Dataflow;
 /// <summary><c>tune</c> as a job: measurers through the runtime, the log it writes, and a run resumed from it.</summary>
 public sealed class TuneWorkloadSpec
 {
+    // The transformer block's attention, at a quarter of its width: the same operators, a fraction of the time.
+    private static readonly TuneModel s_small = new("attention", [
+        new("qkv", TuneOperator.Dense, [32, 192, 64], ["dense", "bias_add"]),
+        new("scores", TuneOperator.Dense, [32, 32, 16], ["dense", "scale"], 4),
+        new("softmax", TuneOperator.Softmax, [128, 32], ["softmax"]),
+        new("out", TuneOperator.Dense, [32, 64, 64], ["dense", "bias_add", "add"]),
+        new("ln", TuneOperator.Reduction, [32, 64], ["reduction", "layer_norm"], 2),
+    ]);
+
     [Fact]
-    public async Task An_embedded_run_tunes_the_transformer_and_a_resumed_run_measures_only_new_candidates()
+    public async Task An_embedded_run_tunes_attention_and_a_resumed_run_measures_only_new_candidates()
     {
         var log = Path.Combine(Path.GetTempPath(), $"tune-{Guid.NewGuid():N}.jsonl");
         try
         {
             await using var cluster = await DataflowCluster.StartEmbeddedAsync();
-            var first = (await cluster.RunAsync(Job.Tune().Model("transformer").Budget(40).BatchSize(8).MeasureRepeats(2).Build(),
+            var first = (await cluster.RunAsync(Job.Tune().Model(s_small).Budget(32).BatchSize(8).MeasureRepeats(2).Build(),
                 progress: null, output: o => File.AppendAllBytes(log, o.Data))).As<TuneResult>();
-            Assert.Equal(40, first.Measurements);
-            Assert.Equal(8, first.Tasks.Length);
+            Assert.Equal(32, first.Measurements);
+            Assert.Equal(5, first.Tasks.Length);
             Assert.All(first.Tasks, t => Assert.True(t.BestSeconds > 0 && t.BestSeconds <= t.UntunedSeconds, $"{t.Task}: {t.BestSeconds} vs {t.UntunedSeconds}"));
             // The end-to-end latency is the weighted sum of the tasks' times.
             Assert.Equal(first.Tasks.Sum(t => t.Weight * t.BestSeconds), first.BestLatencySeconds, 12);
             Assert.Equal(first.Tasks.Sum(t => t.Weight * t.UntunedSeconds), first.UntunedLatencySeconds, 12);
             Assert.True(first.BestLatencySeconds < first.UntunedLatencySeconds);
             var recorded = TuneRecord.ReadLog(log);
-            Assert.Equal(40, recorded.Count);
+            Assert.Equal(32, recorded.Count);
             Assert.All(recorded, r => Assert.False(string.IsNullOrEmpty(r.Machine)));
 
-            var resumed = (await cluster.RunAsync(Job.Tune().Model("transformer").Budget(16).BatchSize(8).MeasureRepeats(2).ResumeFrom(log).Build(),
+            var resumed = (await cluster.RunAsync(Job.Tune().Model(s_small).Budget(16).BatchSize(8).MeasureRepeats(2).ResumeFrom(log).Build(),
                 progress: null, output: o => File.AppendAllBytes(log, o.Data))).As<TuneResult>();
             Assert.Equal(16, resumed.Measurements);
-            Assert.Equal(40, resumed.Inputs.PreviousRecords);
+            Assert.Equal(32, resumed.Inputs.PreviousRecords);
             var all = TuneRecord.ReadLog(log);
-            Assert.Equal(56, all.Count);
-            Assert.Equal(56, all.Select(r => (r.Task, r.Schedule)).Distinct().Count());
+            Assert.Equal(48, all.Count);
+            Assert.Equal(48, all.Select(r => (r.Task, r.Schedule)).Distinct().Count());
             Assert.True(resumed.BestLatencySeconds <= first.BestLatencySeconds);
 
             // The tuned operators now run the best record for their shape.
-            Assert.True(TunedSchedules.Apply(log) >= 8);
-            var fc1 = first.Tasks.Single(t => t.Name == "mlp.fc1");
-            var best = all.Where(r => r.Task == fc1.Task).MinBy(r => r.MedianSeconds)!;
-            Assert.Equal(best.Schedule, TunedSchedules.For(TuneModel.Transformer().Tasks.Single(t => t.Name == "mlp.fc1"), 2).Key);
+            Assert.True(TunedSchedules.Apply(log) >= 5);
+            var qkv = s_small.Tasks[0];
+            var best = all.Where(r => r.Task == qkv.Key).MinBy(r => r.MedianSeconds)!;
+            Assert.Equal(best.Schedule, TunedSchedules.For(qkv, 2).Key);
         }
         finally
         {

@@ -11,11 +11,11 @@ public sealed class TunerSpec
     [InlineData(TunePolicy.PerTask)]
     public void The_same_seed_and_measurements_give_the_same_choices(TunePolicy policy)
     {
-        var options = new TunerOptions(policy, Budget: 150, BatchSize: 8, Seed: 5, Population: 24, Generations: 2);
+        var options = new TunerOptions(policy, Budget: 60, BatchSize: 8, Seed: 5, Population: 16, Generations: 2);
         var first = Proposals(options);
         var second = Proposals(options);
         Assert.Equal(first, second);
-        Assert.Equal(150, first.Count);
+        Assert.Equal(60, first.Count);
         // A different seed explores differently: the check above can fail.
         Assert.NotEqual(first, Proposals(options with { Seed = 6 }));
     }
@@ -23,9 +23,9 @@ public sealed class TunerSpec
     [Fact]
     public void Tuning_with_injected_measurements_lowers_the_latency_below_the_untuned_one()
     {
-        var tuner = new Tuner(TuneModel.Cnn(), new TunerOptions(Budget: 200, BatchSize: 8, Population: 24, Generations: 2));
+        var tuner = new Tuner(TuneModel.Cnn(), new TunerOptions(Budget: 100, BatchSize: 8, Population: 16, Generations: 2));
         tuner.Run(Synthetic);
-        Assert.Equal(200, tuner.Measurements);
+        Assert.Equal(100, tuner.Measurements);
         Assert.True(tuner.BestLatencySeconds < 0.5 * tuner.UntunedLatencySeconds,
             $"best {tuner.BestLatencySeconds} s, untuned {tuner.UntunedLatencySeconds} s");
         Assert.All(tuner.TaskResults, r => Assert.True(r.BestSeconds <= r.UntunedSeconds));
@@ -37,7 +37,7 @@ public sealed class TunerSpec
         var log = Path.Combine(Path.GetTempPath(), $"tune-resume-{Guid.NewGuid():N}.jsonl");
         try
         {
-            var options = new TunerOptions(Budget: 80, BatchSize: 8, Population: 24, Generations: 2);
+            var options = new TunerOptions(Budget: 48, BatchSize: 8, Population: 16, Generations: 2);
             var first = new Tuner(TuneModel.Cnn(), options);
             first.Run((task, candidates) =>
             {
@@ -46,7 +46,7 @@ public sealed class TunerSpec
                 return records;
             });
             var recorded = TuneRecord.ReadLog(log);
-            Assert.Equal(80, recorded.Count);
+            Assert.Equal(48, recorded.Count);
 
             var again = new List<(string, string)>();
             var resumed = new Tuner(TuneModel.Cnn(), options, recorded);
@@ -55,7 +55,7 @@ public sealed class TunerSpec
                 again.AddRange(candidates.Select(c => (task.Key, c.Key)));
                 return Synthetic(task, candidates);
             });
-            Assert.Equal(80, again.Count);
+            Assert.Equal(48, again.Count);
             Assert.Empty(again.Intersect(recorded.Select(r => (r.Task, r.Schedule))));
             // The resumed run starts from the first run's best, not from scratch.
             Assert.True(resumed.BestLatencySeconds <= first.BestLatencySeconds);
