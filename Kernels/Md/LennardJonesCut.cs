@@ -377,7 +377,7 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
             n, TypeCount, state.Box.LengthX, state.Box.LengthY, state.Box.LengthZ, tally ? 1 : 0);
         k.Backend.Launch(
             LennardJonesCutKernel.FullListForces,
-            new LaunchExtent(n, 64),
+            new LaunchExtent(n, Tune.TunedSchedules.LennardJonesChunk(n, GlobalCutoff, 64)),
             k.PositionsAndTypes!.View,
             k.Neighbors!.View,
             k.Table.View,
