@@ -27,6 +27,9 @@ public static class HarGeometry
     /// <summary>Consecutive feature maps (frame pairs) the recogniser classifies.</summary>
     public const int WindowPairs = 8;
 
+    /// <summary>Largest flow component a feature map counts, in working pixels per frame.</summary>
+    public const float MaxFlow = 6f;
+
     /// <summary>Pixels of a working frame.</summary>
     public const int WorkPixels = WorkHeight * WorkWidth;
 
@@ -85,13 +88,15 @@ public static class HarGeometry
         var features = new float[FeatureLength];
         const int plane = FeatureHeight * FeatureWidth;
         const float mean = 1f / (Cell * Cell);
+        // Flat, noisy patches can make the 2x2 solve of a pixel huge (its ridge is small): a working frame's motion is
+        // a few pixels at most, so each pixel's flow is clamped to MaxFlow before the cells average it.
         for (var y = 0; y < WorkHeight; y++)
         {
             for (var x = 0; x < WorkWidth; x++)
             {
                 var cell = y / Cell * FeatureWidth + x / Cell;
-                features[cell] += mean * flow[2 * (y * WorkWidth + x)];
-                features[plane + cell] += mean * flow[2 * (y * WorkWidth + x) + 1];
+                features[cell] += mean * Math.Clamp(flow[2 * (y * WorkWidth + x)], -MaxFlow, MaxFlow);
+                features[plane + cell] += mean * Math.Clamp(flow[2 * (y * WorkWidth + x) + 1], -MaxFlow, MaxFlow);
             }
         }
         return features;

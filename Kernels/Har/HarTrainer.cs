@@ -197,6 +197,8 @@ public static class HarTrainer
             var loss = nn.functional.mse_loss(output, tensor(teacher, [s.Batch, 2, HarGeometry.FeatureHeight, HarGeometry.FeatureWidth]));
             optimizer.zero_grad();
             loss.backward();
+            // Gradient norm clipped at 1, as RAFT trains: a few large-motion pairs must not throw the encoder off.
+            nn.utils.clip_grad_norm_(imfe.parameters(), 1.0);
             optimizer.step();
             losses[step] = loss.item<float>();
             if (step % 25 == 0 || step == s.ImfeSteps - 1)

@@ -11,7 +11,7 @@ namespace Dataflow.Kernels.Har;
 /// <remarks>
 /// Input: working frames [B, 1, 48, 64] in [0, 1]. The encoder (3 convolutions, two of stride 2) gives features
 /// [B, 32, 12, 16]; the correlation of every cell of frame 1 with every cell of frame 2 is one batched matrix product
-/// (RAFT's all-pairs volume, Teed &amp; Deng 2020, eq. 1), of which each cell keeps the (2r+1)^2 = 49 displacements within
+/// (RAFT's all-pairs volume, Teed &amp; Deng 2020, eq. 1, of unit-normalised features), of which each cell keeps the (2r+1)^2 = 49 displacements within
 /// r = 3 cells, zero outside the frame (RAFT's lookup at a single level, done once instead of iteratively). The motion
 /// encoder (3 convolutions) turns those 49 channels, with both frames' encoded features as context (as RAFT's update
 /// block takes a context encoding), into the 2-channel map. The context matters here: the synthetic actors move about a
@@ -71,8 +71,9 @@ public sealed class ImfeNetwork : nn.Module<Tensor, Tensor, Tensor>
         var batch = first.shape[0];
         const int cells = HarGeometry.FeatureHeight * HarGeometry.FeatureWidth;
         // All-pairs correlation: [B, cells of frame 1, cells of frame 2], scaled by 1/sqrt(C) as RAFT does.
-        var f1 = first.flatten(2).transpose(1, 2);
-        var f2 = second.flatten(2);
+        // Unit feature vectors: the correlation is a cosine, bounded, which keeps the distillation stable.
+        var f1 = nn.functional.normalize(first.flatten(2), dim: 1).transpose(1, 2);
+        var f2 = nn.functional.normalize(second.flatten(2), dim: 1);
         using var norm = (1 / Math.Sqrt(EncoderChannels)).ToScalar();
         var volume = bmm(f1, f2).mul(norm);
         // A zero column for displacements that leave the frame, then each cell's window of displacements.
