@@ -16,7 +16,7 @@ internal static class RunCommand
         usage: dataflow run <workload> [options] [--cluster HOST:PORT] [--json FILE|-] [--quiet] [--detach]
 
         workloads:
-        {string.Join(Environment.NewLine, WorkloadCommands.All.Select(c => $"  {c.Verb,-8} {c.Summary}"))}
+        {string.Join(Environment.NewLine, WorkloadCommands.All.Select(c => $"  {c.Verb,-10} {c.Summary}"))}
 
         Every workload also takes:
           --cluster H:P   run on a running cluster instead of an embedded one

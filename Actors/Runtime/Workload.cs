@@ -60,6 +60,8 @@ public static class Workloads
         Register(new Md.MdWorkload());
         Register(new Nqs.NqsWorkload());
         Register(new Tune.TuneWorkload());
+        Register(new Har.HarWorkload());
+        Register(new Har.HarTrainWorkload());
     }
 
     /// <summary>Adds a workload (later registrations replace earlier ones of the same name) and allows its assembly's

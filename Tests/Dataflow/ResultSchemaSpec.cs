@@ -15,7 +15,7 @@ namespace Dataflow.Tests.Dataflow;
 /// here.</remarks>
 public sealed class ResultSchemaSpec(ITestOutputHelper output)
 {
-    private static readonly string[] s_workloads = ["train", "fci", "nqs", "md", "tune"];
+    private static readonly string[] s_workloads = ["train", "fci", "nqs", "md", "tune", "har", "har-train"];
 
     [Theory]
     [InlineData("train")]
@@ -23,6 +23,8 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
     [InlineData("nqs")]
     [InlineData("md")]
     [InlineData("tune")]
+    [InlineData("har")]
+    [InlineData("har-train")]
     public async Task A_real_result_validates_against_its_schema(string workload)
     {
         await using var cluster = await DataflowCluster.StartEmbeddedAsync();
@@ -96,6 +98,8 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
         "md" => Job.Md().Data(MdReferenceData.File("lj-500.data")).Pair("lj/cut", 2.5).Skin(0.3).RebuildEvery(10)
             .Steps(40).Thermo(10).Domains("2x1x1").Balance("ring", 20).Langevin(1.0, 1.0, 0.5, 48279).Build(),
         "tune" => Job.Tune().Model("cnn").Budget(16).BatchSize(4).MeasureRepeats(1).Build(),
+        "har" => Job.Har().Synthetic().Features("flow").Resolution(48, 64).Frames(24).Build(),
+        "har-train" => Job.HarTrain().Settings(s => s with { TrainClips = 6, TestClips = 6, RecogniserSteps = 2, ImfeSteps = 2, Batch = 4 }).Build(),
         _ => throw new ArgumentOutOfRangeException(nameof(workload), workload, "no small job for this workload"),
     };
 

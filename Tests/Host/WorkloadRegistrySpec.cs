@@ -9,7 +9,7 @@ namespace Dataflow.Tests.Host;
 /// a command-line verb, help and a row in the README's table, and no verb lacks a workload.</summary>
 public sealed class WorkloadRegistrySpec
 {
-    private static readonly string[] s_shipped = ["fci", "md", "nqs", "train", "tune"];
+    private static readonly string[] s_shipped = ["fci", "har", "har-train", "md", "nqs", "train", "tune"];
 
     [Fact]
     public async Task Run_help_lists_exactly_the_registered_workloads_and_each_verb_has_help()
@@ -17,7 +17,7 @@ public sealed class WorkloadRegistrySpec
         Assert.Subset(Workloads.Names.ToHashSet(), s_shipped.ToHashSet());
         var help = await LocalHosts.RunCliAsync(["run", "--help"], TimeSpan.FromMinutes(1));
         Assert.Equal(0, help.ExitCode);
-        var listed = Regex.Matches(help.Stdout, @"^  (\w+)\s{2,}", RegexOptions.Multiline)
+        var listed = Regex.Matches(help.Stdout, @"^  ([\w-]+)\s{2,}", RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value)
             .Where(v => !v.StartsWith("--", StringComparison.Ordinal))
             .ToArray();
@@ -38,7 +38,7 @@ public sealed class WorkloadRegistrySpec
     {
         var help = await LocalHosts.RunCliAsync(["bench", "--help"], TimeSpan.FromMinutes(1));
         Assert.Equal(0, help.ExitCode);
-        foreach (var section in new[] { "reduction", "hosts", "serialization", "kernels", "fci", "nqs", "nqsrun", "md", "mdrun", "longrange", "tune", "tunesearch" })
+        foreach (var section in new[] { "reduction", "hosts", "serialization", "kernels", "fci", "nqs", "nqsrun", "md", "mdrun", "longrange", "tune", "tunesearch", "harflow", "harstream" })
         {
             Assert.Matches($@"(?m)^  {section}\s", help.Stdout);
         }
@@ -52,7 +52,7 @@ public sealed class WorkloadRegistrySpec
         var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
         var table = readme[readme.IndexOf("## Workloads", StringComparison.Ordinal)..];
         table = table[..table.IndexOf("\n## ", 3, StringComparison.Ordinal)];
-        var rows = Regex.Matches(table, @"^\| `(\w+)` \|", RegexOptions.Multiline).Select(m => m.Groups[1].Value).Order().ToArray();
+        var rows = Regex.Matches(table, @"^\| `([\w-]+)` \|", RegexOptions.Multiline).Select(m => m.Groups[1].Value).Order().ToArray();
         Assert.Equal(s_shipped, rows);
     }
 
