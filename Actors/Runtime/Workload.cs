@@ -59,6 +59,7 @@ public static class Workloads
         Register(new Fci.FciWorkload());
         Register(new Md.MdWorkload());
         Register(new Nqs.NqsWorkload());
+        Register(new Sft.SftWorkload());
     }
 
     /// <summary>Adds a workload (later registrations replace earlier ones of the same name) and allows its assembly's

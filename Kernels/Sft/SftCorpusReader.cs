@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Parquet;
+using Parquet.Serialization;
 using Parquet.Schema;
 
 namespace Dataflow.Kernels.Sft;
@@ -151,79 +153,57 @@ public static class SftCorpusReader
             throw new SftInputException($"{path}: the \"tokens\" column must be a list of integers (is {tokensField.ClrType.Name}, "
                 + $"repetition level {tokensField.MaxRepetitionLevel})");
         }
+        stream.Position = 0;
         var sequences = new List<int[]>();
         var row = 0;
-        for (var g = 0; g < reader.RowGroupCount; g++)
+        if (tokensField is not null)
         {
-            using var group = reader.OpenRowGroupReader(g);
-            if (tokensField is not null)
+            // Parquet.Net's object model assembles the lists (repetition and definition levels) for us.
+            var lists = tokensField.ClrType == typeof(long)
+                ? (await ParquetSerializer.DeserializeAsync<LongTokensRow>(stream)).Data.Select(r => r.Tokens?.ToArray() ?? [])
+                : (await ParquetSerializer.DeserializeAsync<IntTokensRow>(stream)).Data.Select(r => r.Tokens?.Select(t => (long)t).ToArray() ?? []);
+            foreach (var list in lists)
             {
-                // One entry per list element (an empty or null list: one entry without a value); level 0 starts a row.
-                var entries = checked((int)(group.GetMetadata(tokensField)?.MetaData?.NumValues ?? 0));
-                var repetition = new int[entries];
-                long?[] values;
-                if (tokensField.ClrType == typeof(long))
+                row++;
+                var where = $"{path}:row {row}";
+                var outside = Array.FindIndex(list, id => id is < 0 or > int.MaxValue);
+                if (outside >= 0)
                 {
-                    values = new long?[entries];
-                    await group.ReadAsync<long>(tokensField, values.AsMemory(), repetition.AsMemory());
+                    throw new SftInputException($"{where}: token id {list[outside]} (token {outside}) is outside the vocabulary [0, {tokenizer.Vocabulary})");
                 }
-                else
-                {
-                    var ints = new int?[entries];
-                    await group.ReadAsync<int>(tokensField, ints.AsMemory(), repetition.AsMemory());
-                    values = ints.Select(v => (long?)v).ToArray();
-                }
-                var lists = Lists(values, repetition);
-                foreach (var list in lists)
-                {
-                    row++;
-                    var where = $"{path}:row {row}";
-                    var outside = Array.FindIndex(list, id => id is < 0 or > int.MaxValue);
-                    if (outside >= 0)
-                    {
-                        throw new SftInputException($"{where}: token id {list[outside]} (token {outside}) is outside the vocabulary [0, {tokenizer.Vocabulary})");
-                    }
-                    sequences.Add(Checked(list.Select(id => (int)id).ToArray(), tokenizer.Vocabulary, context, where));
-                }
+                sequences.Add(Checked(list.Select(id => (int)id).ToArray(), tokenizer.Vocabulary, context, where));
             }
-            else
+        }
+        else
+        {
+            foreach (var r in (await ParquetSerializer.DeserializeAsync<TextRow>(stream)).Data)
             {
-                var texts = new string?[group.RowCount];
-                await group.ReadAsync(textField!, texts.AsMemory(), null);
-                foreach (var text in texts)
+                row++;
+                if (r.Text is null)
                 {
-                    row++;
-                    if (text is null)
-                    {
-                        throw new SftInputException($"{path}:row {row}: \"text\" is null");
-                    }
-                    sequences.Add(Checked(tokenizer.Encode(text), tokenizer.Vocabulary, context, $"{path}:row {row}"));
+                    throw new SftInputException($"{path}:row {row}: \"text\" is null");
                 }
+                sequences.Add(Checked(tokenizer.Encode(r.Text), tokenizer.Vocabulary, context, $"{path}:row {row}"));
             }
         }
         return sequences;
     }
 
-    private static List<long[]> Lists(long?[] values, int[] repetition)
+    private sealed class LongTokensRow
     {
-        var lists = new List<long[]>();
-        var current = new List<long>();
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (repetition[i] == 0 && i > 0)
-            {
-                lists.Add([.. current]);
-                current.Clear();
-            }
-            if (values[i] is { } v)
-            {
-                current.Add(v);
-            }
-        }
-        if (values.Length > 0)
-        {
-            lists.Add([.. current]);
-        }
-        return lists;
+        [JsonPropertyName("tokens")]
+        public List<long>? Tokens { get; set; }
+    }
+
+    private sealed class IntTokensRow
+    {
+        [JsonPropertyName("tokens")]
+        public List<int>? Tokens { get; set; }
+    }
+
+    private sealed class TextRow
+    {
+        [JsonPropertyName("text")]
+        public string? Text { get; set; }
     }
 }

@@ -3,15 +3,25 @@ using MessagePack;
 
 namespace Dataflow.Kernels.Sft;
 
-/// <summary>The complete state of an <c>sft</c> job after <see cref="Step"/> steps: weights and AdamW moments. Restoring
-/// it and going on gives the bits of never stopping.</summary>
+/// <summary>The complete state of an <c>sft</c> job after <see cref="Step"/> steps: weights, AdamW moments and the
+/// counts the result reports. Restoring it and going on gives the bits of never stopping.</summary>
+/// <param name="Tokens">Tokens trained on so far (padding not counted).</param>
+/// <param name="ComputedTokens">Tokens the model ran so far, padding included.</param>
+/// <param name="Recomputed">Chunks recomputed so far.</param>
+/// <param name="Chunks">Chunks or rows run so far.</param>
+/// <param name="PeakMemoryBytes">Highest trainer high-water mark reported so far.</param>
 [MessagePackObject]
 public sealed record SftState(
     [property: Key(0)] long Step,
     [property: Key(1)] float[] Parameters,
     [property: Key(2)] float[] AdamM,
     [property: Key(3)] float[] AdamV,
-    [property: Key(4)] double LastLoss)
+    [property: Key(4)] double LastLoss,
+    [property: Key(5)] long Tokens = 0,
+    [property: Key(6)] long ComputedTokens = 0,
+    [property: Key(7)] long Recomputed = 0,
+    [property: Key(8)] long Chunks = 0,
+    [property: Key(9)] long PeakMemoryBytes = 0)
 {
     /// <summary>The state before the first step.</summary>
     public static SftState Initial(SftSettings settings)
@@ -62,7 +72,12 @@ public sealed record SftState(
             var denominator = MathF.Sqrt(v[j]) / sqrtBias2 + eps;
             p[j] = p[j] * decay + step * m[j] / denominator;
         }
-        return new SftState(t, p, m, v, loss / Math.Max(1, targets));
+        return new SftState(t, p, m, v, loss / Math.Max(1, targets),
+            Tokens + ordered.Sum(g => g.Tokens),
+            ComputedTokens + ordered.Sum(g => g.ComputedTokens),
+            Recomputed + ordered.Sum(g => (long)g.Recomputed),
+            Chunks + ordered.Sum(g => (long)g.Chunks),
+            Math.Max(PeakMemoryBytes, ordered.Max(g => g.PeakMemoryBytes)));
     }
 
     /// <summary>Serialised form (MessagePack with a trailing SHA-256, so truncation is detected).</summary>

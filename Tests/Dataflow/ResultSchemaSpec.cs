@@ -15,13 +15,14 @@ namespace Dataflow.Tests.Dataflow;
 /// here.</remarks>
 public sealed class ResultSchemaSpec(ITestOutputHelper output)
 {
-    private static readonly string[] s_workloads = ["train", "fci", "nqs", "md"];
+    private static readonly string[] s_workloads = ["train", "fci", "nqs", "md", "sft"];
 
     [Theory]
     [InlineData("train")]
     [InlineData("fci")]
     [InlineData("nqs")]
     [InlineData("md")]
+    [InlineData("sft")]
     public async Task A_real_result_validates_against_its_schema(string workload)
     {
         await using var cluster = await DataflowCluster.StartEmbeddedAsync();
@@ -80,7 +81,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
             Assert.True(meta.IsValid, $"{path} is not a valid draft 2020-12 schema:\n{string.Join("\n", Messages(meta))}");
             Assert.Equal(global::Dataflow.Actors.Runtime.WorkloadResult.CurrentSchemaVersion, (int)schema["properties"]!["schemaVersion"]!["const"]!);
         }
-        Assert.Throws<ArgumentException>(() => ResultSchemas.Text("sft"));
+        Assert.Throws<ArgumentException>(() => ResultSchemas.Text("nosuch"));
     }
 
     /// <summary>A job of <paramref name="workload"/> that takes seconds, with every optional part of its result
@@ -94,6 +95,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
             .Reference(BundledMolecules.Reference("h2").FciEnergyHartree).Build(),
         "md" => Job.Md().Data(MdReferenceData.File("lj-500.data")).Pair("lj/cut", 2.5).Skin(0.3).RebuildEvery(10)
             .Steps(40).Thermo(10).Domains("2x1x1").Balance("ring", 20).Langevin(1.0, 1.0, 0.5, 48279).Build(),
+        "sft" => Job.Sft().Synthetic(global::Dataflow.Kernels.Sft.SyntheticMix.Lmsys).ChunkSize(256).Batch(4).Steps(2).Seed(5).Build(),
         _ => throw new ArgumentOutOfRangeException(nameof(workload), workload, "no small job for this workload"),
     };
 
