@@ -183,7 +183,7 @@ internal sealed class SftCommand : WorkloadCommand
     public override IReadOnlyList<BenchSection> BenchSections =>
     [
         new("sft", "sft tokens/s of ChunkFlow vs padded batching and sort-and-pack, same model and token mix",
-            (w, o) => Bench.SftBench.Schedules(w, o.Int("steps", 3))),
+            (w, o) => Bench.SftBench.Schedules(w, o.Int("steps", 2))),
         new("sftmemory", "sft peak memory as the longest sequence grows 4x at a fixed chunk size, ChunkFlow vs padded",
             (w, o) => Bench.SftBench.Memory(w)),
     ];

@@ -26,7 +26,7 @@ internal static class SftBench
         var rates = schedules.ToDictionary(s => s, _ => new List<double>());
         var padding = new Dictionary<SftSchedule, double>();
         var tokens = new Dictionary<SftSchedule, long>();
-        const int rounds = 3;
+        const int rounds = 2;
         for (var round = 0; round < rounds; round++)
         {
             foreach (var schedule in round % 2 == 0 ? schedules : schedules.Reverse())
