@@ -34,6 +34,14 @@ public sealed class SftDriver : JobDriver
             JobCoordinator.Key(Akka.Cluster.Cluster.Get(Context.System).SelfAddress));
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         Receive<SftGradients>(OnGradients);
+        Receive<SftStepProgress>(p =>
+        {
+            // The step is moving: a step of long sequences may take longer than dataflow.step-timeout.
+            if (p.Generation == Generation && p.Step == _state.Step && !Ended)
+            {
+                ArmStepTimeout();
+            }
+        });
         Receive<SftStageFailed>(f =>
         {
             if (f.Generation == Generation)

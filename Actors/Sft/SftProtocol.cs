@@ -72,3 +72,13 @@ public sealed record SftStageFailed(
     [property: Key(3)] string Node,
     [property: Key(4)] string Error)
     : IDataflowMessage;
+
+/// <summary>Sft stage to driver, after each work item (a packed chunk, a padded batch or a long sequence's chunks) of a
+/// step: the step is progressing, so the driver re-arms its step timeout (a step of long sequences may take minutes).</summary>
+[MessagePackObject]
+public sealed record SftStepProgress(
+    [property: Key(0)] string JobId,
+    [property: Key(1)] int Generation,
+    [property: Key(2)] long Step,
+    [property: Key(3)] int Worker,
+    [property: Key(4)] int Items) : IDataflowMessage;

@@ -52,10 +52,13 @@ public sealed class SftStage : ReceiveActor
             TorchRuntime.EnsureLoaded(_job.Settings.IntraOpThreads);
             _trainer ??= new SftTrainer(_job.Settings);
             var results = new SftGradient[work.Workers.Length];
+            var driver = Sender;
             for (var i = 0; i < results.Length; i++)
             {
                 _cancel.ThrowIfCancellationRequested();
-                results[i] = _trainer.Compute(work.Parameters, _job.Corpus, work.Step, work.Workers[i]);
+                var worker = work.Workers[i];
+                results[i] = _trainer.Compute(work.Parameters, _job.Corpus, work.Step, worker,
+                    items => driver.Tell(new SftStepProgress(work.JobId, work.Generation, work.Step, worker, items)));
                 _telemetry.AddItems(results[i].Tokens);
             }
             var seconds = sw.Elapsed.TotalSeconds;

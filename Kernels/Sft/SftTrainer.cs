@@ -34,16 +34,18 @@ public sealed class SftTrainer : IDisposable
 
     /// <summary>Worker <paramref name="worker"/>'s gradient at <paramref name="parameters"/> for step
     /// <paramref name="step"/> of <paramref name="corpus"/>.</summary>
-    public SftGradient Compute(ReadOnlySpan<float> parameters, SftCorpus corpus, long step, int worker)
+    /// <param name="itemDone">Called after each work item (a liveness signal for long steps), or null.</param>
+    public SftGradient Compute(ReadOnlySpan<float> parameters, SftCorpus corpus, long step, int worker, Action<int>? itemDone = null)
     {
         ArgumentNullException.ThrowIfNull(corpus);
         var batch = corpus.Batch(_settings.Seed, step, _settings.GlobalBatch);
         var mine = _settings.Split(batch)[worker].Select(i => batch[i]).ToArray();
-        return Compute(parameters, mine, worker);
+        return Compute(parameters, mine, worker, itemDone);
     }
 
     /// <summary>The gradient of the summed loss over <paramref name="sequences"/> under the job's schedule.</summary>
-    public SftGradient Compute(ReadOnlySpan<float> parameters, int[][] sequences, int worker)
+    /// <param name="itemDone">Called after each work item with the number done so far, or null.</param>
+    public SftGradient Compute(ReadOnlySpan<float> parameters, int[][] sequences, int worker, Action<int>? itemDone = null)
     {
         ArgumentNullException.ThrowIfNull(sequences);
         TorchRuntime.EnsureLoaded(_settings.IntraOpThreads);
@@ -55,11 +57,13 @@ public sealed class SftTrainer : IDisposable
             : SftPlanner.Plan(_settings.Schedule, sequences, _settings.ChunkSize, _settings.MicroBatch);
         var loss = 0.0;
         var recomputed = 0;
+        var done = 0;
         foreach (var item in items)
         {
             var (l, r) = ChunkFlowRunner.Run(_model, item, _settings.Keep);
             loss += l;
             recomputed += r;
+            itemDone?.Invoke(++done);
         }
         var gradient = ParameterVector.Gradients(_model);
         _model.zero_grad();
