@@ -73,8 +73,8 @@ public sealed record SftStageFailed(
     [property: Key(4)] string Error)
     : IDataflowMessage;
 
-/// <summary>Sft stage to driver, after each work item (a packed chunk, a padded batch or a long sequence's chunks) of a
-/// step: the step is progressing, so the driver re-arms its step timeout (a step of long sequences may take minutes).</summary>
+/// <summary>Sft stage to driver, after each forward or backward pass of a chunk (or padded batch) of a step: the step
+/// is progressing, so the driver re-arms its step timeout (a step of long sequences may take minutes).</summary>
 [MessagePackObject]
 public sealed record SftStepProgress(
     [property: Key(0)] string JobId,

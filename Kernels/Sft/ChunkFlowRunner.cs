@@ -17,17 +17,20 @@ namespace Dataflow.Kernels.Sft;
 public static class ChunkFlowRunner
 {
     /// <summary>Forward and backward of <paramref name="item"/>; returns the summed loss and how many chunks were
-    /// recomputed. <paramref name="keep"/> is K, clamped to [1, N].</summary>
-    public static (double LossSum, int Recomputed) Run(SftTransformer model, SftWorkItem item, int keep)
+    /// recomputed. <paramref name="keep"/> is K, clamped to [1, N]; <paramref name="passDone"/>, when given, is called
+    /// after every forward or backward pass of a chunk (a liveness signal: a long sequence may take minutes).</summary>
+    public static (double LossSum, int Recomputed) Run(SftTransformer model, SftWorkItem item, int keep, Action? passDone = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(item);
         using var scope = torch.NewDisposeScope();
         if (item.Dependent)
         {
-            return RunDependent(model, item.Rows, keep);
+            return RunDependent(model, item.Rows, keep, passDone);
         }
-        return (RunBatch(model, item.Rows), 0);
+        var loss = RunBatch(model, item.Rows);
+        passDone?.Invoke();
+        return (loss, 0);
     }
 
     private static double RunBatch(SftTransformer model, SftChunk[] rows)
@@ -41,7 +44,7 @@ public static class ChunkFlowRunner
         return value;
     }
 
-    private static (double LossSum, int Recomputed) RunDependent(SftTransformer model, SftChunk[] chunks, int keep)
+    private static (double LossSum, int Recomputed) RunDependent(SftTransformer model, SftChunk[] chunks, int keep, Action? passDone)
     {
         var n = chunks.Length;
         var layers = model.Config.Layers;
@@ -77,6 +80,7 @@ public static class ChunkFlowRunner
                 storeValues[j] = f.Values.Select(v => v.detach()).ToArray();
                 kept[j] = (loss, f, past);
             }
+            passDone?.Invoke();
         }
 
         // Backward, descending; gradients sent to each chunk's keys and values by the chunks after it.
@@ -126,6 +130,7 @@ public static class ChunkFlowRunner
             {
                 t.Dispose();
             }
+            passDone?.Invoke();
         }
         foreach (var input in inputs)
         {

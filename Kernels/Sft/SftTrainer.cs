@@ -34,7 +34,7 @@ public sealed class SftTrainer : IDisposable
 
     /// <summary>Worker <paramref name="worker"/>'s gradient at <paramref name="parameters"/> for step
     /// <paramref name="step"/> of <paramref name="corpus"/>.</summary>
-    /// <param name="itemDone">Called after each work item (a liveness signal for long steps), or null.</param>
+    /// <param name="itemDone">Called after each chunk pass (a liveness signal for long steps), or null.</param>
     public SftGradient Compute(ReadOnlySpan<float> parameters, SftCorpus corpus, long step, int worker, Action<int>? itemDone = null)
     {
         ArgumentNullException.ThrowIfNull(corpus);
@@ -44,7 +44,7 @@ public sealed class SftTrainer : IDisposable
     }
 
     /// <summary>The gradient of the summed loss over <paramref name="sequences"/> under the job's schedule.</summary>
-    /// <param name="itemDone">Called after each work item with the number done so far, or null.</param>
+    /// <param name="itemDone">Called after each chunk pass (forward or backward) with the number done so far, or null.</param>
     public SftGradient Compute(ReadOnlySpan<float> parameters, int[][] sequences, int worker, Action<int>? itemDone = null)
     {
         ArgumentNullException.ThrowIfNull(sequences);
@@ -60,10 +60,9 @@ public sealed class SftTrainer : IDisposable
         var done = 0;
         foreach (var item in items)
         {
-            var (l, r) = ChunkFlowRunner.Run(_model, item, _settings.Keep);
+            var (l, r) = ChunkFlowRunner.Run(_model, item, _settings.Keep, itemDone is null ? null : () => itemDone(++done));
             loss += l;
             recomputed += r;
-            itemDone?.Invoke(++done);
         }
         var gradient = ParameterVector.Gradients(_model);
         _model.zero_grad();
