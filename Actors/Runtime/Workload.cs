@@ -62,6 +62,7 @@ public static class Workloads
         Register(new Tune.TuneWorkload());
         Register(new Har.HarWorkload());
         Register(new Har.HarTrainWorkload());
+        Register(new Sft.SftWorkload());
     }
 
     /// <summary>Adds a workload (later registrations replace earlier ones of the same name) and allows its assembly's

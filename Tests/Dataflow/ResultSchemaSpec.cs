@@ -15,7 +15,7 @@ namespace Dataflow.Tests.Dataflow;
 /// here.</remarks>
 public sealed class ResultSchemaSpec(ITestOutputHelper output)
 {
-    private static readonly string[] s_workloads = ["train", "fci", "nqs", "md", "tune", "har", "har-train"];
+    private static readonly string[] s_workloads = ["train", "fci", "nqs", "md", "tune", "har", "har-train", "sft"];
 
     [Theory]
     [InlineData("train")]
@@ -25,6 +25,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
     [InlineData("tune")]
     [InlineData("har")]
     [InlineData("har-train")]
+    [InlineData("sft")]
     public async Task A_real_result_validates_against_its_schema(string workload)
     {
         await using var cluster = await DataflowCluster.StartEmbeddedAsync();
@@ -83,7 +84,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
             Assert.True(meta.IsValid, $"{path} is not a valid draft 2020-12 schema:\n{string.Join("\n", Messages(meta))}");
             Assert.Equal(global::Dataflow.Actors.Runtime.WorkloadResult.CurrentSchemaVersion, (int)schema["properties"]!["schemaVersion"]!["const"]!);
         }
-        Assert.Throws<ArgumentException>(() => ResultSchemas.Text("sft"));
+        Assert.Throws<ArgumentException>(() => ResultSchemas.Text("nosuch"));
     }
 
     /// <summary>A job of <paramref name="workload"/> that takes seconds, with every optional part of its result
@@ -100,6 +101,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
         "tune" => Job.Tune().Model("cnn").Budget(16).BatchSize(4).MeasureRepeats(1).Build(),
         "har" => Job.Har().Synthetic().Features("flow").Resolution(48, 64).Frames(24).Build(),
         "har-train" => Job.HarTrain().Settings(s => s with { TrainClips = 6, TestClips = 6, RecogniserSteps = 2, ImfeSteps = 2, Batch = 4 }).Build(),
+        "sft" => Job.Sft().Synthetic(global::Dataflow.Kernels.Sft.SyntheticMix.Lmsys).ChunkSize(256).Batch(4).Steps(2).Seed(5).Build(),
         _ => throw new ArgumentOutOfRangeException(nameof(workload), workload, "no small job for this workload"),
     };
 
