@@ -24,6 +24,7 @@ public sealed record FlWeights(
     public static bool IsNormalisation(string name) => name.Contains(".norm", StringComparison.Ordinal);
 
     /// <summary>Number of parameters (named tensors).</summary>
+    [IgnoreMember]
     public int Count => Names.Length;
 
     /// <summary>The parameters whose names satisfy <paramref name="keep"/>, in order.</summary>

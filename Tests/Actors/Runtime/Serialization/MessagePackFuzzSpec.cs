@@ -95,7 +95,11 @@ public sealed class MessagePackFuzzSpec(WireFormatSpec.SystemFixture fixture, IT
             {
                 return false;
             }
-            var thrownByMessagePack = inner.StackTrace?.TrimStart().StartsWith("at MessagePack.", StringComparison.Ordinal) == true;
+            // Thrown while MessagePack's reader checked the input: the first frame outside the base library (which
+            // MessagePack calls, e.g. ReadOnlySequence.Slice for a bin length past the end) is MessagePack's.
+            var thrownByMessagePack = inner.StackTrace?.Split('\n').Select(f => f.TrimStart())
+                .FirstOrDefault(f => !f.StartsWith("at System.", StringComparison.Ordinal))
+                ?.StartsWith("at MessagePack.", StringComparison.Ordinal) == true;
             if (inner is ArgumentException or OverflowException && !thrownByMessagePack)
             {
                 return false;
