@@ -242,7 +242,9 @@ internal static class MdScriptCommand
             // Only a file the dry pass could not see fails here (e.g. write_data into a directory removed meanwhile).
             throw new UsageException(e.Message);
         }
-        catch (OperationCanceledException) when (signals.ExitCode is { } code)
+        // The coordinator may report the job failed ("cancelled") before the client's own cancellation completes:
+        // after a signal, either way is the interruption.
+        catch (Exception e) when (e is OperationCanceledException or global::Dataflow.DataflowJobException && signals.ExitCode is { } code)
         {
             throw new RunInterruptedException(signals.SignalName!, code);
         }

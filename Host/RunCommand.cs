@@ -120,7 +120,9 @@ internal static class RunCommand
                 }),
                 output, signals.Token);
         }
-        catch (OperationCanceledException) when (signals.ExitCode is { } code)
+        // The coordinator may report the job failed ("cancelled") before the client's own cancellation completes:
+        // after a signal, either way is the interruption.
+        catch (Exception e) when (e is OperationCanceledException or global::Dataflow.DataflowJobException && signals.ExitCode is { } code)
         {
             bar.Complete();
             throw new RunInterruptedException(signals.SignalName!, code);
