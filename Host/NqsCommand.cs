@@ -11,7 +11,7 @@ internal sealed class NqsCommand : WorkloadCommand
     private static readonly string s_usage = $"""
         usage: dataflow run nqs --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--iterations 700] [--samples N] [--seed 1]
                                 [--layers L] [--d-model D] [--heads H] [--eloc exact|sample-space] [--reference E]
-                                [--optimizer adamw-sr|adamw|sr] [--orbital-order energy|file]
+                                [--optimizer adamw-sr|adamw|sr] [--orbital-order energy|file] [--frozen-core K]
                                 [--intra-op-threads 1] [--gradient-threads 2]
                                 [--samplers 4] [--evaluators 0] [--checkpoint-every 10] [--resume DIR] [--plot FILE.png|svg]
                                 [--cluster HOST:PORT] [--json FILE] [--quiet]
@@ -20,8 +20,9 @@ internal sealed class NqsCommand : WorkloadCommand
         samplers draw unique configurations with counts (exact autoregressive sampling), the evaluators compute
         local energies of cost-balanced sample ranges and partial energy gradients, and the driver takes an AdamW
         step; from 20 % of the iterations on, the driver takes stochastic-reconfiguration steps instead. The
-        bundled molecules ({string.Join(", ", BundledMolecules.Names)}, STO-3G, Psi4) can be named instead of a file;
-        their FCI energy is the default --reference.
+        bundled molecules ({string.Join(", ", BundledMolecules.Names)}, STO-3G, Psi4) and the other FCIDUMPs of the data
+        folder (c2, h2o-631g, n2-631g) can be named instead of a file; their Psi4 FCI energy, where one is recorded for
+        the --frozen-core given, is the default --reference.
 
           --iterations N     VMC iterations (default 700)
           --samples N        logical samples per iteration once grown (default 1e12)
@@ -34,6 +35,8 @@ internal sealed class NqsCommand : WorkloadCommand
           --intra-op-threads T, --gradient-threads G   libtorch threads of sampling and local energies (default 1)
                              and of gradients and reconfiguration steps (default 2); the same values give the same
                              history wherever the work runs
+          --frozen-core K    keep the K lowest-energy orbitals doubly occupied, folded into the Hamiltonian as
+                             fci --frozen-core does (default 0)
           --reference E      report the error against this energy (hartree)
           --samplers N, --evaluators N   work items per iteration (the history depends on --samplers only);
                              --evaluators 0, the default, runs one per host
@@ -62,18 +65,15 @@ internal sealed class NqsCommand : WorkloadCommand
     public override IReadOnlyList<string> ValuedOptions =>
         ["fcidump", "iterations", "samples", "seed", "layers", "d-model", "heads", "eloc", "reference", "samplers",
             "evaluators", "optimizer", "orbital-order", "intra-op-threads", "gradient-threads", "checkpoint-every",
-            "resume"];
+            "resume", "frozen-core"];
 
     /// <inheritdoc />
     public override IJobDefinition Build(ParsedOptions o)
     {
         var name = o.String("fcidump") ?? throw new UsageException("nqs needs --fcidump FILE", s_usage);
         var path = FciCommand.ResolveFcidump(name);
-        double? reference = o.String("reference") is null ? null : o.Double("reference", 0);
-        if (reference is null && BundledMolecules.Names.Contains(name.ToLowerInvariant()) && !File.Exists(name))
-        {
-            reference = BundledMolecules.Reference(name.ToLowerInvariant()).FciEnergyHartree;
-        }
+        var frozenCore = o.Int("frozen-core", 0);
+        var reference = o.String("reference") is null ? DefaultReference(name, frozenCore) : o.Double("reference", 0);
         try
         {
             if (o.String("resume") is { } resume)
@@ -83,7 +83,7 @@ internal sealed class NqsCommand : WorkloadCommand
             }
             return Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", VmcOptions.DefaultIterations)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
                 .Model(o.Int("layers", 0), o.Int("d-model", 0), o.Int("heads", 0)).Eloc(o.String("eloc") ?? "exact")
-                .Optimizer(o.String("optimizer") ?? "adamw-sr").OrbitalOrder(o.String("orbital-order") ?? "energy")
+                .Optimizer(o.String("optimizer") ?? "adamw-sr").OrbitalOrder(o.String("orbital-order") ?? "energy").FrozenCore(frozenCore)
                 .IntraOpThreads(o.Int("intra-op-threads", 0), o.Int("gradient-threads", 0))
                 .Reference(reference).Workers(o.Int("samplers", 4), o.Int("evaluators", 0))
                 .Checkpoints(o.Int("checkpoint-every", 10), o.String("resume")).Build();
@@ -102,8 +102,28 @@ internal sealed class NqsCommand : WorkloadCommand
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"invalid nqs job: {e.Message}");
+            throw new UsageException($"invalid nqs job: {(e.ParamName is { } parameter ? e.Message.Replace($" (Parameter '{parameter}')", "", StringComparison.Ordinal) : e.Message)}");
         }
+    }
+
+    /// <summary>Psi4's FCI energy of a named data-folder molecule with <paramref name="frozenCore"/> orbitals frozen, when
+    /// one is recorded (the bundled catalogue for the all-electron STO-3G energies, the further one for the rest); null
+    /// for a file of the user's.</summary>
+    internal static double? DefaultReference(string name, int frozenCore)
+    {
+        if (File.Exists(name))
+        {
+            return null;
+        }
+        var key = name.ToLowerInvariant();
+        if (frozenCore == 0 && BundledMolecules.Names.Contains(key))
+        {
+            return BundledMolecules.Reference(key).FciEnergyHartree;
+        }
+        var more = ReferenceMolecules.All().FirstOrDefault(m => m.Name.Equals(key, StringComparison.Ordinal));
+        return more is not null && more.FciEnergyHartree.TryGetValue(frozenCore.ToString(CultureInfo.InvariantCulture), out var energy)
+            ? energy
+            : null;
     }
 
     /// <inheritdoc />

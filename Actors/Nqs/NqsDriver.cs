@@ -44,7 +44,7 @@ public sealed class NqsDriver : JobDriver
         _job = Workload.Decode<NqsJobSpec>(Spec);
         _options = _job.Options();
         TorchRuntime.EnsureLoaded(_options.Threads);
-        _localEnergy = LocalEnergy.FromFcidump(_options.Arrange(FcidumpReader.ParseText(_job.FcidumpText, _job.SourceName)));
+        _localEnergy = LocalEnergy.FromFcidump(_options.Arrange(_job.Hamiltonian()));
         // The initial state of VmcOptimizer.Run: seeded model, phase head redrawn.
         _model = new TransformerWavefunction(_localEnergy.Space, _options.Model, _options.Seed);
         if (_options.PhaseInitStd > 0)

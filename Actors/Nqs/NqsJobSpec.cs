@@ -22,6 +22,9 @@ namespace Dataflow.Actors.Nqs;
 /// runs.</param>
 /// <param name="CheckpointFiles">Whether checkpoints are also kept as files: each is sent to the client (which writes it
 /// to its own <c>--resume</c> directory) and written in the job's folder under the driver host's work directory.</param>
+/// <param name="FrozenCore">Lowest-energy orbitals kept doubly occupied and folded into the core energy and an
+/// effective one-electron operator (<see cref="Kernels.Quantum.FrozenCore.Fold"/>), as <c>fci --frozen-core</c> does:
+/// the wavefunction covers the other orbitals only.</param>
 /// <remarks>Key 13 is retired: it was a checkpoint directory on the driver's host, a path the client chose. A resumed
 /// job carries its checkpoint in <see cref="Runtime.JobSpec.Checkpoint"/>.</remarks>
 [MessagePackObject]
@@ -43,7 +46,8 @@ public sealed record NqsJobSpec(
     [property: Key(15)] string OrbitalOrder = "energy",
     [property: Key(16)] int IntraOpThreads = 0,
     [property: Key(17)] int GradientThreads = 0,
-    [property: Key(18)] bool CheckpointFiles = false)
+    [property: Key(18)] bool CheckpointFiles = false,
+    [property: Key(19)] int FrozenCore = 0)
 {
     /// <summary>The accepted values of <see cref="Optimizer"/>.</summary>
     public static IReadOnlyDictionary<string, VmcUpdate> Optimizers { get; } = new Dictionary<string, VmcUpdate>
@@ -118,6 +122,10 @@ public sealed record NqsJobSpec(
         {
             throw new ArgumentException($"evaluators must be 0 (one per node) or more (got {Evaluators})", "evaluators");
         }
+        if (FrozenCore < 0)
+        {
+            throw new ArgumentException($"frozen-core must be 0 (the default) or more (got {FrozenCore})", "frozen-core");
+        }
         try
         {
             Options().Validate();
@@ -126,6 +134,22 @@ public sealed record NqsJobSpec(
         {
             throw new ArgumentException(e.Message, e.ParamName ?? "options", e);
         }
-        FcidumpReader.ParseText(FcidumpText, SourceName);
+        try
+        {
+            Hamiltonian();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"frozen-core: {e.Message.Replace(" (Parameter 'count')", "", StringComparison.Ordinal)}", "frozen-core", e);
+        }
+    }
+
+    /// <summary>The Hamiltonian the wavefunction sees: the FCIDUMP with <see cref="FrozenCore"/> orbitals folded in.</summary>
+    /// <exception cref="FcidumpFormatException">The text is not a valid FCIDUMP (naming the line).</exception>
+    /// <exception cref="ArgumentException">The frozen core does not fit the molecule.</exception>
+    public Fcidump Hamiltonian()
+    {
+        var fcidump = FcidumpReader.ParseText(FcidumpText, SourceName);
+        return FrozenCore > 0 ? Kernels.Quantum.FrozenCore.Fold(fcidump, FrozenCore) : fcidump;
     }
 }

@@ -39,7 +39,7 @@ public sealed record NqsResult(
         return new NqsInputs(job.SourceName, Dataflow.Fci.FciResult.Sha256(job.FcidumpText), options.Iterations,
             options.Samples, options.Seed, options.Model.Layers, options.Model.DModel, options.Model.Heads, job.Eloc,
             job.ReferenceHartree, job.LogicalSamplers, job.Evaluators, job.CheckpointEvery, job.CheckpointFiles,
-            job.Optimizer, job.OrbitalOrder, options.Threads, options.GradientThreads);
+            job.Optimizer, job.OrbitalOrder, options.Threads, options.GradientThreads, job.FrozenCore);
     }
 }
 
@@ -56,6 +56,7 @@ public sealed record NqsIteration(int Iteration, double Energy, double Variance,
 
 /// <summary>The options of an <c>nqs</c> job, defaults resolved.</summary>
 /// <param name="FcidumpSha256">SHA-256 of the FCIDUMP text (UTF-8) the job carried.</param>
+/// <param name="FrozenCore">Lowest-energy orbitals folded into the Hamiltonian as a doubly occupied core.</param>
 public sealed record NqsInputs(string Fcidump, string FcidumpSha256, int Iterations, long Samples, long Seed, int Layers,
     int DModel, int Heads, string Eloc, double? Reference, int LogicalSamplers, int Evaluators, int CheckpointEvery,
-    bool CheckpointFiles, string Optimizer, string OrbitalOrder, int IntraOpThreads, int GradientThreads);
+    bool CheckpointFiles, string Optimizer, string OrbitalOrder, int IntraOpThreads, int GradientThreads, int FrozenCore);

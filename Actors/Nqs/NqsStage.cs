@@ -112,7 +112,7 @@ public sealed class NqsStage : ReceiveActor
         TorchRuntime.EnsureLoaded(threads);
         if (_model is null)
         {
-            _localEnergy = LocalEnergy.FromFcidump(_options.Arrange(FcidumpReader.ParseText(_job.FcidumpText, _job.SourceName)));
+            _localEnergy = LocalEnergy.FromFcidump(_options.Arrange(_job.Hamiltonian()));
             _model = new TransformerWavefunction(_localEnergy.Space, _options.Model, _options.Seed);
             _evaluator = new PrefixTreeEvaluator(_model);
         }

@@ -22,7 +22,7 @@ public sealed class NqsJobBuilder
         {
             throw new FileNotFoundException($"FCIDUMP file {path} not found", path);
         }
-        _spec = _spec with { FcidumpText = BoundedInput.ReadAllText(path, InputLimits.Current, decompress: false), SourceName = path };
+        _spec = _spec with { FcidumpText = BoundedInput.ReadAllText(path, InputLimits.Current, decompress: true), SourceName = path };
         return this;
     }
 
@@ -66,6 +66,10 @@ public sealed class NqsJobBuilder
         _spec = _spec with { IntraOpThreads = threads, GradientThreads = gradientThreads };
         return this;
     }
+
+    /// <summary>Keeps the <paramref name="orbitals"/> lowest-energy orbitals doubly occupied (folded into the
+    /// Hamiltonian), as <c>fci --frozen-core</c> does; default 0.</summary>
+    public NqsJobBuilder FrozenCore(int orbitals) { _spec = _spec with { FrozenCore = orbitals }; return this; }
 
     /// <summary>An energy to report the error against (hartree).</summary>
     public NqsJobBuilder Reference(double? energyHartree) { _spec = _spec with { ReferenceHartree = energyHartree }; return this; }

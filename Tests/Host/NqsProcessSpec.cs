@@ -150,6 +150,41 @@ public sealed class NqsProcessSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Frozen_core_h2o_reaches_psi4s_frozen_core_fci_within_chemical_accuracy()
+    {
+        // H2O / STO-3G with the oxygen 1s frozen (6 active orbitals, 8 electrons). The reference is Psi4 1.3.2's
+        // frozen-core FCI, -75.01250777574207 Ha (Kernels/Quantum/Data/make_fcidumps_more.in and .out, recorded in
+        // molecules-more.json), taken as the default --reference for the named molecule and --frozen-core 1.
+        var json = Path.GetTempFileName();
+        try
+        {
+            var run = await LocalHosts.RunCliAsync(["run", "nqs", "--fcidump", "h2o", "--frozen-core", "1", "--iterations", "150",
+                "--json", json, "--quiet"], s_runLimit);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            var result = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+            Assert.Equal(1, result.GetProperty("inputs").GetProperty("frozenCore").GetInt32());
+            Assert.Equal(-75.01250777574207, result.GetProperty("reference").GetDouble());
+            // Variational: not below the exact energy by more than the statistical error allows; within 1.6 mHa above it.
+            Assert.InRange(result.GetProperty("error").GetDouble(), -1e-4, 1.6e-3);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Theory]
+    [InlineData("lih", "3", "frozen-core: cannot freeze 3 doubly occupied orbitals with 2 alpha and 2 beta electrons")]
+    [InlineData("h2", "-1", "frozen-core must be 0 (the default) or more (got -1)")]
+    public async Task A_frozen_core_that_does_not_fit_is_refused_before_the_job(string molecule, string count, string message)
+    {
+        var run = await LocalHosts.RunCliAsync(["run", "nqs", "--fcidump", molecule, "--frozen-core", count], TimeSpan.FromSeconds(60));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Stderr);
+        Assert.DoesNotContain("(Parameter", run.Stderr);
+    }
+
+    [Fact]
     public async Task A_malformed_fcidump_is_refused_naming_the_line()
     {
         var path = Path.GetTempFileName();
