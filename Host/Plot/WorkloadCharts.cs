@@ -119,14 +119,19 @@ internal static class WorkloadCharts
     }
 
     /// <summary>tune: the best end-to-end latency after each round against the measurements made, with the untuned
-    /// latency.</summary>
-    public static Chart Tune(TuneResult result) => new(
-        string.Create(CultureInfo.InvariantCulture,
-            $"tune {result.Model} ({result.Policy}): {result.Speedup:F2}x faster than untuned after {result.Measurements} measurements"),
-        "measurements", [new ChartPanel("latency of one forward pass (ms)",
-            [new ChartSeries("best measured", result.Curve.Select(c => (double)c.Measurements).ToArray(),
-                result.Curve.Select(c => c.LatencySeconds * 1e3).ToArray())],
-            Lines: [new ChartLine("untuned", result.UntunedLatencySeconds * 1e3)])]);
+    /// latency. Rounds before every task had a measurement have no end-to-end latency (0 in the result): left out.</summary>
+    public static Chart Tune(TuneResult result)
+    {
+        var known = result.Curve.Where(c => c.LatencySeconds > 0).ToArray();
+        var title = result.Speedup > 0
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"tune {result.Model} ({result.Policy}): {result.Speedup:F2}x faster than untuned after {result.Measurements} measurements")
+            : $"tune {result.Model} ({result.Policy}): no end-to-end latency after {result.Measurements} measurements (tasks left unmeasured)";
+        return new Chart(title, "measurements", [new ChartPanel(
+            "latency of one forward pass (ms)",
+            [new ChartSeries("best measured", known.Select(c => (double)c.Measurements).ToArray(), known.Select(c => c.LatencySeconds * 1e3).ToArray())],
+            Lines: result.UntunedLatencySeconds > 0 ? [new ChartLine("untuned", result.UntunedLatencySeconds * 1e3)] : null)]);
+    }
 
     /// <summary>har-train: the recogniser's loss, then the IMFE's distillation loss, at every step this client saw (the
     /// job counts the IMFE's steps after the recogniser's).</summary>

@@ -71,7 +71,8 @@ public sealed class LaterWorkloadChartsSpec
     public void Tune_draws_the_best_latency_against_measurements_with_the_untuned_line()
     {
         var result = new TuneResult("tune", "cnn", "familyseer", "anchor", 48, 0.004, 0.002, 2.0, [],
-            [new TuneCurvePoint(16, 0.0035), new TuneCurvePoint(32, 0.0025), new TuneCurvePoint(48, 0.002)], [], "", 0, null!);
+            [new TuneCurvePoint(8, 0), new TuneCurvePoint(16, 0.0035), new TuneCurvePoint(32, 0.0025), new TuneCurvePoint(48, 0.002)],
+            [], "", 0, null!);
         var chart = WorkloadCharts.Tune(result);
         Assert.Equal("measurements", chart.XTitle);
         Assert.Equal("tune cnn (familyseer): 2.00x faster than untuned after 48 measurements", chart.Title);
@@ -79,6 +80,12 @@ public sealed class LaterWorkloadChartsSpec
         Assert.Equal([16.0, 32.0, 48.0], panel.Series[0].X);
         Assert.Equal([3.5, 2.5, 2.0], panel.Series[0].Y.Select(y => Math.Round(y, 9)));
         Assert.Equal(4.0, Assert.Single(panel.Lines!).Y, 9);
+        // Before every task was measured there is no end-to-end latency.
+        var early = WorkloadCharts.Tune(result with { Measurements = 8, UntunedLatencySeconds = 0, BestLatencySeconds = 0, Speedup = 0,
+            Curve = [new TuneCurvePoint(8, 0)] });
+        Assert.Contains("no end-to-end latency after 8 measurements", early.Title);
+        Assert.Empty(early.Panels[0].Series[0].X);
+        Assert.Null(early.Panels[0].Lines);
     }
 
     [Fact]
