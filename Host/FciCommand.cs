@@ -5,12 +5,12 @@ using Dataflow.Kernels.Quantum;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run fci</c>: exact ground-state energy of an FCIDUMP Hamiltonian.</summary>
-internal sealed class FciCommand : WorkloadCommand
+internal sealed partial class FciCommand : WorkloadCommand
 {
     private static readonly string s_usage = $"""
         usage: dataflow run fci --fcidump FILE|{string.Join("|", BundledMolecules.Names)} [--roots N] [--spin S] [--frozen-core K]
                                 [--irrep G] [--max-memory SIZE] [--reference E] [--tolerance 1e-10]
-                                [--cluster HOST:PORT] [--json FILE] [--quiet]
+                                [--plot FILE.png|svg] [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Full configuration interaction by direct (matrix-free) CI: sigma = H c is built on the fly from alpha and
         beta strings, and block Davidson from several spin-adapted guesses finds the lowest states over every spin
@@ -26,6 +26,7 @@ internal sealed class FciCommand : WorkloadCommand
           --max-memory SIZE  refuse a space whose solve needs more (bytes, or 500M, 4G...); default: this machine's memory
           --reference E      report the difference to this energy (hartree)
           --tolerance T      convergence of the energy in hartree (default 1e-10)
+          --plot FILE        PNG or SVG of the Davidson energy and residual norm at every iteration
 
         example: dataflow run fci --fcidump c2 --roots 3 --json fci.json
         """;

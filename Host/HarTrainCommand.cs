@@ -6,12 +6,12 @@ using Dataflow.Har;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run har-train</c>: trains the har recogniser on optical-flow features and distils IMFE.</summary>
-internal sealed class HarTrainCommand : WorkloadCommand
+internal sealed partial class HarTrainCommand : WorkloadCommand
 {
     private const string UsageText = """
         usage: dataflow run har-train [--out FILE] [--train-clips N] [--test-clips N] [--recogniser-steps S]
                                       [--imfe-steps S] [--batch B] [--lr RATE] [--seed K] [--threads T]
-                                      [--cluster HOST:PORT] [--json FILE] [--quiet]
+                                      [--plot FILE.png|svg] [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Renders labelled synthetic action clips, trains the recogniser on their Farneback optical-flow features,
         distils IMFE from those features (MSE on the feature maps), and reports the held-out accuracy with each
@@ -26,6 +26,7 @@ internal sealed class HarTrainCommand : WorkloadCommand
           --lr RATE             learning rate (default 2e-3)
           --seed K              seed of data, weights and batches (default 1)
           --threads T           libtorch threads (default 1)
+          --plot FILE           PNG or SVG of the recogniser's and the distillation's loss at every step
 
         example: dataflow run har-train --out har-model.bin --json train.json
         """;

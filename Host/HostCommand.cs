@@ -14,6 +14,7 @@ internal static class HostCommand
         usage: dataflow host [--port 4053] [--seed HOST:PORT ...] [--roles compute] [--hostname 127.0.0.1]
                              [--public-hostname NAME] [--tls-cert FILE.pfx [--tls-cert-password-file FILE]]
                              [--secret-file FILE] [--hocon FILE ...] [--metrics-port PORT] [--otlp-endpoint URL] [--compute-threads N] [--work-dir DIR]
+                             [--dashboard-port PORT [--dashboard-bind ADDR]]
 
         Starts a cluster host. Without --seed it founds a new cluster; with seeds it joins theirs.
         SIGTERM or Ctrl-C leaves the cluster gracefully; its logical workers move to the other hosts.
@@ -38,6 +39,12 @@ internal static class HostCommand
           --otlp-endpoint URL  also export metrics and job traces over OTLP (HTTP/protobuf) to URL, e.g.
                                http://127.0.0.1:4318 (an OpenTelemetry Collector); interval 10 s, or
                                OTEL_METRIC_EXPORT_INTERVAL milliseconds
+          --dashboard-port P   serve the web dashboard on http://127.0.0.1:P/ (0 picks a free port): members, jobs
+                               with progress, ETA and live charts, stages; cancel a job, download a result. Its
+                               data: GET /api/v1/status (JSON, Schemas/dashboard.schema.json beside the executable),
+                               live as Server-Sent Events on /api/v1/events
+          --dashboard-bind A   the address the dashboard listens on (default 127.0.0.1; 0.0.0.0 for every
+                               interface). The dashboard has no login: whoever reaches it can cancel jobs
           --compute-threads N  concurrent logical-worker computations (default dataflow.compute-threads,
                                whose 0 means cores / intra-op threads)
           --work-dir DIR       the only place this host writes job files: DIR/JOB-ID/ (checkpoints a job keeps
@@ -45,7 +52,7 @@ internal static class HostCommand
                                fetches them). Default dataflow.work-dir, else ./dataflow-work. A client's paths
                                are its own: the host never reads or writes them
 
-        example: dataflow host --port 4054 --seed 127.0.0.1:4053 --metrics-port 9101
+        example: dataflow host --port 4054 --seed 127.0.0.1:4053 --metrics-port 9101 --dashboard-port 8265
                  dataflow host --hostname 0.0.0.0 --public-hostname 10.0.0.5 --tls-cert cluster.pfx --secret-file cluster.secret
         """;
 
@@ -53,7 +60,7 @@ internal static class HostCommand
     {
         var o = new ParsedOptions(args,
             ["port", "seed", "roles", "hostname", "public-hostname", "tls-cert", "tls-cert-password-file", "secret-file", "hocon",
-                "metrics-port", "otlp-endpoint", "compute-threads", "work-dir"], [], Usage);
+                "metrics-port", "otlp-endpoint", "compute-threads", "work-dir", "dashboard-port", "dashboard-bind"], [], Usage);
         if (o.Help)
         {
             Console.Out.WriteLine(Usage);
@@ -89,11 +96,32 @@ internal static class HostCommand
         {
             throw new UsageException($"--otlp-endpoint '{otlpText}': expected an http:// or https:// URL", Usage);
         }
+        var dashboardPort = o.Int("dashboard-port", -1);
+        if (o.String("dashboard-port") is not null && dashboardPort is < 0 or > 65535)
+        {
+            throw new UsageException($"--dashboard-port {dashboardPort}: expected 0..65535", Usage);
+        }
+        var dashboardBind = IPAddress.Loopback;
+        if (o.String("dashboard-bind") is { } bindText)
+        {
+            if (dashboardPort < 0)
+            {
+                throw new UsageException("--dashboard-bind needs --dashboard-port", Usage);
+            }
+            if (!IPAddress.TryParse(bindText, out dashboardBind))
+            {
+                throw new UsageException($"--dashboard-bind '{bindText}': expected an IP address (127.0.0.1, 0.0.0.0, ::1...)", Usage);
+            }
+        }
         // Before anything starts: a second host on a busy port must not join the cluster beside the first.
         EnsurePortFree("port", options.Hostname, port);
         if (metricsPort > 0)
         {
             EnsurePortFree("metrics-port", "127.0.0.1", metricsPort);
+        }
+        if (dashboardPort > 0)
+        {
+            EnsurePortFree("dashboard-port", dashboardBind.ToString(), dashboardPort);
         }
 
         // The process outlives its actor system: a host the cluster downed (a long pause, a partition) starts a new
@@ -162,11 +190,28 @@ internal static class HostCommand
                 await node.ShutdownAsync();
                 return 2;
             }
+            Dashboard.DashboardServer? page = null;
+            try
+            {
+                page = dashboardPort >= 0 ? await Dashboard.DashboardServer.StartAsync(node, dashboardBind, dashboardPort) : null;
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"dataflow: --dashboard-port {dashboardPort}: {e.Message}");
+                if (endpoint is not null)
+                {
+                    await endpoint.DisposeAsync();
+                }
+                await node.ShutdownAsync();
+                return 2;
+            }
             await using (var metrics = endpoint)
+            await using (var dashboard = page)
             {
                 var seedText = seeds.Count == 0 ? "none (founding a new cluster)" : string.Join(", ", seeds);
                 Console.Out.WriteLine($"dataflow host {Program.Describe(node)} {(incarnation == 0 ? "started" : "restarted")}; seeds: {seedText}" +
-                    (metrics is not { Port: >= 0 } ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics") + Protection(node) +
+                    (metrics is not { Port: >= 0 } ? "" : $"; metrics: http://127.0.0.1:{metrics.Port}/metrics") +
+                    (dashboard is null ? "" : $"; dashboard: {dashboard.Url}") + Protection(node) +
                     $"; work dir: {options.WorkDirectory}");
                 Console.Out.Flush();
                 Akka.Cluster.Cluster.Get(node.System).RegisterOnMemberUp(() =>

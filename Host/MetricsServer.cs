@@ -44,49 +44,52 @@ internal sealed class MetricsServer : IAsyncDisposable
     public static async Task<MetricsServer> StartAsync(int port, Uri? otlpEndpoint, string node)
     {
         void Resource(ResourceBuilder r) => r.AddService("dataflow-host", serviceInstanceId: node);
+        // OTLP over HTTP/protobuf: the signal's path is appended to the endpoint (as OTEL_EXPORTER_OTLP_ENDPOINT).
+        void Otlp(OtlpExporterOptions o, string signal)
+        {
+            o.Protocol = OtlpExportProtocol.HttpProtobuf;
+            o.Endpoint = new Uri(otlpEndpoint!, signal);
+        }
+        void OtlpMetrics(OtlpExporterOptions exporter, MetricReaderOptions reader)
+        {
+            Otlp(exporter, "v1/metrics");
+            // Every 10 s unless OTEL_METRIC_EXPORT_INTERVAL (milliseconds) says otherwise.
+            if (Environment.GetEnvironmentVariable("OTEL_METRIC_EXPORT_INTERVAL") is null)
+            {
+                reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 10_000;
+            }
+        }
+        // One meter provider feeds every exporter: the runtime and process instruments are observed once per
+        // collection, whichever exporter asks.
+        MeterProviderBuilder Instruments(MeterProviderBuilder m)
+        {
+            m.AddMeter(DataflowMeter.Name).AddRuntimeInstrumentation().AddProcessInstrumentation();
+            return otlpEndpoint is null ? m : m.AddOtlpExporter(OtlpMetrics);
+        }
         WebApplication? web = null;
         var bound = -1;
+        MeterProvider? metrics = null;
+        TracerProvider? traces = null;
         if (port >= 0)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-            builder.Services.AddOpenTelemetry().ConfigureResource(Resource).WithMetrics(m => m
-                .AddMeter(DataflowMeter.Name)
-                .AddRuntimeInstrumentation()
-                .AddProcessInstrumentation()
-                .AddPrometheusExporter());
+            var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(Resource)
+                .WithMetrics(m => Instruments(m).AddPrometheusExporter());
+            if (otlpEndpoint is not null)
+            {
+                telemetry.WithTracing(t => t.AddSource(DataflowMeter.Name).AddOtlpExporter(o => Otlp(o, "v1/traces")));
+            }
             web = builder.Build();
             web.MapPrometheusScrapingEndpoint("/metrics");
             await web.StartAsync();
             var address = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             bound = new Uri(address).Port;
         }
-        MeterProvider? metrics = null;
-        TracerProvider? traces = null;
-        if (otlpEndpoint is not null)
+        else if (otlpEndpoint is not null)
         {
-            // OTLP over HTTP/protobuf: the signal's path is appended to the endpoint (as OTEL_EXPORTER_OTLP_ENDPOINT).
-            void Otlp(OtlpExporterOptions o, string signal)
-            {
-                o.Protocol = OtlpExportProtocol.HttpProtobuf;
-                o.Endpoint = new Uri(otlpEndpoint, signal);
-            }
-            metrics = Sdk.CreateMeterProviderBuilder()
-                .ConfigureResource(Resource)
-                .AddMeter(DataflowMeter.Name)
-                .AddRuntimeInstrumentation()
-                .AddProcessInstrumentation()
-                .AddOtlpExporter((exporter, reader) =>
-                {
-                    Otlp(exporter, "v1/metrics");
-                    // Every 10 s unless OTEL_METRIC_EXPORT_INTERVAL (milliseconds) says otherwise.
-                    if (Environment.GetEnvironmentVariable("OTEL_METRIC_EXPORT_INTERVAL") is null)
-                    {
-                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 10_000;
-                    }
-                })
-                .Build();
+            metrics = Instruments(Sdk.CreateMeterProviderBuilder().ConfigureResource(Resource)).Build();
             traces = Sdk.CreateTracerProviderBuilder()
                 .ConfigureResource(Resource)
                 .AddSource(DataflowMeter.Name)
@@ -99,7 +102,7 @@ internal sealed class MetricsServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        // Flushes what the OTLP exporters hold.
+        // Flushes what the OTLP exporters hold (those of the web application's providers when it is disposed).
         _otlpTraces?.Dispose();
         _otlpMetrics?.Dispose();
         if (_web is not null)

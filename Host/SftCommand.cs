@@ -7,14 +7,14 @@ using Dataflow.Sft;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run sft</c>: long-context fine-tuning of a causal LM on chunk-scheduler actors (ChunkFlow).</summary>
-internal sealed class SftCommand : WorkloadCommand
+internal sealed partial class SftCommand : WorkloadCommand
 {
     private const string UsageText = """
         usage: dataflow run sft [--data FILE.jsonl|FILE.parquet | --synthetic lmsys|chatqa2] [--tokenizer gpt2|bytes]
                                 [--model tiny|small] [--schedule chunkflow|padded|packed] [--chunk-size T] [--k K]
                                 [--batch B] [--logical-workers W] [--micro-batch M] [--memory-budget SIZE]
                                 [--steps N] [--seed K] [--lr RATE] [--intra-op-threads T] [--checkpoint-every K]
-                                [--checkpoint-dir DIR] [--cluster HOST:PORT] [--json FILE] [--quiet]
+                                [--checkpoint-dir DIR] [--plot FILE.png|svg] [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Fine-tunes a causal transformer LM on sequences of long-tailed lengths. ChunkFlow packs short sequences into
         chunks of one size and splits long ones into dependent chunks; it keeps the activations of K chunks and the
@@ -41,6 +41,7 @@ internal sealed class SftCommand : WorkloadCommand
           --checkpoint-dir DIR also keep checkpoints as files under DIR/JOB-ID/
           --cluster H:P        run on a running cluster instead of an embedded one
           --json FILE          write the result as JSON
+          --plot FILE          PNG or SVG of the loss and the tokens per second at every step
 
         examples: dataflow run sft --synthetic lmsys --steps 10 --json sft.json
                   dataflow run sft --data chats.jsonl --tokenizer gpt2 --chunk-size 1024 --k 1

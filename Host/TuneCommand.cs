@@ -5,12 +5,13 @@ using Dataflow.Tune;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run tune</c>: auto-tuning the project's kernels for a model (FamilySeer).</summary>
-internal sealed class TuneCommand : WorkloadCommand
+internal sealed partial class TuneCommand : WorkloadCommand
 {
     private const string UsageText = """
         usage: dataflow run tune [--model cnn|transformer|FILE.json] [--policy familyseer|one-model|per-task]
                                  [--grouping anchor|op-sequence] [--budget 2000] [--batch-size 16] [--measure-repeats 5]
-                                 [--seed 1] [--threads N] [--log tune.jsonl] [--cluster HOST:PORT] [--json FILE] [--quiet]
+                                 [--seed 1] [--threads N] [--log tune.jsonl] [--plot FILE.png|svg]
+                                 [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Tunes the schedules (tiles, unroll, vector width, loop order, parallel split) of the model's kernels:
         a cost model of gradient-boosted trees per family of tasks guides an evolutionary search, a gradient
@@ -28,6 +29,7 @@ internal sealed class TuneCommand : WorkloadCommand
           --seed S             seed of the search and the cost models (default 1)
           --threads N          most threads a schedule may use (default: this machine's cores)
           --log FILE           JSONL records: read to resume, appended to as rounds finish
+          --plot FILE          PNG or SVG of the best latency after each round against the measurements
 
         example: dataflow run tune --model cnn --budget 400 --log tune.jsonl --json tune.json
         """;

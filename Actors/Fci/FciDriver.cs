@@ -31,7 +31,7 @@ public sealed class FciDriver : JobDriver
         {
             if (i.Generation == Generation)
             {
-                Progress(0, 1, new Dictionary<string, double> { ["energy"] = i.EnergyHartree, ["residual"] = i.Residual },
+                Progress(0, 1, new Dictionary<string, double> { ["energy"] = i.EnergyHartree, ["residual"] = i.Residual, ["iteration"] = i.Iteration },
                     string.Create(CultureInfo.InvariantCulture,
                         $"Davidson {i.Iteration,3}  E {i.EnergyHartree,18:F10} Ha  residual {i.Residual:E2}  {i.Seconds,8:F1} s"));
             }

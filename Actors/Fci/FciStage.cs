@@ -15,7 +15,7 @@ public sealed class FciStage : ReceiveActor
     public FciStage(JobSpec spec, string node)
     {
         var job = Workload.Decode<FciJobSpec>(spec);
-        _telemetry = new StageTelemetry(spec.JobId, "fci", Self.Path.Name, node);
+        _telemetry = new StageTelemetry(spec.JobId, "fci", Self.Path.Name, node, spec.Workload);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         // Cancelled when the job ends or the node shuts down: the build and Davidson stop within a few rows.
         var cancel = StageCancellation.Get(Context.System).For(spec.JobId);

@@ -72,7 +72,7 @@ internal abstract class HarRoleActor : ReceiveActor, IWithTimers
     protected HarRoleActor(HarRoleContext context)
     {
         Role = context;
-        _telemetry = new StageTelemetry(context.JobId, "har-" + context.Role, Self.Path.Name, context.Node);
+        _telemetry = new StageTelemetry(context.JobId, "har-" + context.Role, Self.Path.Name, context.Node, HarWorkload.Verb);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         Receive<HarDemand>(d =>
         {

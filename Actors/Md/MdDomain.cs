@@ -69,7 +69,7 @@ public sealed class MdDomain : ReceiveActor
         _state.Add(atoms);
         _restoredForces = startStep > 0 ? atoms.Forces : null;
         _field = setup.CreateForceField(gEwald, threads);
-        _telemetry = new StageTelemetry(jobId, "md-domain", $"domain-{index}", node);
+        _telemetry = new StageTelemetry(jobId, "md-domain", $"domain-{index}", node, MdWorkload.Verb);
         // A domain with no neighbours runs every step inside one handler: it stops there when the job ends or the
         // node shuts down.
         _cancel = StageCancellation.Get(Context.System).For(jobId);

@@ -34,7 +34,7 @@ public sealed class MdLongRange : ReceiveActor
         {
             _slotOfId[_state.Ids[i]] = i;
         }
-        _telemetry = new StageTelemetry(jobId, "md-kspace", "kspace", node);
+        _telemetry = new StageTelemetry(jobId, "md-kspace", "kspace", node, MdWorkload.Verb);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         Receive<MdBegin>(b =>
         {

@@ -32,10 +32,10 @@ public sealed class NqsStage : ReceiveActor
         _node = node;
         _job = Workload.Decode<NqsJobSpec>(spec);
         _options = _job.Options();
-        _sampling = new StageTelemetry(spec.JobId, "nqs-sampler", Self.Path.Name, node);
+        _sampling = new StageTelemetry(spec.JobId, "nqs-sampler", Self.Path.Name, node, spec.Workload);
         _sampling.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
-        _localEnergyTelemetry = new StageTelemetry(spec.JobId, "nqs-local-energy", Self.Path.Name, node);
-        _gradient = new StageTelemetry(spec.JobId, "nqs-gradient", Self.Path.Name, node);
+        _localEnergyTelemetry = new StageTelemetry(spec.JobId, "nqs-local-energy", Self.Path.Name, node, spec.Workload);
+        _gradient = new StageTelemetry(spec.JobId, "nqs-gradient", Self.Path.Name, node, spec.Workload);
         _cancel = StageCancellation.Get(Context.System).For(spec.JobId);
         Receive<NqsSampleWork>(w => Run(w.Generation, _sampling, () =>
         {

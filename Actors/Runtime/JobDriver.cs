@@ -183,6 +183,9 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
     /// <summary>Workload figures for <c>dataflow status</c>, or null.</summary>
     protected virtual Dictionary<string, double>? StatusMetrics() => null;
 
+    // The metrics of the latest progress report: the status carries them (the dashboard charts them live).
+    private Dictionary<string, double>? _progressMetrics;
+
     /// <summary>A step took longer than <c>dataflow.step-timeout</c>: by default restart from the last checkpoint.</summary>
     protected virtual void OnStepTimeout() =>
         Restart($"no progress for {_stepTimeout.TotalSeconds:0} s");
@@ -277,6 +280,7 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
     protected void Progress(long done, long total, Dictionary<string, double> metrics, string note)
     {
         var progress = new JobProgress(JobId, done, total, metrics, note);
+        _progressMetrics = metrics;
         RecordStepDuration(done);
         if (_backlog.Count == BacklogLines)
         {
@@ -374,7 +378,23 @@ public abstract class JobDriver : ReceiveActor, IWithTimers
     {
         var (done, total) = Position;
         Context.Parent.Tell(new DriverStatus(new JobInfo(JobId, Spec.Workload, state, done, total,
-            Ended ? [] : WorkPerNode(), PlacementChanges, StatusMetrics())));
+            Ended ? [] : WorkPerNode(), PlacementChanges, StatusAndProgressMetrics())));
+    }
+
+    // The latest progress report's metrics and the driver's own status metrics (which win on a shared name).
+    private Dictionary<string, double>? StatusAndProgressMetrics()
+    {
+        var own = StatusMetrics();
+        if (_progressMetrics is not { Count: > 0 } progress)
+        {
+            return own;
+        }
+        var merged = new Dictionary<string, double>(progress);
+        foreach (var (name, value) in own ?? [])
+        {
+            merged[name] = value;
+        }
+        return merged;
     }
 
     /// <summary>Ends the job with its result, stamped with the job's id and wall time.</summary>

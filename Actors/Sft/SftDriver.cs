@@ -31,7 +31,7 @@ public sealed class SftDriver : JobDriver
         _job = Workload.Decode<SftJobSpec>(Spec);
         _state = StartCheckpoint is { } bytes ? SftState.FromBytes(bytes) : SftState.Initial(_job.Settings);
         _telemetry = new StageTelemetry(JobId, "driver", "driver",
-            JobCoordinator.Key(Akka.Cluster.Cluster.Get(Context.System).SelfAddress));
+            JobCoordinator.Key(Akka.Cluster.Cluster.Get(Context.System).SelfAddress), Spec.Workload);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         Receive<SftGradients>(OnGradients);
         Receive<SftStepProgress>(p =>

@@ -28,7 +28,7 @@ public sealed class SftStage : ReceiveActor
     {
         _node = node;
         _job = Workload.Decode<SftJobSpec>(spec);
-        _telemetry = new StageTelemetry(spec.JobId, "sft", Self.Path.Name, node);
+        _telemetry = new StageTelemetry(spec.JobId, "sft", Self.Path.Name, node, spec.Workload);
         _cancel = StageCancellation.Get(Context.System).For(spec.JobId);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         PeakMemory.ResetPeak();

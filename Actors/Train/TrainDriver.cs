@@ -36,7 +36,7 @@ public sealed class TrainDriver : JobDriver
             Log.Info("job {0}: resuming from the step-{1} checkpoint", JobId, _state.Step);
         }
         _telemetry = new StageTelemetry(JobId, "driver", "driver",
-            JobCoordinator.Key(Akka.Cluster.Cluster.Get(Context.System).SelfAddress));
+            JobCoordinator.Key(Akka.Cluster.Cluster.Get(Context.System).SelfAddress), Spec.Workload);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         Receive<TrainGradients>(OnGradients);
         Receive<TrainStageFailed>(f =>

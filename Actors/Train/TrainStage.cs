@@ -31,7 +31,7 @@ public sealed class TrainStage : ReceiveActor
         _parallelism = configured > 0
             ? configured
             : Math.Max(1, Environment.ProcessorCount / Math.Max(1, _settings.IntraOpThreads));
-        _telemetry = new StageTelemetry(spec.JobId, "train", Self.Path.Name, node);
+        _telemetry = new StageTelemetry(spec.JobId, "train", Self.Path.Name, node, spec.Workload);
         _cancel = StageCancellation.Get(Context.System).For(spec.JobId);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         Receive<TrainWork>(Compute);

@@ -18,7 +18,7 @@ public sealed class TuneStage : ReceiveActor
         var job = Workload.Decode<TuneJobSpec>(spec);
         var model = job.ToModel();
         _measurer = new KernelMeasurer(node, job.MeasureRepeats);
-        _telemetry = new StageTelemetry(spec.JobId, "tune", Self.Path.Name, node);
+        _telemetry = new StageTelemetry(spec.JobId, "tune", Self.Path.Name, node, spec.Workload);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
         var cancel = StageCancellation.Get(Context.System).For(spec.JobId);
         Receive<TuneMeasure>(m =>

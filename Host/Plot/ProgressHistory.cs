@@ -7,6 +7,7 @@ namespace Dataflow.Host.Plot;
 internal sealed class ProgressHistory
 {
     private readonly SortedDictionary<long, IReadOnlyDictionary<string, double>> _byDone = [];
+    private readonly List<IReadOnlyDictionary<string, double>> _inOrder = [];
 
     /// <summary>Records <paramref name="progress"/>.</summary>
     public void Add(JobProgress progress)
@@ -14,7 +15,18 @@ internal sealed class ProgressHistory
         if (progress.Metrics is { Count: > 0 } metrics)
         {
             _byDone[progress.Done] = new Dictionary<string, double>(metrics);
+            _inOrder.Add(_byDone[progress.Done]);
         }
+    }
+
+    /// <summary>Every report of <paramref name="metric"/> in the order it came, numbered from 1: for a job whose reports
+    /// do not advance <see cref="JobProgress.Done"/> (fci's Davidson iterations all belong to its one unit of work).</summary>
+    /// <param name="requiring">Only the reports that also carry this metric, when given.</param>
+    public (double[] Report, double[] Values) Sequence(string metric, string? requiring = null)
+    {
+        var values = _inOrder.Where(m => m.ContainsKey(metric) && (requiring is null || m.ContainsKey(requiring)))
+            .Select(m => m[metric]).ToArray();
+        return (Enumerable.Range(1, values.Length).Select(i => (double)i).ToArray(), values);
     }
 
     /// <summary>The units of work that reported <paramref name="metric"/>, in order, with its values.</summary>

@@ -1,7 +1,11 @@
 using System.Globalization;
+using Dataflow.Fci;
+using Dataflow.Har;
 using Dataflow.Md;
 using Dataflow.Nqs;
+using Dataflow.Sft;
 using Dataflow.Train;
+using Dataflow.Tune;
 
 namespace Dataflow.Host.Plot;
 
@@ -70,5 +74,80 @@ internal static class WorkloadCharts
         return new Chart(
             $"md {Path.GetFileName(result.Data)}: {result.Atoms} atoms, {result.Domains} domains, {result.Units} units",
             "step", panels);
+    }
+
+    /// <summary>fci: the Davidson energy (with the reference, when given) and the residual norm, on a log scale, at every
+    /// iteration this client saw; one curve per Davidson run (the solver runs one per symmetry block, in turn).</summary>
+    public static Chart Fci(FciResult result, ProgressHistory progress)
+    {
+        var (_, iterations) = progress.Sequence("iteration", requiring: "residual");
+        var (_, energies) = progress.Sequence("energy", requiring: "residual");
+        var (_, residuals) = progress.Sequence("residual");
+        // A run starts where the iteration count does not go on (reports without one count on from the last).
+        var runs = new List<(int From, int To)>();
+        var x = new double[residuals.Length];
+        for (var k = 0; k < residuals.Length; k++)
+        {
+            x[k] = iterations.Length == residuals.Length ? iterations[k] : k + 1;
+            if (k == 0 || x[k] <= x[k - 1])
+            {
+                runs.Add((k, k));
+            }
+            runs[^1] = (runs[^1].From, k + 1);
+        }
+        ChartSeries Run(double[] y, int r) => new(runs.Count == 1 ? "Davidson" : $"Davidson run {r + 1}",
+            x[runs[r].From..runs[r].To], y[runs[r].From..runs[r].To]);
+        var energy = new ChartPanel("E (Ha)", [.. runs.Select((_, r) => Run(energies, r))],
+            Lines: result.Reference is { } reference ? [new ChartLine("reference", reference)] : null);
+        var residual = new ChartPanel("residual norm", [.. runs.Select((_, r) => Run(residuals, r))], LogScale: true);
+        return new Chart(string.Create(CultureInfo.InvariantCulture,
+                $"fci {Path.GetFileNameWithoutExtension(result.Fcidump)}: E = {result.Energy:F8} Ha, {result.Determinants} determinants"),
+            "Davidson iteration", [energy, residual]);
+    }
+
+    /// <summary>sft: the loss and the token rate at every step this client saw.</summary>
+    public static Chart Sft(SftResult result, ProgressHistory progress)
+    {
+        var (steps, loss) = progress.Series("loss");
+        var (rateSteps, rate) = progress.Series("tokensPerSecond");
+        return new Chart(string.Create(CultureInfo.InvariantCulture,
+                $"sft {result.Inputs.Model} ({result.Schedule}): final loss {result.FinalLoss:G4}, {result.TokensPerSecond:F0} tokens/s"),
+            "step", [
+                new ChartPanel("loss (nats per token)", [new ChartSeries("loss", steps, loss)]),
+                new ChartPanel("throughput (tokens/s)", [new ChartSeries("tokens/s", rateSteps, rate)]),
+            ]);
+    }
+
+    /// <summary>tune: the best end-to-end latency after each round against the measurements made, with the untuned
+    /// latency. Rounds before every task had a measurement have no end-to-end latency (0 in the result): left out.</summary>
+    public static Chart Tune(TuneResult result)
+    {
+        var known = result.Curve.Where(c => c.LatencySeconds > 0).ToArray();
+        var title = result.Speedup > 0
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"tune {result.Model} ({result.Policy}): {result.Speedup:F2}x faster than untuned after {result.Measurements} measurements")
+            : $"tune {result.Model} ({result.Policy}): no end-to-end latency after {result.Measurements} measurements (tasks left unmeasured)";
+        return new Chart(title, "measurements", [new ChartPanel(
+            "latency of one forward pass (ms)",
+            [new ChartSeries("best measured", known.Select(c => (double)c.Measurements).ToArray(), known.Select(c => c.LatencySeconds * 1e3).ToArray())],
+            Lines: result.UntunedLatencySeconds > 0 ? [new ChartLine("untuned", result.UntunedLatencySeconds * 1e3)] : null)]);
+    }
+
+    /// <summary>har-train: the recogniser's loss, then the IMFE's distillation loss, at every step this client saw (the
+    /// job counts the IMFE's steps after the recogniser's).</summary>
+    public static Chart HarTrain(HarTrainResult result, ProgressHistory progress)
+    {
+        var (done, loss) = progress.Series("loss");
+        var recogniserSteps = result.Inputs.RecogniserSteps;
+        var recogniser = Enumerable.Range(0, done.Length).Where(k => done[k] <= recogniserSteps).ToArray();
+        var imfe = Enumerable.Range(0, done.Length).Where(k => done[k] > recogniserSteps).ToArray();
+        return new Chart(string.Create(CultureInfo.InvariantCulture,
+                $"har-train: recogniser loss {result.RecogniserLossFirst:G3} to {result.RecogniserLossLast:G3}, IMFE distillation {result.DistillLossFirst:G3} to {result.DistillLossLast:G3}"),
+            "step", [
+                new ChartPanel("recogniser loss (cross-entropy)", [new ChartSeries("recogniser",
+                    recogniser.Select(k => done[k]).ToArray(), recogniser.Select(k => loss[k]).ToArray())]),
+                new ChartPanel("IMFE distillation loss", [new ChartSeries("IMFE",
+                    imfe.Select(k => done[k] - recogniserSteps).ToArray(), imfe.Select(k => loss[k]).ToArray())]),
+            ]);
     }
 }

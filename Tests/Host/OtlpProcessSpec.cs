@@ -42,11 +42,13 @@ public sealed class OtlpProcessSpec(ITestOutputHelper output)
         });
 
         using var hosts = new LocalHosts();
+        var metricsPort = LocalHosts.FreePort();
         // The exporter's interval, read when the host starts: 1 s instead of 10 s keeps the test short.
         Environment.SetEnvironmentVariable("OTEL_METRIC_EXPORT_INTERVAL", "1000");
         try
         {
-            await hosts.StartAsync(["--otlp-endpoint", $"http://127.0.0.1:{port}"]);
+            // With Prometheus beside it: one meter provider serves both exporters.
+            await hosts.StartAsync(["--otlp-endpoint", $"http://127.0.0.1:{port}", "--metrics-port", metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
         finally
         {
@@ -69,6 +71,12 @@ public sealed class OtlpProcessSpec(ITestOutputHelper output)
         Assert.True(Has("/v1/metrics", "dataflow.job.step_duration"), "no step-duration histogram");
         Assert.True(Has("/v1/traces", "train job"), "no span of the job");
         Assert.True(Has("/v1/traces", "job_id"), "the span has no job_id attribute");
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            var scrape = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+            Assert.Contains("dataflow_stage_items_total{", scrape);
+            Assert.Contains("# TYPE process_cpu_time_seconds_total counter", scrape);
+        }
         await stop.CancelAsync();
         receiver.Stop();
         await serving;

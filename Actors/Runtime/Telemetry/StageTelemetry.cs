@@ -22,8 +22,9 @@ public sealed class StageTelemetry : IDisposable
     /// <param name="stage">Stage name within the job (<c>sampler</c>, <c>reducer</c>...).</param>
     /// <param name="worker">Logical worker id, or the actor name where the stage has no logical workers.</param>
     /// <param name="node">Address of the node running the actor, host:port.</param>
-    /// <param name="workload">The job's workload (its run verb); by default the job id's first part, which job ids
-    /// made by <c>DataflowCluster</c> start with (<c>nqs-20261205...</c>).</param>
+    /// <param name="workload">The job's workload (its run verb, <see cref="JobSpec.Workload"/>), which every stage of
+    /// this build passes; by default the job id's first part, which job ids made by <c>DataflowCluster</c> start with
+    /// (<c>nqs-20261205...</c>).</param>
     public StageTelemetry(string job, string stage, string worker, string node, string? workload = null)
     {
         ArgumentNullException.ThrowIfNull(job);

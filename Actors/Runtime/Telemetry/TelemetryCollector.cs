@@ -101,7 +101,8 @@ public sealed class TelemetryCollector : IDisposable
                 Node,
                 _managedBytes >= 0 ? _managedBytes : ProcessMemory.ManagedBytes(),
                 _nativeBytes >= 0 ? _nativeBytes : ProcessMemory.NativeBytes(),
-                _time.GetUtcNow().ToUnixTimeMilliseconds());
+                _time.GetUtcNow().ToUnixTimeMilliseconds(),
+                Environment.CpuUsage.TotalTime.TotalSeconds);
             return new NodeTelemetry(node, [.. samples]);
         }
     }

@@ -33,12 +33,15 @@ public sealed record StageSample(
 /// <param name="ManagedBytes">Managed heap bytes (<see cref="ProcessMemory.ManagedBytes"/>).</param>
 /// <param name="NativeBytes">Resident bytes outside the managed heap (<see cref="ProcessMemory.NativeBytes"/>).</param>
 /// <param name="TimestampUnixMs">When the sample was taken, milliseconds since the Unix epoch (UTC).</param>
+/// <param name="CpuSeconds">CPU time the process used since it started, user and kernel, in seconds (0 from a node
+/// that does not report it); the dashboard shows its rate.</param>
 [MessagePackObject]
 public sealed record NodeSample(
     [property: Key(0)] string Node,
     [property: Key(1)] long ManagedBytes,
     [property: Key(2)] long NativeBytes,
-    [property: Key(3)] long TimestampUnixMs);
+    [property: Key(3)] long TimestampUnixMs,
+    [property: Key(4)] double CpuSeconds = 0);
 
 /// <summary>One node's telemetry snapshot; a node agent publishes it to the cluster, and <see cref="TelemetryAggregate.Merge"/> combines them.</summary>
 /// <param name="Node">Memory of the node's process.</param>
