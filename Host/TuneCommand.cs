@@ -131,6 +131,8 @@ internal sealed class TuneCommand : WorkloadCommand
             (w, _) => { Bench.TuneBench.Kernels(w, 300); return Task.CompletedTask; }),
         new("tunesearch", "FamilySeer vs one-model: measurements and seconds to reach the baseline's latency (3 seeds)",
             (w, _) => { Bench.TuneBench.Search(w, 300); return Task.CompletedTask; }),
+        new("tunescale", "one tuning measurer process against two, each pinned to its own core: measurements per second",
+            (w, _) => Bench.TuneScaleBench.Measurers(w)),
     ];
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
