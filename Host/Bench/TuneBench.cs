@@ -174,12 +174,6 @@ internal static class TuneBench
     /// matmul, softmax and the row sum.</summary>
     private static void TorchCnn(TextWriter w, IReadOnlyList<(TuneTask Task, TuneSchedule Best)> tasks, int threads)
     {
-        // libtorch warns on every convolution that NNPACK does not support this processor; c10 reads the level
-        // when it loads, so this holds when the bench is the first to load it.
-        if (Environment.GetEnvironmentVariable("TORCH_CPP_LOG_LEVEL") is null)
-        {
-            Environment.SetEnvironmentVariable("TORCH_CPP_LOG_LEVEL", "ERROR");
-        }
         try
         {
             Dataflow.Kernels.Compute.TorchRuntime.EnsureLoaded(threads);
