@@ -19,6 +19,8 @@ internal static class Program
           bench    run the benchmarks (what `make bench` runs)
           cert     make a self-signed TLS certificate for a cluster
                                                     dataflow cert create --out cluster.pfx
+          tune     install the best records of a tuning log for later runs and hosts
+                                                    dataflow tune apply --log tune.jsonl
 
         'dataflow <verb> --help' describes a verb's options; 'dataflow --version' prints the version.
         """;
@@ -52,6 +54,7 @@ internal static class Program
                 "jobs" => await JobsCommand.RunAsync(args[1..]),
                 "bench" => await BenchCommand.RunAsync(args[1..]),
                 "cert" => CertCommand.Run(args[1..]),
+                "tune" => TuneApplyCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown verb '{args[0]}'", Usage),
             };
         }

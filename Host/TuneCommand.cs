@@ -17,8 +17,9 @@ internal sealed partial class TuneCommand : WorkloadCommand
         a cost model of gradient-boosted trees per family of tasks guides an evolutionary search, a gradient
         task scheduler picks the task to tune, and tuning measurers on every node time the candidates
         (warm-up, repeats, median). The log's records are reused: a run with an existing --log resumes from
-        it and never measures a recorded candidate again; TunedSchedules.Apply(log) (or DATAFLOW_TUNE_LOG=FILE)
-        makes the tuned operators and md's lj/cut kernel run the best record for their shape.
+        it and never measures a recorded candidate again. `dataflow tune apply --log FILE` installs the best
+        records, so that the tuned operators, md's lj/cut kernel and nqs's local energies of later runs and hosts
+        run the best record for their shape (DATAFLOW_TUNE_LOG=FILE does it for one process).
 
           --model M            cnn (ResNet-like, 32x32 images), transformer (one block, 128 x 256) or a task list
           --policy P           familyseer (cost model per family, foresee tuning), one-model (Ansor) or per-task
@@ -115,6 +116,14 @@ internal sealed partial class TuneCommand : WorkloadCommand
             var speedup = t.BestSeconds > 0 ? t.UntunedSeconds / t.BestSeconds : 0;
             output.WriteLine(Invariant($"  {t.Task,-40} {t.Family,-22} {t.Weight,2} {t.UntunedSeconds * 1e3,11:F4} {t.BestSeconds * 1e3,9:F4} {speedup,7:F2} {t.Measurements,4}  {t.BestSchedule}"));
         }
+        // What this process's kernels run (an embedded run's, or a later run's on this machine): records that
+        // `dataflow tune apply` installed or DATAFLOW_TUNE_LOG names, not this run's log until it is applied.
+        if (Kernels.Tune.TunedSchedules.StartupLog is { } installed)
+        {
+            var inUse = result.Tasks.Count(t => Kernels.Tune.TunedSchedules.Recorded(t.Task) is not null);
+            output.WriteLine(Invariant(
+                $"applied           {Kernels.Tune.TunedSchedules.Count} task records from {installed}; {inUse} of the model's {result.Tasks.Length} tasks run one"));
+        }
     }
 
     /// <inheritdoc />
@@ -124,6 +133,8 @@ internal sealed partial class TuneCommand : WorkloadCommand
             (w, _) => { Bench.TuneBench.Kernels(w, 300); return Task.CompletedTask; }),
         new("tunesearch", "FamilySeer vs one-model: measurements and seconds to reach the baseline's latency (3 seeds)",
             (w, _) => { Bench.TuneBench.Search(w, 300); return Task.CompletedTask; }),
+        new("tunescale", "one tuning measurer process against two, each pinned to its own core: measurements per second",
+            (w, _) => Bench.TuneScaleBench.Measurers(w)),
     ];
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

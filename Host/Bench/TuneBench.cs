@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Dataflow.Kernels.Tune;
+using TorchSharp;
 
 namespace Dataflow.Host.Bench;
 
@@ -16,12 +17,17 @@ internal static class TuneBench
         w.WriteLine(Invariant($"== tuned vs untuned kernels ({budget} measurements per model, FamilySeer, {threads} threads; {TuneRecord.DescribeMachine()})"));
         using var measurer = new KernelMeasurer("bench", 5);
         var rows = new List<(TuneTask Task, TuneSchedule Best)>();
+        IReadOnlyList<(TuneTask Task, TuneSchedule Best)> cnn = [];
         foreach (var model in new[] { TuneModel.Cnn(), TuneModel.Transformer() })
         {
             var clock = Stopwatch.StartNew();
             var tuner = new Tuner(model, new TunerOptions(Budget: budget, MaxThreads: threads));
             tuner.Run((task, candidates) => measurer.Measure(task, candidates));
             w.WriteLine(Invariant($"  {model.Name}: tuned in {clock.Elapsed.TotalSeconds:F1} s, end to end {tuner.UntunedLatencySeconds * 1e3:F3} ms untuned -> {tuner.BestLatencySeconds * 1e3:F3} ms ({tuner.UntunedLatencySeconds / tuner.BestLatencySeconds:F2}x)"));
+            if (model.Name == "cnn")
+            {
+                cnn = tuner.TaskResults.Select(r => (r.Task, r.BestSchedule ?? ScheduleSpace.For(r.Task.Operator, threads).Default)).ToList();
+            }
             rows.AddRange(tuner.TaskResults
                 .Where(r => r.Task.Operator is TuneOperator.Dense or TuneOperator.Conv2d && r.Task.Flops >= 1e6 && r.BestSchedule is not null)
                 .DistinctBy(r => r.Task.Key)
@@ -42,6 +48,7 @@ internal static class TuneBench
             w.WriteLine(Invariant($"  {TuneTask.OperatorName(op)}: tuned / untuned geometric mean {Math.Exp(list.Average(Math.Log)):F2}x (goal >= 2x)"));
         }
         w.WriteLine();
+        TorchCnn(w, cnn, threads);
         var blas = OpenBlas.TryLoad(out var why);
         if (blas is null)
         {
@@ -159,6 +166,81 @@ internal static class TuneBench
         var one = table[TunePolicy.OneModel];
         var fs = table[TunePolicy.FamilySeer];
         w.WriteLine(Invariant($"  one-model / FamilySeer measurements to 80/90/100 %: {one[0] / fs[0]:F2}x {one[1] / fs[1]:F2}x {one[2] / fs[2]:F2}x (goal >= 1.5x at 100 %)"));
+        w.WriteLine();
+    }
+
+    /// <summary>The tuned CNN's end-to-end latency (each task once per use, its best schedule) against libtorch running
+    /// the same operators at the same shapes on the same inputs and threads: conv2d, depthwise conv2d (groups = channels),
+    /// matmul, softmax and the row sum.</summary>
+    private static void TorchCnn(TextWriter w, IReadOnlyList<(TuneTask Task, TuneSchedule Best)> tasks, int threads)
+    {
+        try
+        {
+            Dataflow.Kernels.Compute.TorchRuntime.EnsureLoaded(threads);
+        }
+        catch (DllNotFoundException e)
+        {
+            w.WriteLine($"  libtorch comparison skipped: {e.Message}");
+            w.WriteLine();
+            return;
+        }
+        w.WriteLine(Invariant($"  tuned CNN vs TorchSharp (libtorch {torch.__version__}) on the same operators, shapes, inputs and {threads} threads"));
+        w.WriteLine(Invariant($"  {"task",-36} {"uses",4} {"libtorch ms",11} {"tuned ms",9} {"tuned/libtorch",14}"));
+        var (torchTotal, tunedTotal) = (0.0, 0.0);
+        foreach (var (task, best) in tasks)
+        {
+            using var instance = new TuneTaskInstance(task);
+            using var scope = torch.NewDisposeScope();
+            var p = task.Shape;
+            var a = torch.tensor(instance.InputA);
+            var b = torch.tensor(instance.InputB);
+            Action run;
+            switch (task.Operator)
+            {
+                case TuneOperator.Conv2d:
+                {
+                    var c = task.Conv;
+                    var x = a.view(c.Batch, c.Channels, c.Height, c.Width);
+                    var k = b.view(c.Filters, c.Channels, c.KernelHeight, c.KernelWidth);
+                    run = () => { using var y = torch.nn.functional.conv2d(x, k, null, new long[] { c.Stride, c.Stride }, new long[] { c.Pad, c.Pad }); };
+                    break;
+                }
+                case TuneOperator.DepthwiseConv2d:
+                {
+                    var c = task.Conv;
+                    var x = a.view(c.Batch, c.Channels, c.Height, c.Width);
+                    var k = b.view(c.Channels, 1, c.KernelHeight, c.KernelWidth);
+                    run = () => { using var y = torch.nn.functional.conv2d(x, k, null, new long[] { c.Stride, c.Stride }, new long[] { c.Pad, c.Pad }, new long[] { 1, 1 }, c.Channels); };
+                    break;
+                }
+                case TuneOperator.Dense:
+                {
+                    var x = a.view(p[0], p[2]);
+                    var k = b.view(p[2], p[1]);
+                    run = () => { using var y = x.matmul(k); };
+                    break;
+                }
+                case TuneOperator.Softmax:
+                {
+                    var x = a.view(p[0], p[1]);
+                    run = () => { using var y = x.softmax(1); };
+                    break;
+                }
+                case TuneOperator.Reduction:
+                {
+                    var x = a.view(p[0], p[1]);
+                    run = () => { using var y = x.sum(1); };
+                    break;
+                }
+                default:
+                    continue;
+            }
+            var (libtorch, tuned) = SideBySide(run, () => instance.Run(best));
+            torchTotal += task.Weight * libtorch;
+            tunedTotal += task.Weight * tuned;
+            w.WriteLine(Invariant($"  {task.Key,-36} {task.Weight,4} {libtorch * 1e3,11:F4} {tuned * 1e3,9:F4} {tuned / libtorch,14:F2}"));
+        }
+        w.WriteLine(Invariant($"  end to end: libtorch {torchTotal * 1e3:F3} ms, tuned {tunedTotal * 1e3:F3} ms, tuned/libtorch {tunedTotal / torchTotal:F2}x (goal <= 1.5x)"));
         w.WriteLine();
     }
 

@@ -54,6 +54,7 @@ public sealed record TuneRecord(
             }
             try
             {
+                TuneTask.ParseKey(r.Task);
                 TuneSchedule.Parse(r.Schedule);
             }
             catch (FormatException ex)

@@ -33,6 +33,37 @@ public sealed record TuneTask(string Name, TuneOperator Operator, int[] Shape, s
             ? op
             : throw new FormatException($"unknown operator '{name}' (expected {string.Join(", ", Enum.GetValues<TuneOperator>().Select(OperatorName))})");
 
+    /// <summary>Parses <see cref="Key"/> (<c>dense[128x256x64]</c>) into a task named after it, its shape checked as
+    /// <see cref="Validate"/> does.</summary>
+    /// <exception cref="FormatException">The text is not a task key, or its shape does not fit its operator.</exception>
+    public static TuneTask ParseKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var open = key.IndexOf('[', StringComparison.Ordinal);
+        if (open <= 0 || !key.EndsWith(']'))
+        {
+            throw new FormatException($"'{key}' is not a task key (expected operator[size x size ...], e.g. dense[128x256x64])");
+        }
+        var op = ParseOperator(key[..open]);
+        var shape = new List<int>();
+        foreach (var part in key[(open + 1)..^1].Split('x'))
+        {
+            shape.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+                ? v
+                : throw new FormatException($"'{key}' is not a task key: bad size '{part}'"));
+        }
+        var task = new TuneTask(key, op, [.. shape], [OperatorName(op)]);
+        try
+        {
+            task.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException($"'{key}': {e.Message}", e);
+        }
+        return task;
+    }
+
     /// <summary>The convolution shape of a conv2d or depthwise task.</summary>
     public ConvShape Conv => Operator switch
     {

@@ -1,14 +1,30 @@
+using Dataflow.Kernels.Compute;
+
 namespace Dataflow.Kernels.Tune;
 
 /// <summary>The tunable kernels as operators: each runs the best recorded schedule for its shape
 /// (<see cref="TunedSchedules"/>), or its untuned default when none is recorded.</summary>
 public static class TunedOperators
 {
+    // The CUDA device of this process, when it has one: the dense product runs there (TunedDenseGpu).
+    private static readonly Lazy<ComputeBackend?> s_cuda = new(() => ComputeBackend.IsCudaAvailable ? ComputeBackend.Create(ComputeBackendKind.Cuda) : null);
+
     /// <summary>C = A B, row-major, m x k times k x n.</summary>
+    /// <remarks>On a process that sees a CUDA device the product runs as <see cref="TunedDenseGpu"/> (the record's
+    /// rows per thread; 1e-5 relative, the GPU may fuse multiply-adds), else on the CPU kernels (bitwise for a given
+    /// fused or unfused schedule).</remarks>
     public static float[] Dense(float[] a, float[] b, int m, int n, int k)
     {
-        var c = new float[m * n];
         var s = TunedSchedules.For(new TuneTask("dense", TuneOperator.Dense, [m, n, k], ["dense"]), Environment.ProcessorCount);
+        if (s_cuda.Value is { } gpu)
+        {
+            using var ab = gpu.FromArray(a);
+            using var bb = gpu.FromArray(b);
+            using var cb = gpu.Allocate1D<float>(m * n);
+            TunedDenseGpu.Run(gpu, s, ab, bb, cb, new DenseGpuShape(m, n, k));
+            return gpu.CopyToArray(cb);
+        }
+        var c = new float[m * n];
         TunedDense.Run(s, a, 0, b, 0, c, 0, m, n, k);
         return c;
     }

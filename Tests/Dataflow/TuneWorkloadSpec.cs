@@ -7,6 +7,7 @@ using Xunit;
 namespace Dataflow.Tests.Dataflow;
 
 /// <summary><c>tune</c> as a job: measurers through the runtime, the log it writes, and a run resumed from it.</summary>
+[Collection(Tests.Kernels.Tune.TunedSchedulesCollection.Name)]
 public sealed class TuneWorkloadSpec
 {
     // The transformer block's attention, at a quarter of its width: the same operators, a fraction of the time.

@@ -124,7 +124,26 @@ public sealed class LocalEnergy
 
         var real = new double[r.Count];
         var imaginary = new double[r.Count];
-        for (var i = 0; i < r.Count; i++)
+        // A tuned row-reduction record of this width (dataflow tune apply) splits the samples over parallel tasks.
+        // Only its Chunk and Threads knobs are read: each sample's sum stays one sequential loop in connection
+        // order, so the energies are bitwise those of the untuned loop; its Unroll and Vector knobs would reorder
+        // the additions and are ignored.
+        var (chunk, threads) = (r.Count, 1);
+        if (Tune.TunedSchedules.RowReduction(r.Count, _maxConnected + 1) is { } tuned)
+        {
+            chunk = tuned.Schedule.Chunk > 0 ? tuned.Schedule.Chunk : r.Count;
+            threads = Math.Clamp(tuned.Schedule.Threads, 1, Environment.ProcessorCount);
+        }
+        Tune.TuneParallel.For(Tune.TuneParallel.Units(r.Count, chunk), threads, u =>
+        {
+            for (var i = u * chunk; i < Math.Min(r.Count, (u + 1) * chunk); i++)
+            {
+                SumConnected(i);
+            }
+        });
+        return new LocalEnergyResult(r, real, imaginary, connectedBits.Count, inferredLog.Length);
+
+        void SumConnected(int i)
         {
             var s = r.Start + i;
             var logX = samples.LogAmplitudes[s];
@@ -163,7 +182,6 @@ public sealed class LocalEnergy
             real[i] = re;
             imaginary[i] = im;
         }
-        return new LocalEnergyResult(r, real, imaginary, connectedBits.Count, inferredLog.Length);
     }
 
     /// <summary>Cost of each unique sample's local energy: 1 (diagonal) plus its nonzero connected configurations.</summary>
