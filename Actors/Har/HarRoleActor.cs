@@ -66,6 +66,8 @@ internal abstract class HarRoleActor : ReceiveActor, IWithTimers
 {
     private readonly Queue<(object Message, long SentTicks)> _outbox = new();
     private readonly StageTelemetry _telemetry;
+    private readonly IDisposable _queueGauge;
+    private int _queueLength;
     private int _owed;
     private long _lastArrival = Stopwatch.GetTimestamp();
 
@@ -74,6 +76,7 @@ internal abstract class HarRoleActor : ReceiveActor, IWithTimers
         Role = context;
         _telemetry = new StageTelemetry(context.JobId, "har-" + context.Role, Self.Path.Name, context.Node, HarWorkload.Verb);
         _telemetry.SetMailboxDepth(MailboxDepth.ReaderFor(Context));
+        _queueGauge = HarMetrics.Watch(() => Volatile.Read(ref _queueLength), _telemetry.Tags);
         Receive<HarDemand>(d =>
         {
             Role.Counters.Credits = d.Reset ? d.Credits : Role.Counters.Credits + d.Credits;
@@ -122,6 +125,7 @@ internal abstract class HarRoleActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PostStop()
     {
+        _queueGauge.Dispose();
         _telemetry.Dispose();
         base.PostStop();
     }
@@ -130,6 +134,16 @@ internal abstract class HarRoleActor : ReceiveActor, IWithTimers
     protected virtual void OnCredit()
     {
     }
+
+    /// <summary>Counts a frame this role dropped.</summary>
+    protected void Dropped()
+    {
+        Role.Counters.Dropped++;
+        HarMetrics.DroppedFrames.Add(1, _telemetry.Tags);
+    }
+
+    /// <summary>Records the end-to-end latency of a frame that came out of the pipeline.</summary>
+    protected void Delivered(double latencyMs) => HarMetrics.FrameLatency.Record(latencyMs / 1000, _telemetry.Tags);
 
     /// <summary>Notes the arrival of an item from upstream.</summary>
     protected void Arrived() => _lastArrival = Stopwatch.GetTimestamp();
@@ -142,7 +156,7 @@ internal abstract class HarRoleActor : ReceiveActor, IWithTimers
         _telemetry.RecordMessage(TimeSpan.FromMilliseconds(busyMs));
         if (Role.Downstream is null)
         {
-            Role.Counters.Record(LatencyMs(sentTicks));
+            RecordLatency(LatencyMs(sentTicks));
             _owed++;
             GrantUpstream(0, reset: false);
             return;
@@ -153,11 +167,12 @@ internal abstract class HarRoleActor : ReceiveActor, IWithTimers
             // Latest wins: the oldest waiting item is dropped to keep latency bounded. (A renewed window can overlap
             // items already in flight, so the outbox holds up to a window before it drops.)
             _outbox.Dequeue();
-            Role.Counters.Dropped++;
+            Dropped();
         }
         Role.Counters.MaxQueue = Math.Max(Role.Counters.MaxQueue, _outbox.Count);
         _owed++;
         Flush();
+        Volatile.Write(ref _queueLength, _outbox.Count);
     }
 
     /// <summary>Counts an input this role consumed without passing anything on (it still frees a credit upstream).</summary>
@@ -180,13 +195,20 @@ internal abstract class HarRoleActor : ReceiveActor, IWithTimers
         {
             var (message, sentTicks) = _outbox.Dequeue();
             Role.Counters.Credits--;
-            Role.Counters.Record(LatencyMs(sentTicks));
+            RecordLatency(LatencyMs(sentTicks));
             SendTo(Role.Downstream!, message);
         }
+        Volatile.Write(ref _queueLength, _outbox.Count);
         if (_outbox.Count == 0)
         {
             GrantUpstream(0, reset: false);
         }
+    }
+
+    private void RecordLatency(double latencyMs)
+    {
+        Role.Counters.Record(latencyMs);
+        HarMetrics.StageLatency.Record(latencyMs / 1000, _telemetry.Tags);
     }
 
     private void GrantUpstream(int extra, bool reset)

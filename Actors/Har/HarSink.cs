@@ -16,8 +16,9 @@ internal sealed class HarSink : HarRoleActor
             {
                 Thread.Sleep(TimeSpan.FromMilliseconds(Role.Job.SinkDelayMs));
             }
-            Role.Assign.Driver.Tell(new HarDelivered(Role.Assign.Generation, r.Index, r.Label, r.Predicted, r.Confidence,
-                LatencyMs(r.CaptureTicks)));
+            var latency = LatencyMs(r.CaptureTicks);
+            Delivered(latency);
+            Role.Assign.Driver.Tell(new HarDelivered(Role.Assign.Generation, r.Index, r.Label, r.Predicted, r.Confidence, latency));
             Emit(r, r.SentTicks, clock.Elapsed.TotalMilliseconds);
         });
 }

@@ -90,7 +90,7 @@ internal sealed class HarSource : HarRoleActor
         if (Credits == 0 && _video is null)
         {
             // Paced and the pipeline is behind: this frame is dropped (the next capture is fresher).
-            Role.Counters.Dropped++;
+            Dropped();
             return;
         }
         int label;
@@ -111,7 +111,7 @@ internal sealed class HarSource : HarRoleActor
         if (Credits == 0)
         {
             // The file's frame was decoded to keep the file's pace, and is dropped likewise.
-            Role.Counters.Dropped++;
+            Dropped();
             return;
         }
         var bytes = new byte[_pixels.Length];

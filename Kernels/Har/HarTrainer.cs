@@ -147,7 +147,7 @@ public static class HarTrainer
         Action<string, int, int, double>? progress)
     {
         recogniser.train();
-        using var optimizer = optim.Adam(recogniser.parameters(), s.LearningRate);
+        var optimizer = new HarAdam(recogniser.parameters(), s.LearningRate);
         var losses = new double[s.RecogniserSteps];
         var key = CounterRandom.Key(s.Seed, BatchPurpose, 0);
         for (var step = 0; step < s.RecogniserSteps; step++)
@@ -157,9 +157,9 @@ public static class HarTrainer
             var input = Stack(train.Features, picks, HarGeometry.WindowPairs, 2);
             var target = tensor(picks.Select(p => (long)train.Labels[p]).ToArray());
             var loss = nn.functional.cross_entropy(recogniser.forward(input), target);
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             losses[step] = loss.item<float>();
             if (step % 25 == 0 || step == s.RecogniserSteps - 1)
             {
@@ -170,11 +170,14 @@ public static class HarTrainer
         return (Window(losses, first: true), Window(losses, first: false));
     }
 
-    private static (double First, double Last) DistilImfe(ImfeNetwork imfe, HarClips train, HarTrainSettings s,
-        Action<string, int, int, double>? progress)
+    /// <summary>Distils <paramref name="imfe"/> from the flow features of <paramref name="train"/> for
+    /// <see cref="HarTrainSettings.ImfeSteps"/> steps; returns the mean distillation MSE of the first and last 10 steps.</summary>
+    public static (double First, double Last) DistilImfe(ImfeNetwork imfe, HarClips train, HarTrainSettings s,
+        Action<string, int, int, double>? progress = null)
     {
         imfe.train();
-        using var optimizer = optim.Adam(imfe.parameters(), s.LearningRate);
+        // Gradient norm clipped at 1, as RAFT trains: a few large-motion pairs must not throw the encoder off.
+        var optimizer = new HarAdam(imfe.parameters(), s.LearningRate, maxNorm: 1.0);
         var losses = new double[s.ImfeSteps];
         var key = CounterRandom.Key(s.Seed, BatchPurpose, 1);
         const int pixels = HarGeometry.WorkPixels, length = HarGeometry.FeatureLength;
@@ -195,11 +198,9 @@ public static class HarTrainer
             long[] frameShape = [s.Batch, 1, HarGeometry.WorkHeight, HarGeometry.WorkWidth];
             var output = imfe.forward(tensor(first, frameShape), tensor(second, frameShape));
             var loss = nn.functional.mse_loss(output, tensor(teacher, [s.Batch, 2, HarGeometry.FeatureHeight, HarGeometry.FeatureWidth]));
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             loss.backward();
-            // Gradient norm clipped at 1, as RAFT trains: a few large-motion pairs must not throw the encoder off.
-            nn.utils.clip_grad_norm_(imfe.parameters(), 1.0);
-            optimizer.step();
+            optimizer.Step();
             losses[step] = loss.item<float>();
             if (step % 25 == 0 || step == s.ImfeSteps - 1)
             {

@@ -1,0 +1,30 @@
+using Dataflow.Kernels.Compute;
+using Dataflow.Kernels.Har;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Dataflow.Tests.Kernels.Har;
+
+/// <summary>IMFE distils: trained on the Farneback flow features of synthetic clips, its distillation loss falls well
+/// below the predict-zero level and its feature maps of held-out clips correlate with the teacher's.</summary>
+/// <remarks>Skipped until IMFE distils: its training turns NaN at a different step in every run (README, <c>har</c>).</remarks>
+public sealed class ImfeDistillationSpec(ITestOutputHelper output)
+{
+    [Fact(Skip = "IMFE's distillation turns NaN at a random step of each run with fixed seeds, inputs and weights (README, har); it does not distil yet")]
+    public void The_distillation_loss_falls_and_held_out_features_correlate_with_the_teachers()
+    {
+        var settings = new HarTrainSettings { TrainClips = 60, TestClips = 24, ImfeSteps = 150, Batch = 16, Seed = 3 };
+        TorchRuntime.EnsureLoaded(settings.Threads);
+        var train = HarClips.Generate(settings.TrainClips, settings.Seed);
+        var test = HarClips.Generate(settings.TestClips, settings.Seed + 7919);
+        using var model = HarModel.Create(settings.Seed, SyntheticActionVideo.Classes);
+        var (first, last) = HarTrainer.DistilImfe(model.Imfe, train, settings,
+            (phase, step, steps, loss) => output.WriteLine($"{phase} {step}/{steps} {loss:F5}"));
+        var (mse, correlation) = HarTrainer.Compare(HarTrainer.ImfeFeatures(model.Imfe, test), test.Features);
+        var zero = test.Features.SelectMany(f => f).Average(v => (double)v * v);
+        output.WriteLine($"loss {first:F5} -> {last:F5}; held-out MSE {mse:F5} (predict-zero {zero:F5}), correlation {correlation:F3}");
+        Assert.True(last < 0.6 * first, $"distillation loss {first:F5} -> {last:F5}");
+        Assert.True(mse < 0.7 * zero, $"held-out MSE {mse:F5} against {zero:F5} for zero features");
+        Assert.True(correlation > 0.5, $"held-out correlation with the teacher {correlation:F3}");
+    }
+}
