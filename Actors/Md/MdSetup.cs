@@ -100,11 +100,12 @@ public sealed class MdSetup
     /// <summary>A fresh state over a copy of the system (for the k-space solver and single-process references).</summary>
     public MdState NewState() => new(System.Clone(), Units, Timestep);
 
-    /// <summary>The k-space solver for this job (null without charges); g_ewald follows from the accuracy.</summary>
+    /// <summary>The k-space solver for this job (null without charges); g_ewald follows from the accuracy unless the
+    /// spec fixes it.</summary>
     public KSpaceForceProvider? CreateKSpace(MdState state) => !Charged
         ? null
         : KSpaceForceProvider.ForAccuracy(Spec.KSpace == "ewald" ? KSpaceStyle.Ewald : KSpaceStyle.Pppm, state,
-            Spec.KSpaceAccuracy, CoulombCutoff, stopAsLammps: Spec.LammpsGEwald);
+            Spec.KSpaceAccuracy, CoulombCutoff, stopAsLammps: Spec.LammpsGEwald, gEwald: Spec.GEwald);
 
     /// <summary>The engine's pair style object for these settings (coefficient tables, mixing, shift).</summary>
     public IForceProvider CreatePairStyle(double gEwald) => Charged
