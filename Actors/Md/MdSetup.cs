@@ -33,6 +33,14 @@ public sealed class MdSetup
         {
             throw new ArgumentException($"{spec.SourceName}: {e.Message}", "data", e);
         }
+        if (System.Topology is { IsEmpty: false } topology)
+        {
+            // The kernels have the bond and angle styles (Kernels/Md/Bonded); the domains do not exchange bonded
+            // partners or exclude special pairs yet, and silently dropping the bonds would be a different system.
+            throw new ArgumentException(
+                $"{spec.SourceName}: {topology.Bonds.Length} bonds and {topology.Angles.Length} angles: bonded interactions are not "
+                + "supported on the domains yet", "data");
+        }
         Coefficients = ParseCoefficients(spec, System);
         Mixing = spec.Mixing == "arithmetic" ? LennardJonesMixing.Arithmetic : LennardJonesMixing.Geometric;
         Timestep = spec.Timestep ?? Units.DefaultTimestep;
