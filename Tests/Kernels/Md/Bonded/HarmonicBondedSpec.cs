@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dataflow.Kernels.Md;
 using Dataflow.Kernels.Md.Bonded;
+using Dataflow.Kernels.Md.Coulomb;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -50,6 +51,48 @@ public sealed class HarmonicBondedSpec(ITestOutputHelper output)
         // The forces did work: bond energy rose from 48.2 to 68.6 kcal/mol, kinetic energy fell by as much.
         Assert.True(rows[^1].Bond > 60);
         output.WriteLine($"largest relative difference to LAMMPS over {rows.Count} rows: {worst:E2}");
+    }
+
+    /// <summary>The same molecules with SPC/E's charges and oxygen LJ, lj/cut/coul/long 5.0 with Ewald 1e-6 and
+    /// <c>special_bonds lj/coul 0.0 0.0 0.5</c>: the 1-2 and 1-3 pairs leave LJ and Coulomb (the Ewald exclusion
+    /// correction), against lmp's in.triatomic-coul (Reference/log.triatomic-coul) over 100 NVE steps.</summary>
+    [Fact]
+    public void Excluded_pairs_with_Ewald_match_LAMMPS()
+    {
+        var system = MdTestSystems.Reference("triatomic-charged.data");
+        var topology = system.Topology!;
+        Assert.Equal(81, SpecialBonds.SpecialPairs(topology).Count);
+        var expected = ReadLog(MdReferenceData.File("log.triatomic-coul"));
+        var state = new MdState(system, UnitSystem.Real, 0.5);
+        var kspace = KSpaceForceProvider.ForAccuracy(KSpaceStyle.Ewald, state, 1e-6, 5.0);
+        // LAMMPS printed G vector 0.66087025.
+        Assert.Equal(0.66087025, kspace.GEwald, 5e-9);
+        var pair = LennardJonesCutCoulombLong.ForKSpace(kspace, 2, 5.0,
+            [new LennardJonesPairCoefficient(1, 1, 0.1553, 3.166), new LennardJonesPairCoefficient(2, 2, 0.0, 1.0)]);
+        IForceProvider[] providers =
+            [pair, kspace, new HarmonicBonds(topology), new HarmonicAngles(topology), SpecialBonds.For(pair, topology, [0.0, 0.0, 0.5], [0.0, 0.0, 0.5])];
+        var neighbors = new NeighborSettings { SkinDistance = 2.0, Every = 1, Delay = 0, Check = true };
+        var simulation = new MdSimulation(state, providers, new VelocityVerlet(), neighbors, 1);
+        var rows = new List<double[]>();
+        simulation.Run(100, 20, s => rows.Add([s.Step, s.Temperature, s.PotentialEnergy, s.KineticEnergy, s.TotalEnergy, s.Pressure,
+            simulation.ProviderForces[2].Energy, simulation.ProviderForces[3].Energy]));
+
+        Assert.Equal(6, rows.Count);
+        var worst = 0.0;
+        for (var k = 0; k < rows.Count; k++)
+        {
+            Assert.Equal(expected[k][0], rows[k][0]);
+            for (var c = 1; c < rows[k].Length; c++)
+            {
+                var relative = Math.Abs(rows[k][c] - expected[k][c]) / Math.Abs(expected[k][c]);
+                worst = Math.Max(worst, relative);
+                Assert.True(relative <= 1e-6, $"step {rows[k][0]} column {c}: {rows[k][c]:R} vs LAMMPS {expected[k][c]:R}");
+            }
+        }
+        // Without the exclusions the intramolecular Coulomb pairs alone move the energy by far more than 1e-6.
+        var correction = simulation.ProviderForces[4].Energy;
+        Assert.True(Math.Abs(correction) > 100, $"correction {correction}");
+        output.WriteLine($"largest relative difference to LAMMPS over {rows.Count} rows: {worst:E2}; exclusion energy {correction:F3} kcal/mol");
     }
 
     /// <summary>write_data keeps the topology: the file reads back to the same bonds, angles and coefficients, and
