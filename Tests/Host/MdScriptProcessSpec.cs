@@ -46,9 +46,16 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     /// is 17% off lmp's temperature there); the same bits on 8 domains as on one.</summary>
     [Theory]
     [InlineData("in.lj-500-nvt", new string[] { "lj-500.data" })]
-    [InlineData("in.nacl-nvt-gewald", new string[] { "nacl-melt.data" })]
     [InlineData("in.lj-500-nvt-runs", new string[] { "lj-500.data" })]
     public Task Nose_hoover_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
+        CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
+
+    /// <summary>The molten salt case of <see cref="Nose_hoover_script_thermo_equals_lmp_on_1_and_8_domains"/> (512 charged
+    /// atoms with PPPM, run twice): heavy.</summary>
+    [Theory]
+    [Trait("Category", "Heavy")]
+    [InlineData("in.nacl-nvt-gewald", new string[] { "nacl-melt.data" })]
+    public Task Heavy_nose_hoover_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
         CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
 
     private async Task CompareAsync(string script, string[] inputs, string? alsoOnDomains = null)
