@@ -14,7 +14,8 @@ internal sealed partial class MdCommand : WorkloadCommand
                                [--mix geometric|arithmetic] [--shift] [--kspace none|ewald|pppm] [--kspace-accuracy 1e-5]
                                [--timestep DT] [--skin 0.3] [--rebuild-every 10] [--steps 100] [--thermo 10]
                                [--domains 2x2x2] [--balance none|ring] [--balance-every N] [--checkpoint-every N]
-                               [--langevin "T_START T_STOP DAMP SEED"] [--dump FILE] [--dump-every 100] [--threads N]
+                               [--langevin "T_START T_STOP DAMP SEED" | --nvt "T_START T_STOP DAMP"] [--dump FILE]
+                               [--dump-every 100] [--threads N]
                                [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Velocity-Verlet (NVE) molecular dynamics from a LAMMPS data file (atom styles atomic, charge, full; orthogonal
@@ -42,6 +43,7 @@ internal sealed partial class MdCommand : WorkloadCommand
           --balance-every N      steps between balancing rounds (default 5 rebuilds)
           --checkpoint-every N   steps between checkpoints (default 10 rebuilds); a lost node restarts from one
           --langevin "T0 T1 DAMP SEED"   Langevin thermostat as LAMMPS' fix langevin (default: NVE)
+          --nvt "T0 T1 DAMP"     Nose-Hoover chain thermostat as LAMMPS' fix nvt temp T0 T1 DAMP (chain of 3)
           --dump FILE            LAMMPS dump (id type x y z) every --dump-every steps (default 100), for OVITO or VMD
           --threads N            threads per domain's pair loop (default: processors / domains on the node)
           --plot FILE            PNG or SVG of the thermo (temperature, energies, pressure) and the domain imbalance
@@ -62,7 +64,7 @@ internal sealed partial class MdCommand : WorkloadCommand
     public override IReadOnlyList<string> ValuedOptions =>
         ["data", "units", "pair", "pair-coeff", "mix", "kspace", "kspace-accuracy", "timestep", "skin", "rebuild-every",
             "steps", "thermo", "domains", "balance", "balance-every", "checkpoint-every", "dump", "dump-every", "threads",
-            "langevin"];
+            "langevin", "nvt"];
 
     /// <inheritdoc />
     public override IReadOnlyList<string> FlagOptions => ["shift"];
@@ -99,6 +101,16 @@ internal sealed partial class MdCommand : WorkloadCommand
                     throw new UsageException($"--langevin '{langevin}': expected T_START T_STOP DAMP SEED, e.g. \"1.0 1.0 1.0 48279\"", UsageText);
                 }
                 builder.Langevin(values[0], values[1], values[2], (int)values[3]);
+            }
+            if (o.String("nvt") is { } nvt)
+            {
+                var values = nvt.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+                    .Select(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
+                if (values.Length != 3 || values.Any(v => !(v > 0) || double.IsInfinity(v)))
+                {
+                    throw new UsageException($"--nvt '{nvt}': expected T_START T_STOP DAMP, each > 0, e.g. \"1.0 1.0 0.5\"", UsageText);
+                }
+                builder.Nvt(values[0], values[1], values[2]);
             }
             if (o.String("timestep") is not null)
             {

@@ -27,9 +27,9 @@ internal static class MdScriptCommand
         printed as the run goes, with LAMMPS' column names and formats. Commands: variable (index, string, equal),
         units, atom_style, boundary p p p, lattice, region block, create_box, create_atoms, mass, set, velocity
         (create with LAMMPS' random streams: the same seed gives LAMMPS' velocities), read_data, pair_style lj/cut
-        and lj/cut/coul/long, pair_coeff, pair_modify, kspace_style ewald|pppm, neighbor, neigh_modify, timestep,
-        fix nve|langevin, unfix, thermo, thermo_style one|custom, thermo_modify, dump atom|custom, write_data,
-        reset_timestep, run, print. Any other command is an error naming its line, before anything runs.
+        and lj/cut/coul/long, pair_coeff, pair_modify, kspace_style ewald|pppm, kspace_modify gewald, neighbor,
+        neigh_modify, timestep, fix nve|nvt|langevin, unfix, thermo, thermo_style one|custom, thermo_modify,
+        dump atom|custom, write_data, reset_timestep, run, print. Any other command is an error naming its line, before anything runs.
 
           -var NAME VALUE      define an index variable before the script runs (repeatable; also --var)
           -log FILE            write a LAMMPS-style log: the commands, thermo output and loop times (also --log)
@@ -141,13 +141,16 @@ internal static class MdScriptCommand
                 cancellationToken: signals.Token);
             signals.RegisterAgain();
             var runIndex = 0;
+            (int Fix, double[]? State) lastChain = (0, null);
             foreach (var run in interpreter.Execute())
             {
                 if (firstStepEver < 0)
                 {
                     firstStepEver = run.FirstStep;
                 }
-                var spec = Spec(run, domains, threads);
+                // LAMMPS' fix nvt keeps its chain from run to run while the fix stands.
+                var chain = run.Integrator == "nvt" && run.IntegratorFix == lastChain.Fix ? lastChain.State : null;
+                var spec = Spec(run, domains, threads, chain);
                 var units = UnitSystem.Parse(run.Units);
                 var context = interpreter.ContextOf(run, firstStepEver);
                 var atoms = run.System.AtomCount;
@@ -188,6 +191,7 @@ internal static class MdScriptCommand
                     }
                 });
                 string? final = null;
+                string? thermostat = null;
                 var dump = run.Dump;
                 if (dump is not null && openedDumps.Add(dump.Id + "\0" + dump.Path))
                 {
@@ -198,6 +202,10 @@ internal static class MdScriptCommand
                     if (output.Stream == MdDriver.FinalStateStream)
                     {
                         final = (final ?? "") + Encoding.UTF8.GetString(output.Data);
+                    }
+                    else if (output.Stream == MdDriver.ThermostatStream)
+                    {
+                        thermostat = (thermostat ?? "") + Encoding.UTF8.GetString(output.Data);
                     }
                     else if (output.Stream == "dump" && dump is not null)
                     {
@@ -221,6 +229,10 @@ internal static class MdScriptCommand
                     throw new InvalidOperationException($"{run.Line.FileName}:{run.Line.Line}: the run sent back no final state");
                 }
                 run.Complete(FinalSystem(run, final));
+                lastChain = thermostat is null
+                    ? (0, null)
+                    : (run.IntegratorFix, thermostat.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                        .Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray());
                 runsJson.Add(new JsonObject
                 {
                     ["line"] = run.Line.Line,
@@ -305,7 +317,7 @@ internal static class MdScriptCommand
     }
 
     /// <summary>The md job of a script's run.</summary>
-    private static MdJobSpec Spec(ScriptRun run, string domains, int threads)
+    private static MdJobSpec Spec(ScriptRun run, string domains, int threads, double[]? nvtChain)
     {
         using var data = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         LammpsDataWriter.Write(data, run.System);
@@ -330,24 +342,19 @@ internal static class MdScriptCommand
             DumpEvery: run.Dump?.Every ?? 0,
             Langevin: run.Langevin,
             SendFinalState: true,
-            LammpsGEwald: true);
+            LammpsGEwald: true,
+            Nvt: run.Integrator == "nvt" ? run.Nvt : null,
+            GEwald: run.GEwald,
+            NvtChain: run.Integrator == "nvt" ? nvtChain : null);
     }
 
     /// <summary>Throws a <see cref="LammpsScriptException"/> at the run's line for what the domains cannot run.</summary>
     private static void Check(ScriptRun run, string domains, int threads)
     {
         LammpsScriptException Error(string problem) => new(run.Line.FileName, run.Line.Line, "run", problem);
-        if (run.Integrator == "nvt")
-        {
-            throw Error("fix nvt is not supported on the domains yet (fix nve, or fix nve with fix langevin)");
-        }
-        if (run.GEwald is not null)
-        {
-            throw Error("kspace_modify gewald is not supported on the domains yet (g_ewald follows from the accuracy)");
-        }
         try
         {
-            _ = new MdSetup(Spec(run, domains, threads));
+            _ = new MdSetup(Spec(run, domains, threads, null));
         }
         catch (ArgumentException e)
         {

@@ -9,11 +9,14 @@ namespace Dataflow.Actors.Md;
 /// <param name="Step">The step (a multiple of the rebuild interval, or 0).</param>
 /// <param name="Atoms">All atoms in id order, positions wrapped at that step's rebuild.</param>
 /// <param name="Thermo">Thermo lines up to the step.</param>
+/// <param name="Thermostat">The Nose-Hoover chain's state after the step (<see cref="NoseHooverChain.SaveState"/>), or
+/// null without one. Absent from checkpoints written before thermostats ran on the domains: they read as null.</param>
 [MessagePackObject]
 public sealed record MdCheckpoint(
     [property: Key(0)] long Step,
     [property: Key(1)] AtomPacket Atoms,
-    [property: Key(2)] ThermoSample[] Thermo)
+    [property: Key(2)] ThermoSample[] Thermo,
+    [property: Key(3)] double[]? Thermostat = null)
 {
     /// <summary>The workload whose checkpoints these are (the envelope's kind).</summary>
     public const string Kind = "md";

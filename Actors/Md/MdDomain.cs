@@ -4,6 +4,7 @@ using Dataflow.Actors.Runtime.Telemetry;
 using Dataflow.Kernels.Compute;
 using Dataflow.Kernels.Md;
 using Dataflow.Kernels.Md.Domains;
+using Dataflow.Kernels.Numerics;
 
 namespace Dataflow.Actors.Md;
 
@@ -15,7 +16,9 @@ namespace Dataflow.Actors.Md;
 /// wrapped and migrate to their owners, at a balancing rebuild the ring boundaries move and atoms pass to ring
 /// neighbours, and full ghost packets go to every neighbour; between rebuilds only ghost positions go. Then the
 /// owned positions go to the k-space actor, the pair loop runs meanwhile, the reciprocal forces are added, and
-/// the second half of velocity Verlet follows. Domains run ahead of one another by at most a step; messages of a
+/// the second half of velocity Verlet follows. Under a Nose-Hoover chain (fix nvt) every domain then sends its exact
+/// part of sum m v^2 to all domains, and each advances its copy of the chain from the same whole-system temperature,
+/// so the copies stay equal bit for bit and the velocities are scaled by the same factor everywhere. Domains run ahead of one another by at most a step; messages of a
 /// later step wait in a buffer.</para>
 /// <para>Reports to the driver: exact thermo partial sums on thermo steps, progress and cost at rebuilds, the
 /// owned atoms at checkpoint, dump and final steps.</para>
@@ -51,11 +54,13 @@ public sealed class MdDomain : ReceiveActor
     private int _stepsSinceRebuild;
     private double _stepCost;
     private double[]? _restoredForces;
+    private readonly NoseHooverChain? _nvt;
+    private bool _nvtStarted;
     private readonly CancellationToken _cancel;
 
     /// <summary>Creates domain <paramref name="index"/> holding <paramref name="atoms"/>.</summary>
     public MdDomain(string jobId, MdSetup setup, int index, int generation, long startStep, AtomPacket atoms, IActorRef driver,
-        string node, int threads, double gEwald)
+        string node, int threads, double gEwald, double[]? thermostat = null)
     {
         _setup = setup;
         _index = index;
@@ -69,6 +74,21 @@ public sealed class MdDomain : ReceiveActor
         _state.Add(atoms);
         _restoredForces = startStep > 0 ? atoms.Forces : null;
         _field = setup.CreateForceField(gEwald, threads);
+        if (setup.Spec.Nvt is { } nvt)
+        {
+            _nvt = new NoseHooverChain(nvt[0], nvt[1], nvt[2]);
+            if (thermostat is not null)
+            {
+                // A restart: the chain continues from the checkpoint's state, not set up afresh.
+                _nvt.RestoreState(thermostat, setup.System.AtomCount);
+                _nvtStarted = true;
+            }
+            else if (setup.Spec.NvtChain is { } chain)
+            {
+                // A new run of a fix that carries on: eta and eta_dot continue, the setup at step 0 still runs.
+                _nvt.RestoreState(chain, setup.System.AtomCount);
+            }
+        }
         _telemetry = new StageTelemetry(jobId, "md-domain", $"domain-{index}", node, MdWorkload.Verb);
         // A domain with no neighbours runs every step inside one handler: it stops there when the job ends or the
         // node shuts down.
@@ -93,6 +113,7 @@ public sealed class MdDomain : ReceiveActor
         Receive<MdGhosts>(m => Deliver(Kind.Ghosts, m.Generation, m.Step, m.From, m));
         Receive<MdGhostPositions>(m => Deliver(Kind.GhostPositions, m.Generation, m.Step, m.From, m));
         Receive<MdLongRangeForces>(m => Deliver(Kind.LongRange, m.Generation, m.Step, -1, m));
+        Receive<MdKinetic>(m => Deliver(Kind.Kinetic, m.Generation, m.Step, m.From, m));
     }
 
     private enum Kind
@@ -104,6 +125,7 @@ public sealed class MdDomain : ReceiveActor
         Ghosts,
         GhostPositions,
         LongRange,
+        Kinetic,
     }
 
     private enum Phase
@@ -117,6 +139,7 @@ public sealed class MdDomain : ReceiveActor
         WaitGhosts,
         WaitGhostPositions,
         WaitLongRange,
+        WaitKinetic,
         Done,
     }
 
@@ -249,6 +272,14 @@ public sealed class MdDomain : ReceiveActor
                     }
                     FinishStep();
                     break;
+                case Phase.WaitKinetic:
+                    if (!TryTake(Kind.Kinetic, Enumerable.Range(0, _layout.Count).ToArray(), out var kinetic))
+                    {
+                        return;
+                    }
+                    Thermostat(kinetic.Cast<MdKinetic>());
+                    CompleteStep();
+                    break;
                 default:
                     return;
             }
@@ -258,6 +289,8 @@ public sealed class MdDomain : ReceiveActor
     private void StartStep()
     {
         _step++;
+        // FixNH::initial_integrate: the chain's half step and velocity scaling come before fix nve's kick and drift.
+        _nvt?.ThermostatHalfStep(_step, _setup.Units, _setup.Timestep, _state.OwnedVelocities);
         _state.InitialIntegrate();
         if (_step % Spec.RebuildEvery == 0)
         {
@@ -381,6 +414,41 @@ public sealed class MdDomain : ReceiveActor
         {
             _state.FinalIntegrate();
         }
+        if (_nvt is not null && (_step > _startStep || !_nvtStarted))
+        {
+            // FixNH::final_integrate (and setup) needs the whole system's temperature: an exact sum over the domains.
+            var (high, low) = _state.MassVelocitySquared().Bits;
+            foreach (var peer in _peers)
+            {
+                peer.Tell(new MdKinetic(_generation, _step, _index, high, unchecked((long)low)));
+            }
+            _phase = Phase.WaitKinetic;
+            return;
+        }
+        CompleteStep();
+    }
+
+    private void Thermostat(IEnumerable<MdKinetic> parts)
+    {
+        var total = new ExactSum();
+        foreach (var part in parts)
+        {
+            total.Add(ExactSum.FromBits(part.High, unchecked((ulong)part.Low)));
+        }
+        var atoms = _setup.System.AtomCount;
+        var temperature = Thermo.TemperatureFromTotal(atoms, _setup.Units, total.Value);
+        if (!_nvtStarted)
+        {
+            // FixNH::setup at the run's first step: the chain is not advanced, the velocities are not scaled.
+            _nvt!.Begin(atoms, temperature, _setup.Units, _step, 0, Spec.Steps);
+            _nvtStarted = true;
+            return;
+        }
+        _nvt!.ThermostatFinalHalfStep(atoms, temperature, _setup.Units, _setup.Timestep, _state.OwnedVelocities);
+    }
+
+    private void CompleteStep()
+    {
         var cost = _stepCost;
         _stepCost = 0;
         _costSinceThermo += cost;
@@ -407,7 +475,7 @@ public sealed class MdDomain : ReceiveActor
         if (_step % Spec.EffectiveCheckpointEvery == 0 || _step == Spec.Steps
             || (Spec.DumpEvery > 0 && _step % Spec.DumpEvery == 0))
         {
-            _driver.Tell(new MdAtoms(_generation, _step, _index, _state.Snapshot()));
+            _driver.Tell(new MdAtoms(_generation, _step, _index, _state.Snapshot(), _nvt?.SaveState()));
         }
         _phase = _step >= Spec.Steps ? Phase.Done : Phase.StartStep;
     }

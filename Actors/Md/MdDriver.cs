@@ -25,6 +25,11 @@ public sealed class MdDriver : JobDriver
     /// <summary>The output stream of the final atoms (<see cref="MdJobSpec.SendFinalState"/>), a LAMMPS data file.</summary>
     public const string FinalStateStream = "final";
 
+    /// <summary>The output stream of the Nose-Hoover chain at the last step (<see cref="MdJobSpec.SendFinalState"/> with
+    /// <see cref="MdJobSpec.Nvt"/>): <see cref="NoseHooverChain.SaveState"/>'s values, one per line in round-trip form,
+    /// what a script's next run of the same fix starts from.</summary>
+    public const string ThermostatStream = "thermostat";
+
     /// <summary>The final atoms' file in the job's folder under the driver's work directory.</summary>
     public const string FinalStateFileName = "final.data";
 
@@ -32,7 +37,7 @@ public sealed class MdDriver : JobDriver
     private readonly SortedDictionary<long, ThermoSample> _thermo = [];
     private readonly List<(long Step, double Imbalance)> _imbalance = [];
     private readonly Dictionary<long, ThermoAggregate> _thermoParts = [];
-    private readonly Dictionary<long, Dictionary<int, AtomPacket>> _atomParts = [];
+    private readonly Dictionary<long, Dictionary<int, MdAtoms>> _atomParts = [];
     private readonly Dictionary<long, Dictionary<int, double>> _progressCosts = [];
     private int[] _placement = [];
     private MdCheckpoint _checkpoint;
@@ -115,7 +120,7 @@ public sealed class MdDriver : JobDriver
         {
             var domains = Enumerable.Range(0, DomainCount).Where(d => _placement[d] == n).ToArray();
             Agent(n).Tell(new MdStartDomains(JobId, Generation, _checkpoint.Step, domains,
-                domains.Select(d => byDomain[d]).ToArray(), n == longRangeNode, Self));
+                domains.Select(d => byDomain[d]).ToArray(), n == longRangeNode, Self, _checkpoint.Thermostat));
         }
         _lastProgressStep = _checkpoint.Step;
         Log.Info("job {0}: generation {1} from step {2}, domains {3}", JobId, Generation, _checkpoint.Step, DescribePlacement());
@@ -280,13 +285,15 @@ public sealed class MdDriver : JobDriver
         {
             _atomParts[atoms.Step] = parts = [];
         }
-        parts[atoms.Domain] = atoms.Atoms;
+        parts[atoms.Domain] = atoms;
         if (parts.Count < DomainCount)
         {
             return;
         }
         _atomParts.Remove(atoms.Step);
-        var whole = AtomPackets.MergeById(parts.Values, _setup.Charged);
+        // Every domain advanced the same chain from the same sums: any one's state is the job's.
+        var thermostat = parts[0].Thermostat;
+        var whole = AtomPackets.MergeById(parts.Values.Select(p => p.Atoms), _setup.Charged);
         var step = atoms.Step;
         if (Job.DumpEvery > 0 && step % Job.DumpEvery == 0 && step > _lastDumpStep)
         {
@@ -296,11 +303,16 @@ public sealed class MdDriver : JobDriver
         }
         if (step % Job.EffectiveCheckpointEvery == 0 && step > _checkpoint.Step)
         {
-            _checkpoint = new MdCheckpoint(step, whole, _thermo.Values.ToArray());
+            _checkpoint = new MdCheckpoint(step, whole, _thermo.Values.ToArray(), thermostat);
             Replicate(step, _checkpoint.ToBytes());
         }
         if (step == Job.Steps)
         {
+            if (Job.SendFinalState && thermostat is not null)
+            {
+                OutputAppended(ThermostatStream, "thermostat.txt", Encoding.UTF8.GetBytes(
+                    string.Concat(thermostat.Select(v => v.ToString("R", CultureInfo.InvariantCulture) + "\n"))));
+            }
             Finish(whole);
         }
     }
@@ -346,7 +358,9 @@ public sealed class MdDriver : JobDriver
             Job.KSpace,
             Job.Langevin is { } l
                 ? string.Create(CultureInfo.InvariantCulture, $"langevin {l[0]} {l[1]} {l[2]} {l[3]}")
-                : "nve",
+                : Job.Nvt is { } t
+                    ? string.Create(CultureInfo.InvariantCulture, $"nvt {t[0]} {t[1]} {t[2]}")
+                    : "nve",
             Job.Steps,
             atomsCount,
             _setup.Grid.ToString(),

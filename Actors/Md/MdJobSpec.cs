@@ -35,6 +35,13 @@ namespace Dataflow.Actors.Md;
 /// <see cref="MdDriver.FinalStateStream"/> (a LAMMPS data file): what an input script's next command starts from.</param>
 /// <param name="LammpsGEwald">PPPM's g_ewald where LAMMPS' Newton iteration stops rather than solved to the end (input
 /// scripts: thermo as lmp's).</param>
+/// <param name="Nvt">LAMMPS <c>fix nvt temp</c> arguments T_start T_stop damp (a Nose-Hoover chain of 3 on the
+/// domains), or null.</param>
+/// <param name="GEwald">LAMMPS <c>kspace_modify gewald</c>: the splitting parameter, inverse distance units, instead of
+/// the one the accuracy gives (the k range or mesh still follows from the accuracy); null to derive it.</param>
+/// <param name="NvtChain">The Nose-Hoover chain a previous run ended with (<see cref="NoseHooverChain.SaveState"/>, sent
+/// back as output stream <see cref="MdDriver.ThermostatStream"/>): the chain carries on, as a LAMMPS fix nvt does from
+/// run to run; null starts it at rest.</param>
 [MessagePackObject]
 public sealed record MdJobSpec(
     [property: Key(0)] string DataText,
@@ -60,7 +67,10 @@ public sealed record MdJobSpec(
     [property: Key(20)] int ThreadsPerDomain = 0,
     [property: Key(21)] double[]? Langevin = null,
     [property: Key(22)] bool SendFinalState = false,
-    [property: Key(23)] bool LammpsGEwald = false)
+    [property: Key(23)] bool LammpsGEwald = false,
+    [property: Key(24)] double[]? Nvt = null,
+    [property: Key(25)] double? GEwald = null,
+    [property: Key(26)] double[]? NvtChain = null)
 {
     /// <summary>Pair styles the domains run.</summary>
     public static readonly string[] PairStyles = ["lj/cut", "lj/cut/coul/long"];
@@ -160,6 +170,22 @@ public sealed record MdJobSpec(
         {
             throw new ArgumentException(
                 "langevin takes T_start T_stop damp seed (temperatures >= 0, damp > 0, seed a positive whole number)", "langevin");
+        }
+        if (Nvt is { } nvt && (nvt.Length != 3 || nvt.Any(a => !(a > 0) || double.IsInfinity(a))))
+        {
+            throw new ArgumentException("nvt takes T_start T_stop damp (each > 0)", "nvt");
+        }
+        if (NvtChain is not null && (Nvt is null || NvtChain.Length != 12 || NvtChain.Any(v => !double.IsFinite(v))))
+        {
+            throw new ArgumentException("nvt-chain needs nvt and 12 finite values (a chain of 3)", "nvt-chain");
+        }
+        if (Nvt is not null && Langevin is not null)
+        {
+            throw new ArgumentException("nvt and langevin thermostats cannot both act", "nvt");
+        }
+        if (GEwald is { } g && !(g > 0 && double.IsFinite(g)))
+        {
+            throw new ArgumentException($"gewald must be > 0 (got {g})", "gewald");
         }
         if (ThreadsPerDomain < 0)
         {

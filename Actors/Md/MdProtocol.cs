@@ -12,6 +12,8 @@ namespace Dataflow.Actors.Md;
 /// <param name="Atoms">The owned atoms of each, in the order of <paramref name="Domains"/>.</param>
 /// <param name="HostsLongRange">Whether this node runs the k-space actor.</param>
 /// <param name="Driver">Where the actors report.</param>
+/// <param name="Thermostat">The Nose-Hoover chain's state at <paramref name="StartStep"/> (a checkpoint's), or null to
+/// set the chain up afresh.</param>
 [MessagePackObject]
 public sealed record MdStartDomains(
     [property: Key(0)] string JobId,
@@ -20,7 +22,8 @@ public sealed record MdStartDomains(
     [property: Key(3)] int[] Domains,
     [property: Key(4)] AtomPacket[] Atoms,
     [property: Key(5)] bool HostsLongRange,
-    [property: Key(6)] IActorRef Driver) : IStageMessage;
+    [property: Key(6)] IActorRef Driver,
+    [property: Key(7)] double[]? Thermostat = null) : IStageMessage;
 
 /// <summary>Domain or k-space actor to driver: created, here is my reference.</summary>
 /// <param name="Domain">Domain index, or -1 for the k-space actor.</param>
@@ -144,12 +147,26 @@ public sealed record MdDomainProgress(
     : IDataflowMessage;
 
 /// <summary>Domain to driver: its atoms at the end of a checkpoint, dump or final step.</summary>
+/// <param name="Thermostat">The Nose-Hoover chain's state after the step (every domain holds the same), or null.</param>
 [MessagePackObject]
 public sealed record MdAtoms(
     [property: Key(0)] int Generation,
     [property: Key(1)] long Step,
     [property: Key(2)] int Domain,
-    [property: Key(3)] AtomPacket Atoms) : IDataflowMessage;
+    [property: Key(3)] AtomPacket Atoms,
+    [property: Key(4)] double[]? Thermostat = null) : IDataflowMessage;
+
+/// <summary>Domain to every domain (itself included) each step of a Nose-Hoover run, after the second half kick: its
+/// exact part of the sum of m v^2, from which every domain takes the same whole-system temperature.</summary>
+/// <param name="High">High 64 bits of the exact sum (<see cref="Dataflow.Kernels.Numerics.ExactSum.Bits"/>).</param>
+/// <param name="Low">Low 64 bits.</param>
+[MessagePackObject]
+public sealed record MdKinetic(
+    [property: Key(0)] int Generation,
+    [property: Key(1)] long Step,
+    [property: Key(2)] int From,
+    [property: Key(3)] long High,
+    [property: Key(4)] long Low) : IDataflowMessage;
 
 /// <summary>Domain or k-space actor to driver: it failed. <paramref name="Fatal"/> failures (lost atoms, a blown-up
 /// run) end the job; others restart the generation from the last checkpoint.</summary>

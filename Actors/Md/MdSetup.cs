@@ -33,6 +33,14 @@ public sealed class MdSetup
         {
             throw new ArgumentException($"{spec.SourceName}: {e.Message}", "data", e);
         }
+        if (System.Topology is { IsEmpty: false } topology)
+        {
+            // The kernels have the bond and angle styles (Kernels/Md/Bonded); the domains do not exchange bonded
+            // partners or exclude special pairs yet, and silently dropping the bonds would be a different system.
+            throw new ArgumentException(
+                $"{spec.SourceName}: {topology.Bonds.Length} bonds and {topology.Angles.Length} angles: bonded interactions are not "
+                + "supported on the domains yet", "data");
+        }
         Coefficients = ParseCoefficients(spec, System);
         Mixing = spec.Mixing == "arithmetic" ? LennardJonesMixing.Arithmetic : LennardJonesMixing.Geometric;
         Timestep = spec.Timestep ?? Units.DefaultTimestep;
@@ -100,11 +108,12 @@ public sealed class MdSetup
     /// <summary>A fresh state over a copy of the system (for the k-space solver and single-process references).</summary>
     public MdState NewState() => new(System.Clone(), Units, Timestep);
 
-    /// <summary>The k-space solver for this job (null without charges); g_ewald follows from the accuracy.</summary>
+    /// <summary>The k-space solver for this job (null without charges); g_ewald follows from the accuracy unless the
+    /// spec fixes it.</summary>
     public KSpaceForceProvider? CreateKSpace(MdState state) => !Charged
         ? null
         : KSpaceForceProvider.ForAccuracy(Spec.KSpace == "ewald" ? KSpaceStyle.Ewald : KSpaceStyle.Pppm, state,
-            Spec.KSpaceAccuracy, CoulombCutoff, stopAsLammps: Spec.LammpsGEwald);
+            Spec.KSpaceAccuracy, CoulombCutoff, stopAsLammps: Spec.LammpsGEwald, gEwald: Spec.GEwald);
 
     /// <summary>The engine's pair style object for these settings (coefficient tables, mixing, shift).</summary>
     public IForceProvider CreatePairStyle(double gEwald) => Charged

@@ -70,7 +70,7 @@ public sealed class MdStage : ReceiveActor
             var index = start.Domains[k];
             var atoms = start.Atoms[k];
             var props = Props.Create(() => new MdDomain(_spec.JobId, setup, index, start.Generation, start.StartStep, atoms,
-                start.Driver, _node, threads, _gEwald)).WithDispatcher(ComputeDispatcher);
+                start.Driver, _node, threads, _gEwald, start.Thermostat)).WithDispatcher(ComputeDispatcher);
             Spawn(props, $"domain-{index}-g{start.Generation}", start.Generation, index, start.Driver);
         }
         if (start.HostsLongRange)

@@ -103,6 +103,15 @@ public sealed class MdJobBuilder
         return this;
     }
 
+    /// <summary>A Nose-Hoover chain thermostat (LAMMPS <c>fix nvt temp T_start T_stop damp</c>, a chain of 3): every
+    /// domain advances its own copy of the chain from the exact whole-system temperature, so runs stay bitwise
+    /// independent of the decomposition, and checkpoints keep the chain.</summary>
+    public MdJobBuilder Nvt(double startTemperature, double stopTemperature, double damp)
+    {
+        _spec = _spec with { Nvt = [startTemperature, stopTemperature, damp] };
+        return this;
+    }
+
     /// <summary>Threads of each domain's pair loop (0: processors per domain on its node).</summary>
     public MdJobBuilder ThreadsPerDomain(int threads) { _spec = _spec with { ThreadsPerDomain = threads }; return this; }
 

@@ -12,13 +12,15 @@ namespace Dataflow.Kernels.Md;
 /// <c>#</c> starts a comment anywhere.</para>
 /// <para>Supported: orthogonal periodic boxes; the <c>Masses</c>, <c>Atoms</c>, <c>Velocities</c> and
 /// <c>Pair Coeffs</c> sections (the last kept as text); atom styles atomic, charge and full, named by the
-/// <c>Atoms # style</c> comment or, when the file has none, by the caller; optional image flags.</para>
+/// <c>Atoms # style</c> comment or, when the file has none, by the caller; optional image flags; <c>Bonds</c>,
+/// <c>Angles</c>, <c>Bond Coeffs</c> and <c>Angle Coeffs</c> (<see cref="MdSystem.Topology"/>, coefficients kept as
+/// text).</para>
 /// <para>Refused with a <see cref="LammpsDataFormatException"/> naming file and line: a tilt line
-/// (<c>xy xz yz</c>, triclinic box); nonzero counts of bonds, angles, dihedrals or impropers and their sections,
-/// since no bonded potential exists here to use them; ellipsoids, lines, triangles and bodies; unknown
+/// (<c>xy xz yz</c>, triclinic box); nonzero counts of dihedrals or impropers and their sections, since no
+/// dihedral or improper style exists here to use them; ellipsoids, lines, triangles and bodies; unknown
 /// headers or sections. Harmless bonded bookkeeping is accepted: <c>N bond types</c> and the other type counts,
-/// <c>extra ... per atom</c> lines, and the <c>Bond Coeffs</c> to <c>Improper Coeffs</c> sections (and the class2
-/// cross-term coefficient sections), whose lines are skipped because no bond can use them.</para>
+/// <c>extra ... per atom</c> lines, and the <c>Dihedral Coeffs</c> and <c>Improper Coeffs</c> sections (and the class2
+/// cross-term coefficient sections), whose lines are skipped because nothing can use them.</para>
 /// <para>Files ending in gzip data (by their magic bytes, whatever the name) are decompressed transparently.</para>
 /// </remarks>
 public static class LammpsDataReader
@@ -139,7 +141,7 @@ public static class LammpsDataReader
 
         private static readonly HashSet<string> s_bondedSections = new(StringComparer.Ordinal)
         {
-            "Bonds", "Angles", "Dihedrals", "Impropers",
+            "Dihedrals", "Impropers",
         };
 
         private static readonly HashSet<string> s_bodySections = new(StringComparer.Ordinal)
@@ -170,6 +172,10 @@ public static class LammpsDataReader
         private int[]? _molecules;
         private Dictionary<int, int>? _indexOfId;
         private PairCoefficientLines? _pairCoefficients;
+        private (int, int, int)[]? _bonds;
+        private (int, int, int, int)[]? _angles;
+        private string[]? _bondCoefficients;
+        private string[]? _angleCoefficients;
 
         public MdSystem Parse()
         {
@@ -205,6 +211,11 @@ public static class LammpsDataReader
             {
                 Title = _title,
                 PairCoefficients = _pairCoefficients,
+                Topology = _bonds is null && _angles is null
+                    ? null
+                    : new MolecularTopology((int)Math.Min(_counts.GetValueOrDefault("bond types"), int.MaxValue),
+                        (int)Math.Min(_counts.GetValueOrDefault("angle types"), int.MaxValue),
+                        _bonds ?? [], _angles ?? [], _bondCoefficients, _angleCoefficients),
             };
         }
 
@@ -270,11 +281,14 @@ public static class LammpsDataReader
                 case "atom types":
                     _typeCount = checked((int)count);
                     break;
-                case "bonds" or "angles" or "dihedrals" or "impropers":
+                case "bonds" or "angles":
+                    _counts[keyword] = count;
+                    break;
+                case "dihedrals" or "impropers":
                     if (count > 0)
                     {
-                        throw Error(line, $"'{count} {keyword}': bonded interactions are not supported; only files without "
-                            + "bonds, angles, dihedrals and impropers can be read");
+                        throw Error(line, $"'{count} {keyword}': dihedrals and impropers are not supported; only files without "
+                            + "them can be read");
                     }
                     break;
                 case "bond types" or "angle types" or "dihedral types" or "improper types":
@@ -362,6 +376,18 @@ public static class LammpsDataReader
                         string.IsNullOrEmpty(comment) ? null : comment,
                         ReadLines(keyword, _typeCount, line).Select(l => l.Content).ToArray());
                     break;
+                case "Bond Coeffs":
+                    _bondCoefficients = ReadCoefficients(keyword, "bond types", line);
+                    break;
+                case "Angle Coeffs":
+                    _angleCoefficients = ReadCoefficients(keyword, "angle types", line);
+                    break;
+                case "Bonds":
+                    _bonds = ReadBonded(keyword, "bonds", "bond types", 2, line).Select(b => (b[0], b[1], b[2])).ToArray();
+                    break;
+                case "Angles":
+                    _angles = ReadBonded(keyword, "angles", "angle types", 3, line).Select(a => (a[0], a[1], a[2], a[3])).ToArray();
+                    break;
                 case "PairIJ Coeffs":
                     SkipLines(keyword, (long)_typeCount * (_typeCount + 1) / 2, line);
                     break;
@@ -373,7 +399,7 @@ public static class LammpsDataReader
                     }
                     if (s_bondedSections.Contains(keyword))
                     {
-                        throw Error(line, $"'{keyword}' section: bonded interactions are not supported");
+                        throw Error(line, $"'{keyword}' section: dihedrals and impropers are not supported");
                     }
                     if (s_bodySections.Contains(keyword))
                     {
@@ -381,6 +407,64 @@ public static class LammpsDataReader
                     }
                     throw Error(line, $"unknown or unsupported section '{Shorten(keyword)}'; expected Atoms, Velocities, Masses or Pair Coeffs");
             }
+        }
+
+        // Bond Coeffs / Angle Coeffs: one line per type, any order, kept as the text after the type (the style's
+        // parameters, read by the style).
+        private string[] ReadCoefficients(string keyword, string countKeyword, int line)
+        {
+            var n = _counts.GetValueOrDefault(countKeyword);
+            // Filled as lines are read, so that a huge declared count costs nothing before the lines are there.
+            var lines = new Dictionary<long, string>();
+            foreach (var (content, at) in ReadLines(keyword, n, line))
+            {
+                var t = Split(content);
+                var type = ParseInt(t[0], at, $"{keyword} type");
+                if (type < 1 || type > n)
+                {
+                    throw Error(at, $"{keyword}: type {type} is outside 1..{n}");
+                }
+                if (!lines.TryAdd(type, string.Join(' ', t.Skip(1))))
+                {
+                    throw Error(at, $"{keyword}: type {type} appears twice");
+                }
+            }
+            return lines.OrderBy(l => l.Key).Select(l => l.Value).ToArray();
+        }
+
+        // Bonds / Angles: id type atom1 atom2 [atom3]; every atom id must be in the Atoms section read before.
+        private List<int[]> ReadBonded(string keyword, string countKeyword, string typesKeyword, int atoms, int line)
+        {
+            if (_indexOfId is null)
+            {
+                throw Error(line, $"the '{keyword}' section comes before the Atoms section");
+            }
+            var types = _counts.GetValueOrDefault(typesKeyword);
+            var result = new List<int[]>();
+            foreach (var (content, at) in ReadLines(keyword, _counts.GetValueOrDefault(countKeyword), line))
+            {
+                var t = Split(content);
+                if (t.Length != 2 + atoms)
+                {
+                    throw Error(at, $"{keyword}: expected {2 + atoms} columns (id type {string.Join(' ', Enumerable.Range(1, atoms).Select(k => $"atom{k}"))}), found {t.Length}");
+                }
+                var entry = new int[1 + atoms];
+                entry[0] = ParseInt(t[1], at, $"{keyword} type");
+                if (entry[0] < 1 || entry[0] > types)
+                {
+                    throw Error(at, $"{keyword}: type {entry[0]} is outside 1..{types}");
+                }
+                for (var k = 0; k < atoms; k++)
+                {
+                    entry[1 + k] = ParseInt(t[2 + k], at, "atom id");
+                    if (!_indexOfId.ContainsKey(entry[1 + k]))
+                    {
+                        throw Error(at, $"{keyword}: atom id {entry[1 + k]} is not in the Atoms section");
+                    }
+                }
+                result.Add(entry);
+            }
+            return result;
         }
 
         private void ReadAtoms(string? comment, int line)

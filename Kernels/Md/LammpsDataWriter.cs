@@ -6,8 +6,9 @@ namespace Dataflow.Kernels.Md;
 /// <summary>Writes an <see cref="MdSystem"/> as a LAMMPS data file that <c>read_data</c> and
 /// <see cref="LammpsDataReader"/> read back exactly.</summary>
 /// <remarks>Layout of LAMMPS' <c>write_data</c> (docs.lammps.org/write_data.html): title, header, <c>Masses</c>
-/// (when every type has one), <c>Pair Coeffs</c> (when the system carries them), <c>Atoms # style</c> with image
-/// flags, <c>Velocities</c>. Numbers are written in the shortest form that parses back to the same double.</remarks>
+/// (when every type has one), <c>Pair Coeffs</c> (when the system carries them), <c>Bond Coeffs</c> and
+/// <c>Angle Coeffs</c> (when the topology carries them), <c>Atoms # style</c> with image flags, <c>Velocities</c>,
+/// <c>Bonds</c> and <c>Angles</c> (with the counts in the header). Numbers are written in the shortest form that parses back to the same double.</remarks>
 public static class LammpsDataWriter
 {
     /// <summary>Writes <paramref name="system"/> to <paramref name="path"/>, gzip-compressed when the name ends in
@@ -34,6 +35,14 @@ public static class LammpsDataWriter
         writer.WriteLine();
         writer.WriteLine(Invariant($"{n} atoms"));
         writer.WriteLine(Invariant($"{system.TypeCount} atom types"));
+        var topology = system.Topology;
+        if (topology is not null)
+        {
+            writer.WriteLine(Invariant($"{topology.Bonds.Length} bonds"));
+            writer.WriteLine(Invariant($"{topology.BondTypeCount} bond types"));
+            writer.WriteLine(Invariant($"{topology.Angles.Length} angles"));
+            writer.WriteLine(Invariant($"{topology.AngleTypeCount} angle types"));
+        }
         writer.WriteLine();
         writer.WriteLine($"{R(box.XLo)} {R(box.XHi)} xlo xhi");
         writer.WriteLine($"{R(box.YLo)} {R(box.YHi)} ylo yhi");
@@ -58,6 +67,8 @@ public static class LammpsDataWriter
                 writer.WriteLine(line);
             }
         }
+        WriteCoefficients(writer, "Bond Coeffs", topology?.BondCoefficients);
+        WriteCoefficients(writer, "Angle Coeffs", topology?.AngleCoefficients);
         writer.WriteLine();
         writer.WriteLine($"Atoms # {LammpsDataReader.StyleName(system.Style)}");
         writer.WriteLine();
@@ -81,6 +92,43 @@ public static class LammpsDataWriter
         for (var i = 0; i < n; i++)
         {
             writer.WriteLine(Invariant($"{system.Ids[i]} {R(v[3 * i])} {R(v[3 * i + 1])} {R(v[3 * i + 2])}"));
+        }
+        if (topology is { Bonds.Length: > 0 })
+        {
+            writer.WriteLine();
+            writer.WriteLine("Bonds");
+            writer.WriteLine();
+            for (var b = 0; b < topology.Bonds.Length; b++)
+            {
+                var (type, a1, a2) = topology.Bonds[b];
+                writer.WriteLine(Invariant($"{b + 1} {type} {a1} {a2}"));
+            }
+        }
+        if (topology is { Angles.Length: > 0 })
+        {
+            writer.WriteLine();
+            writer.WriteLine("Angles");
+            writer.WriteLine();
+            for (var a = 0; a < topology.Angles.Length; a++)
+            {
+                var (type, a1, a2, a3) = topology.Angles[a];
+                writer.WriteLine(Invariant($"{a + 1} {type} {a1} {a2} {a3}"));
+            }
+        }
+    }
+
+    private static void WriteCoefficients(TextWriter writer, string section, string[]? lines)
+    {
+        if (lines is null || lines.Length == 0)
+        {
+            return;
+        }
+        writer.WriteLine();
+        writer.WriteLine(section);
+        writer.WriteLine();
+        for (var t = 0; t < lines.Length; t++)
+        {
+            writer.WriteLine(Invariant($"{t + 1} {lines[t]}"));
         }
     }
 

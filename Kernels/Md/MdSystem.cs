@@ -128,6 +128,9 @@ public sealed class MdSystem
     /// <summary>The data file's <c>Pair Coeffs</c> section, kept as text; null when the file had none.</summary>
     public PairCoefficientLines? PairCoefficients { get; init; }
 
+    /// <summary>Bonds and angles from the data file, or null where it has none (immutable: clones share it).</summary>
+    public MolecularTopology? Topology { get; init; }
+
     /// <summary>A deep copy: arrays are copied.</summary>
     public MdSystem Clone() => new(
         Box,
@@ -144,6 +147,7 @@ public sealed class MdSystem
     {
         Title = Title,
         PairCoefficients = PairCoefficients,
+        Topology = Topology,
     };
 
     /// <summary>Throws unless every type has a positive mass, as LAMMPS requires before a run.</summary>

@@ -99,13 +99,21 @@ public sealed class NoseHooverChain : IIntegrator
     public void Setup(MdState state, ReadOnlySpan<double> forces, long firstStep, long lastStep)
     {
         ArgumentNullException.ThrowIfNull(state);
+        Begin(state.AtomCount, Thermo.Temperature(state), state.Units, state.Step, firstStep, lastStep);
+    }
+
+    /// <summary>FixNH::setup from whole-system values: <paramref name="temperature"/> of
+    /// <paramref name="atomCount"/> atoms at <paramref name="step"/>, a run from <paramref name="firstStep"/> to
+    /// <paramref name="lastStep"/>. What spatial domains call, each with the same global temperature.</summary>
+    public void Begin(int atomCount, double temperature, UnitSystem units, long step, long firstStep, long lastStep)
+    {
+        ArgumentNullException.ThrowIfNull(units);
         _beginStep = firstStep;
         _endStep = lastStep;
-        // FixNH::setup.
-        _tdof = Thermo.DegreesOfFreedom(state.AtomCount);
-        ComputeTargetTemperature(state);
-        _tCurrent = Thermo.Temperature(state);
-        var boltz = state.Units.Boltzmann;
+        _tdof = Thermo.DegreesOfFreedom(atomCount);
+        ComputeTargetTemperature(step, units.Boltzmann);
+        _tCurrent = temperature;
+        var boltz = units.Boltzmann;
         _etaMass[0] = _tdof * boltz * _tTarget / (_tFrequency * _tFrequency);
         for (var ich = 1; ich < _chain; ich++)
         {
@@ -122,8 +130,7 @@ public sealed class NoseHooverChain : IIntegrator
     {
         ArgumentNullException.ThrowIfNull(state);
         // FixNH::initial_integrate without a barostat.
-        ComputeTargetTemperature(state);
-        IntegrateChain(state);
+        ThermostatHalfStep(state.Step, state.Units, state.Timestep, state.Velocities);
         VelocityVerlet.KickHalfStep(state, forces);
         var dtv = state.Timestep;
         var x = state.Positions;
@@ -140,25 +147,73 @@ public sealed class NoseHooverChain : IIntegrator
         ArgumentNullException.ThrowIfNull(state);
         // FixNH::final_integrate without a barostat.
         VelocityVerlet.KickHalfStep(state, forces);
-        _tCurrent = Thermo.Temperature(state);
-        _tdof = Thermo.DegreesOfFreedom(state.AtomCount);
-        IntegrateChain(state);
+        ThermostatFinalHalfStep(state.AtomCount, Thermo.Temperature(state), state.Units, state.Timestep, state.Velocities);
+    }
+
+    /// <summary>The thermostat's part of FixNH::initial_integrate at <paramref name="step"/> (the step being made):
+    /// new target, chain half step, <paramref name="velocities"/> scaled. Before fix nve's kick and drift.</summary>
+    public void ThermostatHalfStep(long step, UnitSystem units, double timestep, Span<double> velocities)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        ComputeTargetTemperature(step, units.Boltzmann);
+        IntegrateChain(units.Boltzmann, timestep, velocities);
+    }
+
+    /// <summary>The thermostat's part of FixNH::final_integrate, after fix nve's kick: the chain half step from the
+    /// whole system's <paramref name="temperature"/> (<paramref name="atomCount"/> atoms), <paramref name="velocities"/>
+    /// scaled.</summary>
+    public void ThermostatFinalHalfStep(int atomCount, double temperature, UnitSystem units, double timestep, Span<double> velocities)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        _tCurrent = temperature;
+        _tdof = Thermo.DegreesOfFreedom(atomCount);
+        IntegrateChain(units.Boltzmann, timestep, velocities);
+    }
+
+    /// <summary>The chain's state after a step (eta, eta_dot, eta_dotdot, the current temperature and the run's
+    /// first and last steps): what a checkpoint keeps so that a restart continues bit for bit.</summary>
+    public double[] SaveState()
+    {
+        var state = new double[3 * _chain + 3];
+        _eta.CopyTo(state, 0);
+        Array.Copy(_etaDot, 0, state, _chain, _chain);
+        _etaDotDot.CopyTo(state, 2 * _chain);
+        state[3 * _chain] = _tCurrent;
+        state[3 * _chain + 1] = _beginStep;
+        state[3 * _chain + 2] = _endStep;
+        return state;
+    }
+
+    /// <summary>Restores <see cref="SaveState"/>'s values for a chain over <paramref name="atomCount"/> atoms.</summary>
+    /// <exception cref="ArgumentException">The state is of a chain of another length.</exception>
+    public void RestoreState(double[] state, int atomCount)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Length != 3 * _chain + 3)
+        {
+            throw new ArgumentException($"a chain of {_chain} keeps {3 * _chain + 3} values, got {state.Length}", nameof(state));
+        }
+        Array.Copy(state, 0, _eta, 0, _chain);
+        Array.Copy(state, _chain, _etaDot, 0, _chain);
+        Array.Copy(state, 2 * _chain, _etaDotDot, 0, _chain);
+        _tCurrent = state[3 * _chain];
+        _beginStep = (long)state[3 * _chain + 1];
+        _endStep = (long)state[3 * _chain + 2];
+        _tdof = Thermo.DegreesOfFreedom(atomCount);
     }
 
     // FixNH::compute_temp_target: linear ramp over the run.
-    private void ComputeTargetTemperature(MdState state)
+    private void ComputeTargetTemperature(long step, double boltz)
     {
-        double delta = state.Step - _beginStep;
+        double delta = step - _beginStep;
         delta = _endStep > _beginStep ? delta / (_endStep - _beginStep) : 0.0;
         _tTarget = StartTemperature + delta * (StopTemperature - StartTemperature);
-        _keTarget = _tdof * state.Units.Boltzmann * _tTarget;
+        _keTarget = _tdof * boltz * _tTarget;
     }
 
     // FixNH::nhc_temp_integrate: half-step update of the chain, then velocity scaling.
-    private void IntegrateChain(MdState state)
+    private void IntegrateChain(double boltz, double dt, Span<double> v)
     {
-        var boltz = state.Units.Boltzmann;
-        var dt = state.Timestep;
         var dthalf = 0.5 * dt;
         var dt4 = 0.25 * dt;
         var dt8 = 0.125 * dt;
@@ -192,7 +247,6 @@ public sealed class NoseHooverChain : IIntegrator
             _etaDot[0] *= expfac;
 
             var factorEta = Math.Exp(-ncfac * dthalf * _etaDot[0]);
-            var v = state.Velocities;
             for (var k = 0; k < v.Length; k++)
             {
                 v[k] *= factorEta;

@@ -20,6 +20,17 @@ public static class Thermo
     /// <summary>Degrees of freedom of the temperature: 3N - 3 (0 for fewer than two atoms).</summary>
     public static double DegreesOfFreedom(int atomCount) => Math.Max(0.0, 3.0 * atomCount - 3.0);
 
+    /// <summary>Kinetic temperature of <paramref name="atomCount"/> atoms whose sum of m v^2 is
+    /// <paramref name="massVelocitySquared"/>, temperature units (ComputeTemp::compute_scalar).</summary>
+    public static double TemperatureFromTotal(int atomCount, UnitSystem units, double massVelocitySquared)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        var dof = DegreesOfFreedom(atomCount);
+        // ComputeTemp::dof_compute: tfactor = mvv2e / (dof * boltz), 0 when dof <= 0.
+        var tfactor = dof > 0 ? units.Mvv2e / (dof * units.Boltzmann) : 0.0;
+        return massVelocitySquared * tfactor;
+    }
+
     /// <summary>Kinetic temperature of <paramref name="state"/>, temperature units.</summary>
     public static double Temperature(MdState state)
     {

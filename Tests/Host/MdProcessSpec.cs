@@ -55,13 +55,14 @@ public sealed class MdProcessSpec(ITestOutputHelper output)
     [Fact]
     public async Task Charged_run_survives_the_loss_of_the_coordinator_host_bit_for_bit()
     {
-        // Three hosts (the oldest runs the coordinator and the job's driver); a molten salt with PPPM on its own actor.
-        // Killing the oldest host moves the driver: its successor resumes from the checkpoint replicated to the others.
+        // Three hosts (the oldest runs the coordinator and the job's driver); a molten salt with PPPM on its own actor,
+        // under a Nose-Hoover chain. Killing the oldest host moves the driver: its successor resumes from the checkpoint
+        // replicated to the others, the chain's state with the atoms.
         string[] job =
             ["run", "md", "--data", MdReferenceData.File("nacl-melt.data"), "--units", "metal", "--pair", "lj/cut/coul/long 8.0",
              "--pair-coeff", "1 1 0.005637 2.350", "--pair-coeff", "2 2 0.004336 4.400", "--mix", "arithmetic",
              "--kspace", "pppm", "--timestep", "0.002", "--skin", "2.0", "--rebuild-every", "10", "--checkpoint-every", "20",
-             "--steps", "200", "--thermo", "50", "--domains", "2x2x1"];
+             "--steps", "200", "--thermo", "50", "--nvt", "1300 1100 0.1", "--domains", "2x2x1"];
         var dir = Directory.CreateTempSubdirectory("dataflow-md-coordinator-");
         try
         {

@@ -74,17 +74,18 @@ public sealed class KSpaceForceProvider : IForceProvider
     /// <param name="coulombCutoffDistance">Real-space Coulomb cutoff of the pair style, distance units.</param>
     /// <param name="order">PPPM assignment order (<c>kspace_modify order</c>); ignored by Ewald.</param>
     /// <param name="stopAsLammps">PPPM: g_ewald where LAMMPS' Newton iteration stops (see <see cref="LongRange.PppmParameters.ForAccuracy"/>).</param>
+    /// <param name="gEwald">A fixed g_ewald (<c>kspace_modify gewald</c>), or null to derive it from the accuracy.</param>
     public static KSpaceForceProvider ForAccuracy(
         KSpaceStyle style, MdState state, double relativeAccuracy, double coulombCutoffDistance,
-        int order = LongRange.PppmParameters.DefaultOrder, bool stopAsLammps = false)
+        int order = LongRange.PppmParameters.DefaultOrder, bool stopAsLammps = false, double? gEwald = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         var system = ToCoulombSystem(state, null);
         return style switch
         {
-            KSpaceStyle.Ewald => new KSpaceForceProvider(LongRange.EwaldParameters.ForAccuracy(system, relativeAccuracy, coulombCutoffDistance)),
+            KSpaceStyle.Ewald => new KSpaceForceProvider(LongRange.EwaldParameters.ForAccuracy(system, relativeAccuracy, coulombCutoffDistance, gEwald)),
             KSpaceStyle.Pppm => new KSpaceForceProvider(
-                LongRange.PppmParameters.ForAccuracy(system, relativeAccuracy, coulombCutoffDistance, order, stopAsLammps)),
+                LongRange.PppmParameters.ForAccuracy(system, relativeAccuracy, coulombCutoffDistance, order, stopAsLammps, gEwald)),
             _ => throw new ArgumentOutOfRangeException(nameof(style)),
         };
     }

@@ -348,6 +348,22 @@ public sealed class DomainState
     /// <summary>Velocity Verlet's second half: v += dt/2 F/m (LAMMPS FixNVE::final_integrate).</summary>
     public void FinalIntegrate() => Kick();
 
+    /// <summary>The owned atoms' velocities to scale in place (a thermostat's factor).</summary>
+    public Span<double> OwnedVelocities => _v.AsSpan(0, 3 * Owned);
+
+    /// <summary>Exact sum of m v^2 over the owned atoms: a domain's part of the whole system's temperature, the same
+    /// bits whatever the decomposition once the parts are added.</summary>
+    public ExactSum MassVelocitySquared()
+    {
+        var sum = new ExactSum();
+        for (var i = 0; i < Owned; i++)
+        {
+            var m = _masses[_types[i] - 1];
+            sum.Add((_v[3 * i] * _v[3 * i] + _v[3 * i + 1] * _v[3 * i + 1] + _v[3 * i + 2] * _v[3 * i + 2]) * m);
+        }
+        return sum;
+    }
+
     /// <summary>Exact partial sums of the owned atoms: sum m v^2, energy and virial (last tallied evaluation).</summary>
     public ThermoPartials Partials()
     {

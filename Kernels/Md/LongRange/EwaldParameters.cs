@@ -22,12 +22,14 @@ public sealed record EwaldParameters(
     /// <param name="system">Charges and box.</param>
     /// <param name="relativeAccuracy">Target RMS force error over the two-unit-charge force (e.g. 1e-5).</param>
     /// <param name="cutoff">Real-space cutoff the pair loop uses.</param>
-    public static EwaldParameters ForAccuracy(CoulombSystem system, double relativeAccuracy, double cutoff)
+    /// <param name="gEwald">A fixed g (<c>kspace_modify gewald</c>), or null to derive it from the accuracy.</param>
+    public static EwaldParameters ForAccuracy(CoulombSystem system, double relativeAccuracy, double cutoff, double? gEwald = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         system.Validate();
         var accuracy = KSpaceAccuracy.AbsoluteForceError(relativeAccuracy, system.Qqr2e);
-        var g = KSpaceAccuracy.InitialGEwald(system, accuracy, cutoff);
+        // ewald.cpp init(): g from the accuracy unless gewaldflag, then the k range for that g.
+        var g = gEwald ?? KSpaceAccuracy.InitialGEwald(system, accuracy, cutoff);
         var q2 = KSpaceAccuracy.ChargeMeasure(system);
         var kmax = new int[3];
         var squaredErrors = 0.0;

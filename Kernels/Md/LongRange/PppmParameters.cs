@@ -51,8 +51,11 @@ public sealed record PppmParameters(
     /// <param name="stopAsLammps">Solve for g with LAMMPS' own Newton iteration and stop where it stops
     /// (<see cref="LammpsNewtonGEwald"/>): LAMMPS' g to its printed digits, what input scripts use so that thermo
     /// matches lmp's.</param>
+    /// <param name="gEwald">A fixed g (<c>kspace_modify gewald</c>): the mesh is chosen for it and g is not
+    /// re-solved (pppm.cpp skips adjust_gewald when gewaldflag is set); null to derive it from the accuracy.</param>
     public static PppmParameters ForAccuracy(
-        CoulombSystem system, double relativeAccuracy, double cutoff, int order = DefaultOrder, bool stopAsLammps = false)
+        CoulombSystem system, double relativeAccuracy, double cutoff, int order = DefaultOrder, bool stopAsLammps = false,
+        double? gEwald = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         system.Validate();
@@ -60,7 +63,7 @@ public sealed record PppmParameters(
         ArgumentOutOfRangeException.ThrowIfGreaterThan(order, ChargeAssignment.MaxOrder);
         var accuracy = KSpaceAccuracy.AbsoluteForceError(relativeAccuracy, system.Qqr2e);
         var q2 = KSpaceAccuracy.ChargeMeasure(system);
-        var g = KSpaceAccuracy.InitialGEwald(system, accuracy, cutoff);
+        var g = gEwald ?? KSpaceAccuracy.InitialGEwald(system, accuracy, cutoff);
         var n = system.Count;
         var mesh = new int[3];
         for (var axis = 0; axis < 3; axis++)
@@ -89,7 +92,7 @@ public sealed record PppmParameters(
             }
             mesh[axis] = count;
         }
-        g = stopAsLammps ? LammpsNewtonGEwald(system, cutoff, mesh, q2, order, g) : BalanceGEwald(system, cutoff, mesh, q2, order, g);
+        g = gEwald ?? (stopAsLammps ? LammpsNewtonGEwald(system, cutoff, mesh, q2, order, g) : BalanceGEwald(system, cutoff, mesh, q2, order, g));
         var kspace = KSpaceForceError(system, mesh, q2, g, order);
         var real = KSpaceAccuracy.RealSpaceForceError(system, g, cutoff);
         var estimate = Math.Sqrt((kspace * kspace) + (real * real));

@@ -25,7 +25,9 @@ public sealed class ScriptInterpreter
     private readonly bool _dry;
     private readonly ScriptVariables _variables = new();
     private readonly Dictionary<string, double[]> _regions = new(StringComparer.Ordinal);
-    private readonly List<(string Id, string Style, double[] Arguments)> _fixes = [];
+    private readonly List<(string Id, string Style, double[] Arguments, int Serial)> _fixes = [];
+    // Counts fix commands: a fix keeps its serial while it stands, so runs can tell a continuing fix from a new one.
+    private int _fixSerial;
     private readonly Dictionary<string, ScriptDump> _dumps = new(StringComparer.Ordinal);
     private readonly List<string> _pairCoefficients = [];
 
@@ -1131,11 +1133,11 @@ public sealed class ScriptInterpreter
         var existing = _fixes.FindIndex(f => f.Id == a[0]);
         if (existing >= 0)
         {
-            _fixes[existing] = (a[0], a[2], arguments);
+            _fixes[existing] = (a[0], a[2], arguments, ++_fixSerial);
         }
         else
         {
-            _fixes.Add((a[0], a[2], arguments));
+            _fixes.Add((a[0], a[2], arguments, ++_fixSerial));
         }
     }
 
@@ -1407,6 +1409,9 @@ public sealed class ScriptInterpreter
         return new ScriptRun(_current, system.Clone(), _units.Name, _pairStyle, _pairArguments, _pairCoefficients.ToArray(), _mixing,
             _shift, _kspace, _kspaceAccuracy, _gEwald, _timestep ?? _units.DefaultTimestep, _skin ?? _units.DefaultSkinDistance,
             _neighborEvery, steps, _step, _thermo, integrator, langevin.Length == 1 ? langevin[0].Arguments : null,
-            integrator == "nvt" ? integrators[0].Arguments : null, _dumps.Values.FirstOrDefault());
+            integrator == "nvt" ? integrators[0].Arguments : null, _dumps.Values.FirstOrDefault())
+        {
+            IntegratorFix = integrators.Length == 1 ? integrators[0].Serial : 0,
+        };
     }
 }

@@ -46,6 +46,11 @@ public sealed record ScriptRun(
     double[]? Nvt,
     ScriptDump? Dump)
 {
+    /// <summary>Which <c>fix</c> command made the integrating fix (1 for the script's first fix, and so on; 0 for
+    /// none): equal in two runs when the same fix carried on between them, as a Nose-Hoover chain's state does in
+    /// LAMMPS.</summary>
+    public int IntegratorFix { get; init; }
+
     /// <summary>The atoms at the end of the run, set by the caller.</summary>
     public MdSystem? Final { get; private set; }
 
