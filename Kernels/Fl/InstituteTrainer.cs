@@ -51,8 +51,9 @@ public sealed class InstituteTrainer : IDisposable
     public FitResult Fit(FitInstruction instruction)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var sw = Stopwatch.StartNew();
+        // Timed from when this institute has libtorch to itself: the seconds are its own training, not its turn.
         using var threads = TorchThreads.Enter(_settings.IntraOpThreads);
+        var sw = Stopwatch.StartNew();
         var config = instruction.Config;
         using var scope = torch.NewDisposeScope();
         _kept.With(instruction.Weights).LoadInto(_parameters);
