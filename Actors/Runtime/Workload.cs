@@ -63,6 +63,7 @@ public static class Workloads
         Register(new Har.HarWorkload());
         Register(new Har.HarTrainWorkload());
         Register(new Sft.SftWorkload());
+        Register(new Fl.FlWorkload());
     }
 
     /// <summary>Adds a workload (later registrations replace earlier ones of the same name) and allows its assembly's

@@ -18,8 +18,8 @@ public static class FlSimulation
 {
     /// <summary>Runs <paramref name="settings"/> on <paramref name="data"/> (one entry per institute; synthetic when
     /// null), institutes in parallel up to <paramref name="parallelism"/>.</summary>
-    /// <remarks>Only <paramref name="parallelism"/> 1 is reliable: with institutes training on two threads at once,
-    /// runs here have ended in NaN losses and differing weights (an unresolved libtorch/TorchSharp interaction).</remarks>
+    /// <remarks>Institutes take turns on libtorch within a process (see TorchThreads), so <paramref name="parallelism"/>
+    /// changes which threads run them, not how many train at once.</remarks>
     public static FlRun Run(FlSettings settings, IReadOnlyList<InstituteData>? data = null, int parallelism = 1,
         Action<FlRound>? progress = null)
     {

@@ -119,14 +119,16 @@ public sealed record FlWeights(
     /// shifts 0. Every institute and the server compute the same values.</summary>
     public static FlWeights Initial(FlSettings settings)
     {
-        TorchRuntime.EnsureLoaded(settings.IntraOpThreads);
+        using var threads = TorchThreads.Enter(settings.IntraOpThreads);
         using var scope = torch.NewDisposeScope();
         using var net = new UNet3d(settings.BaseChannels);
         var names = new List<string>();
         var lengths = new List<int>();
         var values = new List<float>();
         var index = 0;
-        foreach (var (name, p) in net.named_parameters())
+        // The parameters taken once and looked up here, rather than a named_parameters() call per bias.
+        var parameters = net.named_parameters().ToArray();
+        foreach (var (name, p) in parameters)
         {
             var n = checked((int)p.numel());
             names.Add(name);
@@ -139,7 +141,7 @@ public sealed record FlWeights(
             }
             // Fan-in of the layer this tensor belongs to: a weight's elements per output channel.
             var weight = name.EndsWith(".bias", StringComparison.Ordinal)
-                ? net.named_parameters().First(q => q.name == name[..^5] + ".weight").parameter
+                ? parameters.First(q => q.name == name[..^5] + ".weight").parameter
                 : p;
             var fanIn = weight.numel() / weight.shape[0];
             var bound = 1.0 / Math.Sqrt(fanIn);

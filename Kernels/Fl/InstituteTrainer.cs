@@ -31,13 +31,13 @@ public sealed class InstituteTrainer : IDisposable
     public InstituteTrainer(FlSettings settings, int institute, InstituteData data)
     {
         settings.Validate();
-        TorchRuntime.EnsureLoaded(settings.IntraOpThreads);
         _settings = settings;
         _institute = institute;
         _data = data;
+        _kept = FlWeights.Initial(settings);
+        using var threads = TorchThreads.Enter(settings.IntraOpThreads);
         _net = new UNet3d(settings.BaseChannels);
         _parameters = _net.named_parameters().ToArray();
-        _kept = FlWeights.Initial(settings);
         _vfda = new VfdaAugmenter(FeatureStatistics.Empty(settings.BaseChannels), settings.VfdaProbability, settings.VfdaMomentum);
     }
 
@@ -51,8 +51,9 @@ public sealed class InstituteTrainer : IDisposable
     public FitResult Fit(FitInstruction instruction)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        // Timed from when this institute has libtorch to itself: the seconds are its own training, not its turn.
+        using var threads = TorchThreads.Enter(_settings.IntraOpThreads);
         var sw = Stopwatch.StartNew();
-        TorchRuntime.EnsureLoaded(_settings.IntraOpThreads);
         var config = instruction.Config;
         using var scope = torch.NewDisposeScope();
         _kept.With(instruction.Weights).LoadInto(_parameters);
@@ -135,7 +136,7 @@ public sealed class InstituteTrainer : IDisposable
     public (double Dice, double Loss) Measure(FlWeights weights, IReadOnlyList<Volume> volumes)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        TorchRuntime.EnsureLoaded(_settings.IntraOpThreads);
+        using var threads = TorchThreads.Enter(_settings.IntraOpThreads);
         using var scope = torch.NewDisposeScope();
         _kept.With(weights).LoadInto(_parameters);
         _net.eval();
@@ -168,11 +169,16 @@ public sealed class InstituteTrainer : IDisposable
         using var overlap = pt.sum(dims);
         using var sp = p.sum(dims);
         using var st = target.sum(dims);
-        using var numerator = overlap.mul(two).add(one);
-        using var denominator = sp.add(st, HeldScalars.One).add(one);
+        // Every alpha is passed explicitly: Tensor.add(Scalar) would make an implicit alpha Scalar that the garbage
+        // collector may free while libtorch reads it (HeldScalars), which turned the loss into garbage or NaN.
+        using var doubled = overlap.mul(two);
+        using var numerator = doubled.add(one, HeldScalars.One);
+        using var sums = sp.add(st, HeldScalars.One);
+        using var denominator = sums.add(one, HeldScalars.One);
         using var ratio = numerator.div(denominator);
         using var meanRatio = ratio.mean();
-        using var diceLoss = meanRatio.neg().add(one);
+        using var negated = meanRatio.neg();
+        using var diceLoss = negated.add(one, HeldScalars.One);
         return bce.add(diceLoss, HeldScalars.One);
     }
 

@@ -45,7 +45,7 @@ public sealed class VfdaAugmenter(FeatureStatistics statistics, double probabili
         using var mean = features.mean(dims, keepdim: true);
         using var variance = features.var(dims, unbiased: false, keepdim: true);
         using var eps = Epsilon.ToScalar();
-        using var varianceEps = variance.add(eps);
+        using var varianceEps = variance.add(eps, HeldScalars.One);
         using var std = varianceEps.sqrt();
         var means = Rows(mean, n, c);
         var stds = Rows(std, n, c);

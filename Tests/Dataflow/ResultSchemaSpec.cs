@@ -15,7 +15,7 @@ namespace Dataflow.Tests.Dataflow;
 /// here.</remarks>
 public sealed class ResultSchemaSpec(ITestOutputHelper output)
 {
-    private static readonly string[] s_workloads = ["train", "fci", "nqs", "md", "tune", "har", "har-train", "sft"];
+    private static readonly string[] s_workloads = ["train", "fci", "nqs", "md", "tune", "har", "har-train", "sft", "fl"];
 
     [Theory]
     [InlineData("train")]
@@ -26,6 +26,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
     [InlineData("har")]
     [InlineData("har-train")]
     [InlineData("sft")]
+    [InlineData("fl")]
     public async Task A_real_result_validates_against_its_schema(string workload)
     {
         await using var cluster = await DataflowCluster.StartEmbeddedAsync();
@@ -102,6 +103,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
         "har" => Job.Har().Synthetic().Features("flow").Resolution(48, 64).Frames(24).Build(),
         "har-train" => Job.HarTrain().Settings(s => s with { TrainClips = 6, TestClips = 6, RecogniserSteps = 2, ImfeSteps = 2, Batch = 4 }).Build(),
         "sft" => Job.Sft().Synthetic(global::Dataflow.Kernels.Sft.SyntheticMix.Lmsys).ChunkSize(256).Batch(4).Steps(2).Seed(5).Build(),
+        "fl" => Job.Fl().Institutes(2).Rounds(2).Vfda().Settings(s => s with { Side = 8, BaseChannels = 4, TrainVolumes = 2, TestVolumes = 1 }).Build(),
         _ => throw new ArgumentOutOfRangeException(nameof(workload), workload, "no small job for this workload"),
     };
 
