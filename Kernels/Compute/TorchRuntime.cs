@@ -74,17 +74,65 @@ public static class TorchRuntime
                     ShimLoaded = true;
                 }
                 var bridge = Path.Combine(dir, Bridge);
+                IntPtr handle;
                 try
                 {
-                    NativeLibrary.Load(bridge);
+                    handle = NativeLibrary.Load(bridge);
                 }
                 catch (DllNotFoundException e)
                 {
                     throw new DllNotFoundException($"cannot load {bridge} ({e.Message}); {StaleFolderFix}");
                 }
+                DisableOneDnn(handle, bridge);
                 s_nativeDirectory = dir;
             }
         }
+    }
+
+    /// <summary>Whether libtorch may run operators through oneDNN (mkldnn); false once the native libraries are loaded.</summary>
+    public static bool OneDnnEnabled
+    {
+        get
+        {
+            LoadNative();
+            return s_userEnabledMkldnn!(s_globalContext!()) != 0;
+        }
+    }
+
+    // libtorch's float32 CPU convolutions run through oneDNN 3.7.1 by default, and on this project's machines (AMD EPYC,
+    // AVX-512) they return non-finite gradients at random: the same network, inputs and weights give NaN in some
+    // processes and not in others, from the first backward pass on, with one intra-op thread and with oneDNN limited to
+    // AVX2 alike (a conv net of six layers, 300 SGD steps from the same seed: NaN in 8 of 12 processes with oneDNN, in
+    // none of 5 without it, in none of 5 in float64, which oneDNN does not handle). Federated U-Net rounds and IMFE
+    // distillation diverged from it. libtorch's native convolutions (im2col and GEMM) are used instead, as torch.backends.mkldnn.enabled = False
+    // does in PyTorch; TorchSharp 0.107 has no binding for that switch, so at::globalContext() is reached through the
+    // C++ exports of libtorch_cpu, which the bridge links (dlsym on its handle searches its dependencies).
+    private const string GlobalContextSymbol = "_ZN2at13globalContextEv";
+    private const string SetUserEnabledMkldnnSymbol = "_ZN2at7Context20setUserEnabledMkldnnEb";
+    private const string UserEnabledMkldnnSymbol = "_ZNK2at7Context17userEnabledMkldnnEv";
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate IntPtr GlobalContextFunction();
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void SetUserEnabledMkldnnFunction(IntPtr context, byte enabled);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate byte UserEnabledMkldnnFunction(IntPtr context);
+
+    private static GlobalContextFunction? s_globalContext;
+    private static UserEnabledMkldnnFunction? s_userEnabledMkldnn;
+
+    private static void DisableOneDnn(IntPtr bridgeHandle, string bridge)
+    {
+        IntPtr Export(string symbol) => NativeLibrary.TryGetExport(bridgeHandle, symbol, out var address)
+            ? address
+            : throw new DllNotFoundException(
+                $"libtorch's {symbol} was not found through {bridge}: this libtorch is not the version the project was built for; {StaleFolderFix}");
+        s_globalContext = Marshal.GetDelegateForFunctionPointer<GlobalContextFunction>(Export(GlobalContextSymbol));
+        s_userEnabledMkldnn = Marshal.GetDelegateForFunctionPointer<UserEnabledMkldnnFunction>(Export(UserEnabledMkldnnSymbol));
+        var set = Marshal.GetDelegateForFunctionPointer<SetUserEnabledMkldnnFunction>(Export(SetUserEnabledMkldnnSymbol));
+        set(s_globalContext(), 0);
     }
 
     /// <summary>Loads the native libraries, or says why they cannot be loaded.</summary>

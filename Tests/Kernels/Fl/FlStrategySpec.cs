@@ -36,7 +36,7 @@ public sealed class FlStrategySpec
         Assert.True(WorstRelative(federated.Values, global.Values) > 1e-3);
     }
 
-    [Fact(Skip = "Open defect: multi-round runs intermittently end in NaN losses or other weights, serially too (the first run in a process is often hit; evaluation alone is not); explicit alphas, one named_parameters() call and serialised institutes did not remove it")]
+    [Fact]
     public void FedAvg_of_identical_institutes_equals_centralised_SGD_on_their_union_over_rounds()
     {
         var settings = s_small with { Rounds = 3, LocalEpochs = 2, LearningRate = 0.02 };
@@ -195,7 +195,7 @@ public sealed class FlStrategySpec
         Assert.Equal(1.0, correlation, 4);
     }
 
-    [Fact(Skip = "Open defect: multi-round runs intermittently end in NaN losses or other weights, serially too (the first run in a process is often hit; evaluation alone is not); explicit alphas, one named_parameters() call and serialised institutes did not remove it")]
+    [Fact]
     public void A_run_is_the_same_bits_with_institutes_in_parallel_and_VFDA_FedAvg_learns()
     {
         var settings = new FlSettings(Institutes: 2, Side: 8, BaseChannels: 4, TrainVolumes: 4, TestVolumes: 2, Rounds: 3,
