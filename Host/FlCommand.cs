@@ -6,13 +6,13 @@ using Dataflow.Kernels.Fl;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run fl</c>: federated 3-D segmentation across institute actors with an aggregator (VFDA).</summary>
-internal sealed class FlCommand : WorkloadCommand
+internal sealed partial class FlCommand : WorkloadCommand
 {
     private const string UsageText = """
         usage: dataflow run fl [--institutes N] [--strategy fedavg|fedprox|fedbn|local] [--vfda] [--rounds R]
                                [--local-epochs E] [--data DIR | --synthetic] [--seed K] [--side S] [--channels C]
                                [--train-volumes N] [--test-volumes N] [--batch B] [--lr RATE] [--mu MU]
-                               [--intra-op-threads T] [--round-deadline SECONDS] [--cluster HOST:PORT] [--json FILE] [--quiet]
+                               [--intra-op-threads T] [--round-deadline SECONDS] [--plot FILE.png|svg] [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Trains a small 3-D U-Net for binary segmentation across institutes that keep their volumes: each institute is an
         actor that trains locally; an aggregator combines the shared weights (Flower's strategies) and asks every
@@ -40,6 +40,7 @@ internal sealed class FlCommand : WorkloadCommand
           --intra-op-threads T  libtorch threads per institute (default 1; part of the determinism contract)
           --round-deadline S    seconds the aggregator waits for a round's fit or evaluation (default 600)
           --cluster H:P         run on a running cluster instead of an embedded one
+          --plot FILE           PNG or SVG of the Dice (mean and per institute) and the training loss per round
           --json FILE           write the result as JSON
 
         examples: dataflow run fl --strategy fedbn --vfda --rounds 5 --json fl.json

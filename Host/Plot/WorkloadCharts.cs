@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dataflow.Fci;
+using Dataflow.Fl;
 using Dataflow.Har;
 using Dataflow.Md;
 using Dataflow.Nqs;
@@ -131,6 +132,26 @@ internal static class WorkloadCharts
             "latency of one forward pass (ms)",
             [new ChartSeries("best measured", known.Select(c => (double)c.Measurements).ToArray(), known.Select(c => c.LatencySeconds * 1e3).ToArray())],
             Lines: result.UntunedLatencySeconds > 0 ? [new ChartLine("untuned", result.UntunedLatencySeconds * 1e3)] : null)]);
+    }
+
+    /// <summary>fl: the mean Dice of the global model over the institutes' test volumes and each institute's own, after
+    /// every round, and the institutes' mean training loss. An institute that did not report in a round has no point.</summary>
+    public static Chart Fl(FlResult result)
+    {
+        var rounds = result.History.Select(r => (double)r.Round).ToArray();
+        var dice = new List<ChartSeries> { new("mean", rounds, result.History.Select(r => r.MeanDice).ToArray()) };
+        for (var i = 0; i < result.Institutes.Length; i++)
+        {
+            var reported = result.History.Where(r => i < r.DicePerInstitute.Length && r.DicePerInstitute[i] is not null).ToArray();
+            dice.Add(new ChartSeries(result.Institutes[i], reported.Select(r => (double)r.Round).ToArray(),
+                reported.Select(r => r.DicePerInstitute[i]!.Value).ToArray()));
+        }
+        return new Chart(string.Create(CultureInfo.InvariantCulture,
+                $"fl {result.Strategy}{(result.Vfda ? " + VFDA" : "")}, {result.Institutes.Length} institutes: mean Dice {result.MeanDice:F4} after {result.Rounds} rounds"),
+            "round", [
+                new ChartPanel("Dice (global model, test volumes)", dice),
+                new ChartPanel("mean training loss", [new ChartSeries("loss", rounds, result.History.Select(r => r.MeanLoss).ToArray())]),
+            ]);
     }
 
     /// <summary>har-train: the recogniser's loss, then the IMFE's distillation loss, at every step this client saw (the

@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using Dataflow.Actors.Runtime;
 using Dataflow.Fci;
+using Dataflow.Fl;
 using Dataflow.Har;
 using Dataflow.Host;
 using Dataflow.Host.Plot;
@@ -48,6 +49,24 @@ public sealed class LaterWorkloadChartsSpec
         Assert.Equal([0.3, 2e-3, 1e-9], residual.Series[0].Y);
         Assert.Equal([0.2, 1e-8], residual.Series[1].Y);
         Assert.Null(WorkloadCharts.Fci(FciResultOf(null), history).Panels[0].Lines);
+    }
+
+    [Fact]
+    public void Fl_draws_the_mean_and_each_institutes_dice_and_the_loss_of_every_round()
+    {
+        FlRoundResult Round(int round, double mean, double?[] dice, double loss) => new(round, mean, dice, loss, 1, 0.5, [0, 1]);
+        var result = new FlResult("fl", "fedavg", true, 3, 0.45, [0.4, 0.5], [1, 1, 1], ["institute-1", "institute-2"],
+            [Round(1, 0.15, [0.1, 0.2], 1.47), Round(2, 0.3, [null, 0.3], 1.40), Round(3, 0.45, [0.4, 0.5], 1.37)], "sha", 0, null!);
+        var chart = WorkloadCharts.Fl(result);
+        Assert.Equal("round", chart.XTitle);
+        Assert.Equal("fl fedavg + VFDA, 2 institutes: mean Dice 0.4500 after 3 rounds", chart.Title);
+        var dice = chart.Panels[0];
+        Assert.Equal(["mean", "institute-1", "institute-2"], dice.Series.Select(s => s.Label));
+        Assert.Equal([0.15, 0.3, 0.45], dice.Series[0].Y);
+        // The round institute-1 did not report has no point.
+        Assert.Equal([1.0, 3.0], dice.Series[1].X);
+        Assert.Equal([0.1, 0.4], dice.Series[1].Y);
+        Assert.Equal([1.47, 1.40, 1.37], chart.Panels[1].Series[0].Y);
     }
 
     [Fact]
