@@ -5,12 +5,12 @@ using Dataflow.Har;
 namespace Dataflow.Host;
 
 /// <summary><c>dataflow run har</c>: real-time action recognition on a streaming pipeline of actors (RT-HARE).</summary>
-internal sealed class HarCommand : WorkloadCommand
+internal sealed partial class HarCommand : WorkloadCommand
 {
     private const string UsageText = """
         usage: dataflow run har [--video FILE | --camera-sim | --synthetic] [--features flow|imfe] [--fps 30]
                                 [--resolution 256x344] [--frames N] [--seed K] [--model FILE] [--credits C]
-                                [--threads T] [--cluster HOST:PORT] [--json FILE] [--quiet]
+                                [--threads T] [--plot FILE.png|svg] [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Streams frames through source -> motion features -> recogniser -> sink actors (on different nodes of a
         cluster when there are several), printing the recognised action and its latency as frames come out.
@@ -30,6 +30,7 @@ internal sealed class HarCommand : WorkloadCommand
           --threads T          kernel threads per stage (default 1)
           --sink-delay-ms D    a slow sink: D ms per frame (back-pressure demonstrations)
           --cluster H:P        run on a running cluster instead of an embedded one
+          --plot FILE          PNG or SVG of the frames' end-to-end latency (with the p99) and the frame rate
           --json FILE          write the result as JSON (frames, fps, latencyP50Ms/P95Ms/P99Ms, droppedFrames,
                                features, accuracy, per-stage telemetry)
 

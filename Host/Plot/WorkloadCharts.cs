@@ -154,6 +154,22 @@ internal static class WorkloadCharts
             ]);
     }
 
+    /// <summary>har: each reported frame's end-to-end latency with the running p99, and the frame rate, against the
+    /// frames delivered (progress reports come at most twice a second), with the run's p99 as a line.</summary>
+    public static Chart Har(HarResult result, ProgressHistory progress)
+    {
+        var (frames, latency) = progress.Series("latencyMs");
+        var (p99Frames, p99) = progress.Series("latencyP99Ms");
+        var (fpsFrames, fps) = progress.Series("fps");
+        return new Chart(string.Create(CultureInfo.InvariantCulture,
+                $"har {result.Features} features: {result.Fps:F1} fps, p99 {result.LatencyP99Ms:F0} ms, {result.DroppedFrames} dropped of {result.Frames}"),
+            "frames delivered", [
+                new ChartPanel("end-to-end latency (ms)", [new ChartSeries("frame", frames, latency), new ChartSeries("p99 so far", p99Frames, p99)],
+                    Lines: [new ChartLine("p99 of the run", result.LatencyP99Ms)]),
+                new ChartPanel("frames per second", [new ChartSeries("fps", fpsFrames, fps)]),
+            ]);
+    }
+
     /// <summary>har-train: the recogniser's loss, then the IMFE's distillation loss, at every step this client saw (the
     /// job counts the IMFE's steps after the recogniser's).</summary>
     public static Chart HarTrain(HarTrainResult result, ProgressHistory progress)

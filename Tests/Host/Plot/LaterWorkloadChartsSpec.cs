@@ -70,6 +70,24 @@ public sealed class LaterWorkloadChartsSpec
     }
 
     [Fact]
+    public void Har_draws_the_latency_with_its_p99_and_the_frame_rate_against_the_frames_delivered()
+    {
+        var history = new ProgressHistory();
+        history.Add(Progress(10, ("fps", 20), ("latencyMs", 40), ("latencyP99Ms", 45)));
+        history.Add(Progress(25, ("fps", 29), ("latencyMs", 35), ("latencyP99Ms", 60)));
+        var result = new HarResult("har", "synthetic", "flow", 30, 30, 29.5, 38, 55, 61, 2, 0, 0.9, 0, 0, [], null!);
+        var chart = WorkloadCharts.Har(result, history);
+        Assert.Equal("frames delivered", chart.XTitle);
+        Assert.Equal("har flow features: 29.5 fps, p99 61 ms, 2 dropped of 30", chart.Title);
+        var latency = chart.Panels[0];
+        Assert.Equal([10.0, 25.0], latency.Series[0].X);
+        Assert.Equal([40.0, 35.0], latency.Series[0].Y);
+        Assert.Equal([45.0, 60.0], latency.Series[1].Y);
+        Assert.Equal(61, Assert.Single(latency.Lines!).Y);
+        Assert.Equal([20.0, 29.0], chart.Panels[1].Series[0].Y);
+    }
+
+    [Fact]
     public void Sft_draws_the_loss_and_tokens_per_second_of_every_step()
     {
         var history = new ProgressHistory();
