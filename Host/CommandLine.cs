@@ -6,6 +6,10 @@ namespace Dataflow.Host;
 internal sealed class UsageException(string message, string? usage = null) : Exception(message)
 {
     public string? Usage { get; } = usage;
+
+    /// <summary>The message of <paramref name="e"/> without the " (Parameter 'name')" that .NET appends to it.</summary>
+    public static string MessageOf(ArgumentException e) =>
+        e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 }
 
 /// <summary>A <c>run</c> ended by SIGINT or SIGTERM: its job was cancelled; the process exits with 128 + the signal's

@@ -69,7 +69,7 @@ internal sealed partial class FciCommand : WorkloadCommand
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"invalid fci job: {(e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message)}");
+            throw new UsageException($"invalid fci job: {UsageException.MessageOf(e)}");
         }
         if (!o.Flag("quiet"))
         {

@@ -119,7 +119,7 @@ internal sealed partial class FlCommand : WorkloadCommand
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"invalid fl job: --{Option(e.ParamName)}: {e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
+            throw new UsageException($"invalid fl job: --{Option(e.ParamName)}: {UsageException.MessageOf(e)}");
         }
     }
 

@@ -102,7 +102,7 @@ internal sealed class NqsCommand : WorkloadCommand
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"invalid nqs job: {(e.ParamName is { } parameter ? e.Message.Replace($" (Parameter '{parameter}')", "", StringComparison.Ordinal) : e.Message)}");
+            throw new UsageException($"invalid nqs job: {UsageException.MessageOf(e)}");
         }
     }
 
