@@ -83,7 +83,7 @@ public static class TorchRuntime
                 {
                     throw new DllNotFoundException($"cannot load {bridge} ({e.Message}); {StaleFolderFix}");
                 }
-                DisableOneDnn(handle, bridge);
+                ChooseCpuBackends(handle, bridge);
                 s_nativeDirectory = dir;
             }
         }
@@ -111,6 +111,11 @@ public static class TorchRuntime
     private const string SetUserEnabledMkldnnSymbol = "_ZN2at7Context20setUserEnabledMkldnnEb";
     private const string UserEnabledMkldnnSymbol = "_ZNK2at7Context17userEnabledMkldnnEv";
 
+    // NNPACK is off too. It does not change a result: libtorch tries it first for some float32 convolutions, finds the
+    // CPU unsupported (NNPACK knows no AVX-512 machine) and falls back to the same native convolutions, but writes a
+    // "Could not initialize NNPACK" warning to stderr at every such call, thousands of lines in a training run.
+    private const string SetUserEnabledNnpackSymbol = "_ZN2at7Context20setUserEnabledNNPACKEb";
+
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate IntPtr GlobalContextFunction();
 
@@ -120,10 +125,13 @@ public static class TorchRuntime
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate byte UserEnabledMkldnnFunction(IntPtr context);
 
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void SetUserEnabledNnpackFunction(IntPtr context, byte enabled);
+
     private static GlobalContextFunction? s_globalContext;
     private static UserEnabledMkldnnFunction? s_userEnabledMkldnn;
 
-    private static void DisableOneDnn(IntPtr bridgeHandle, string bridge)
+    private static void ChooseCpuBackends(IntPtr bridgeHandle, string bridge)
     {
         IntPtr Export(string symbol) => NativeLibrary.TryGetExport(bridgeHandle, symbol, out var address)
             ? address
@@ -133,6 +141,8 @@ public static class TorchRuntime
         s_userEnabledMkldnn = Marshal.GetDelegateForFunctionPointer<UserEnabledMkldnnFunction>(Export(UserEnabledMkldnnSymbol));
         var set = Marshal.GetDelegateForFunctionPointer<SetUserEnabledMkldnnFunction>(Export(SetUserEnabledMkldnnSymbol));
         set(s_globalContext(), 0);
+        var setNnpack = Marshal.GetDelegateForFunctionPointer<SetUserEnabledNnpackFunction>(Export(SetUserEnabledNnpackSymbol));
+        setNnpack(s_globalContext(), 0);
     }
 
     /// <summary>Loads the native libraries, or says why they cannot be loaded.</summary>
