@@ -76,17 +76,15 @@ internal sealed class NqsCommand : WorkloadCommand
         var reference = o.String("reference") is null ? DefaultReference(name, frozenCore) : o.Double("reference", 0);
         try
         {
-            if (o.String("resume") is { } resume)
-            {
-                // Read now so that a bad file is a usage error; the job reads it again as it is submitted.
-                NqsJob.ReadCheckpoint(resume);
-            }
-            return Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", VmcOptions.DefaultIterations)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
+            var job = Job.Nqs().Fcidump(path).Iterations(o.Int("iterations", VmcOptions.DefaultIterations)).Samples(o.Long("samples", 0)).Seed(o.Long("seed", 1))
                 .Model(o.Int("layers", 0), o.Int("d-model", 0), o.Int("heads", 0)).Eloc(o.String("eloc") ?? "exact")
                 .Optimizer(o.String("optimizer") ?? "adamw-sr").OrbitalOrder(o.String("orbital-order") ?? "energy").FrozenCore(frozenCore)
                 .IntraOpThreads(o.Int("intra-op-threads", 0), o.Int("gradient-threads", 0))
                 .Reference(reference).Workers(o.Int("samplers", 4), o.Int("evaluators", 0))
                 .Checkpoints(o.Int("checkpoint-every", 10), o.String("resume")).Build();
+            // Read now so that a bad file, or another job's, is a usage error; the job reads it again as it is submitted.
+            job.ResumeCheckpoint();
+            return job;
         }
         catch (FcidumpFormatException e)
         {

@@ -19,6 +19,7 @@ namespace Dataflow.Actors.Nqs;
 public sealed class NqsDriver : JobDriver
 {
     private readonly NqsJobSpec _job;
+    private readonly string[] _identity;
     private readonly VmcOptions _options;
     private readonly LocalEnergy _localEnergy;
     private readonly TransformerWavefunction _model;
@@ -42,6 +43,7 @@ public sealed class NqsDriver : JobDriver
     public NqsDriver(JobStart start) : base(start)
     {
         _job = Workload.Decode<NqsJobSpec>(Spec);
+        _identity = _job.Identity();
         _options = _job.Options();
         TorchRuntime.EnsureLoaded(_options.Threads);
         _localEnergy = LocalEnergy.FromFcidump(_options.Arrange(_job.Hamiltonian()));
@@ -57,6 +59,10 @@ public sealed class NqsDriver : JobDriver
         var checkpoint = StartCheckpoint is { } bytes ? NqsCheckpoint.FromBytes(bytes) : null;
         if (checkpoint is not null)
         {
+            if (checkpoint.Mismatch(_identity) is { } mismatch)
+            {
+                throw new ArgumentException(mismatch, "resume");
+            }
             if (checkpoint.Parameters.Length != _parameters.Length)
             {
                 throw new ArgumentException(
@@ -235,7 +241,7 @@ public sealed class NqsDriver : JobDriver
     private void Checkpoint()
     {
         var (m, v, steps) = _optimizer.State;
-        var checkpoint = new NqsCheckpoint(_iteration, (double[])_parameters.Clone(), m, v, steps, _history.ToArray());
+        var checkpoint = new NqsCheckpoint(_iteration, (double[])_parameters.Clone(), m, v, steps, _history.ToArray(), _identity);
         var bytes = checkpoint.ToBytes();
         if (_job.CheckpointFiles)
         {

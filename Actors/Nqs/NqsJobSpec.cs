@@ -1,6 +1,8 @@
 using Dataflow.Kernels.Nqs;
 using Dataflow.Kernels.Nqs.Vmc;
 using Dataflow.Kernels.Quantum;
+using System.Security.Cryptography;
+using System.Text;
 using MessagePack;
 
 namespace Dataflow.Actors.Nqs;
@@ -142,6 +144,32 @@ public sealed record NqsJobSpec(
         {
             throw new ArgumentException($"frozen-core: {e.Message.Replace(" (Parameter 'count')", "", StringComparison.Ordinal)}", "frozen-core", e);
         }
+    }
+
+    /// <summary>The settings that decide the run's history, as <c>name value</c> pairs named as the command line names
+    /// them (the FCIDUMP by the SHA-256 of its text, model sizes and thread counts resolved from their defaults). A
+    /// checkpoint records them, and a job resumed from it must have the same ones: the reference energy, the evaluator
+    /// count and the checkpoint settings, which change no result, are not among them.</summary>
+    public string[] Identity()
+    {
+        var o = Options();
+        return
+        [
+            $"fcidump sha256:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(FcidumpText)))}",
+            $"frozen-core {FrozenCore}",
+            $"iterations {Iterations}",
+            $"samples {o.Samples}",
+            $"seed {Seed}",
+            $"layers {o.Model.Layers}",
+            $"d-model {o.Model.DModel}",
+            $"heads {o.Model.Heads}",
+            $"eloc {Eloc}",
+            $"samplers {LogicalSamplers}",
+            $"optimizer {Optimizer}",
+            $"orbital-order {OrbitalOrder}",
+            $"intra-op-threads {o.Threads}",
+            $"gradient-threads {o.GradientThreads}",
+        ];
     }
 
     /// <summary>The Hamiltonian the wavefunction sees: the FCIDUMP with <see cref="FrozenCore"/> orbitals folded in.</summary>

@@ -115,9 +115,26 @@ public sealed record NqsJob(NqsJobSpec Spec) : IJobDefinition, IJobOutputWriter
     /// <inheritdoc />
     /// <remarks>Reads the checkpoint in <see cref="CheckpointDirectory"/>, if any, now: a job submitted again after an
     /// interruption continues from where it stopped.</remarks>
-    /// <exception cref="InvalidDataException">The directory holds a file that is not an nqs checkpoint of this build.</exception>
-    public JobSpec ToSpec(string jobId) => new(jobId, Workload, Actors.Runtime.Workload.Encode(Spec),
-        CheckpointDirectory is { } directory ? ReadCheckpoint(directory) : null);
+    /// <exception cref="InvalidDataException">The directory holds a file that is not an nqs checkpoint of this build, or
+    /// the checkpoint of another job.</exception>
+    public JobSpec ToSpec(string jobId) => new(jobId, Workload, Actors.Runtime.Workload.Encode(Spec), ResumeCheckpoint());
+
+    /// <summary>The checkpoint this job continues from (in <see cref="CheckpointDirectory"/>), checked to be of this
+    /// job; null when there is none.</summary>
+    /// <exception cref="InvalidDataException">The file is not an nqs checkpoint of this build, or was written by a job with
+    /// other settings (<see cref="NqsJobSpec.Identity"/>); the message names the file and each setting that differs.</exception>
+    public byte[]? ResumeCheckpoint()
+    {
+        if (CheckpointDirectory is not { } directory || ReadCheckpoint(directory) is not { } bytes)
+        {
+            return null;
+        }
+        if (NqsCheckpoint.FromBytes(bytes).Mismatch(Spec.Identity()) is { } mismatch)
+        {
+            throw new InvalidDataException($"{Path.Combine(directory, NqsCheckpoint.FileName)}: {mismatch}");
+        }
+        return bytes;
+    }
 
     /// <inheritdoc />
     public void Write(JobOutput output)

@@ -86,6 +86,12 @@ public sealed class NqsWorkloadSpec(ITestOutputHelper output)
             var resumed = (await cluster.RunAsync(resumable)).As<NqsResult>();
             Assert.Equal(whole.History.Select(h => h.Energy), resumed.History.Select(h => h.Energy));
             Assert.Equal(whole.Energy, resumed.Energy);
+
+            // Another seed is another job: its submission is refused, naming the setting, rather than continued.
+            var other = Job20().Seed(2).Checkpoints(5, dir.FullName).Build();
+            var refused = Assert.Throws<InvalidDataException>(() => other.ResumeCheckpoint());
+            Assert.Contains("seed 1 there, 2 here", refused.Message);
+            await Assert.ThrowsAsync<InvalidDataException>(() => cluster.RunAsync(other));
         }
         finally
         {

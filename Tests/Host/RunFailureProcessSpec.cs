@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 
 namespace Dataflow.Tests.Host;
 
-/// <summary>What cannot work is reported early and in one line: a corrupt checkpoint to resume from (the client reads it
+/// <summary>What cannot work is reported early and in one line: a corrupt checkpoint to resume from, or another job's (the client reads it
 /// to ship it with the job) and an unwritable output stop <c>run</c> before the job starts (exit 2), a busy or invalid port stops <c>host</c> before
 /// it starts (exit 2).</summary>
 public sealed class RunFailureProcessSpec(ITestOutputHelper output)
@@ -19,7 +19,7 @@ public sealed class RunFailureProcessSpec(ITestOutputHelper output)
     private static readonly TimeSpan s_limit = TimeSpan.FromMinutes(3);
 
     [Fact]
-    public async Task Truncated_garbage_and_altered_nqs_checkpoints_are_refused_before_the_job_with_exit_2_naming_the_file()
+    public async Task Truncated_garbage_altered_and_other_jobs_nqs_checkpoints_are_refused_before_the_job_with_exit_2_naming_the_file()
     {
         var root = Directory.CreateTempSubdirectory("dataflow-corrupt-checkpoint-");
         try
@@ -40,6 +40,8 @@ public sealed class RunFailureProcessSpec(ITestOutputHelper output)
                 ["truncated"] = (bytes[..(bytes.Length / 2)], "truncated or corrupt"),
                 ["garbage"] = (Enumerable.Range(0, 4096).Select(i => (byte)(i * 131 + 7)).ToArray(), "not a dataflow nqs checkpoint"),
                 ["altered"] = (altered, "fails its SHA-256 check"),
+                // Sound, but written by a job of 10 iterations: continuing it as one of 20 would not be that job.
+                ["another-job"] = (bytes, "was written by another job (iterations 10 there, 20 here)"),
             };
             foreach (var (name, (content, expected)) in cases)
             {

@@ -17,12 +17,25 @@ public sealed class CheckpointFormatSpec
     private const string Restart = "restart the job from its spec";
 
     private static readonly NqsCheckpoint s_nqs = new(3, [0.5, -1.25, 2.0], [0.01, 0.02, 0.03], [1e-4, 2e-4, 3e-4], 3,
-        [new VmcIteration(0, new EnergyStatistics(-1.1, 0.001, 0.02, 0.003, 1000, 4), 0.01, 12, 0.1, 0.2, 0.3)]);
+        [new VmcIteration(0, new EnergyStatistics(-1.1, 0.001, 0.02, 0.003, 1000, 4), 0.01, 12, 0.1, 0.2, 0.3)],
+        ["fcidump sha256:00ff", "seed 1", "iterations 20"]);
 
     private static readonly MdCheckpoint s_md = new(20,
         new AtomPacket([1, 2], [1, 1], [0.5, -0.5], [0.1, 0.2, 0.3, 1.1, 1.2, 1.3], [0.01, 0.02, 0.03, -0.01, -0.02, -0.03],
             [0, 0, 0, 0, 1, 0]),
         [new ThermoSample(0, 1.5, -6.1, 2.2, -3.9, 0.7, true)]);
+
+    [Fact]
+    public void An_nqs_checkpoint_names_every_setting_in_which_another_job_differs()
+    {
+        Assert.Null(s_nqs.Mismatch(["iterations 20", "fcidump sha256:00ff", "seed 1"]));
+        var why = s_nqs.Mismatch(["fcidump sha256:00ff", "seed 2", "iterations 20", "layers 2"]);
+        Assert.NotNull(why);
+        Assert.Contains("seed 1 there, 2 here", why);
+        Assert.Contains("layers (none) there, 2 here", why);
+        Assert.DoesNotContain("iterations", why);
+        Assert.DoesNotContain("fcidump", why);
+    }
 
     [Fact]
     public void Nqs_and_md_checkpoints_round_trip_in_a_versioned_envelope()
@@ -32,7 +45,7 @@ public sealed class CheckpointFormatSpec
 
         WireEquality.AssertEqual(s_nqs, NqsCheckpoint.FromBytes(nqsBytes), nameof(NqsCheckpoint));
         WireEquality.AssertEqual(s_md, MdCheckpoint.FromBytes(mdBytes), nameof(MdCheckpoint));
-        Assert.Equal(("nqs", 2), Header(nqsBytes));
+        Assert.Equal(("nqs", 3), Header(nqsBytes));
         Assert.Equal(("md", 2), Header(mdBytes));
         Assert.Equal((NqsCheckpoint.Kind, NqsCheckpoint.FormatVersion), Header(nqsBytes));
         Assert.Equal((MdCheckpoint.Kind, MdCheckpoint.FormatVersion), Header(mdBytes));
@@ -46,7 +59,7 @@ public sealed class CheckpointFormatSpec
         var e = Assert.Throws<InvalidDataException>(() => NqsCheckpoint.FromBytes(legacy));
 
         Assert.Equal("nqs checkpoint format 0 (written by a dataflow before versioned checkpoints) cannot be read by this "
-            + "build (format 2); " + Restart, e.Message);
+            + "build (format 3); " + Restart, e.Message);
     }
 
     [Fact]
@@ -99,10 +112,10 @@ public sealed class CheckpointFormatSpec
     [Fact]
     public void Other_format_versions_are_refused_naming_both()
     {
-        var newer = CheckpointEnvelope.Write("nqs", 3, s_nqs);
+        var newer = CheckpointEnvelope.Write("nqs", 4, s_nqs);
         var older = CheckpointEnvelope.Write("md", 0, s_md);
 
-        Assert.Equal("nqs checkpoint format 3 (written by a newer dataflow) cannot be read by this build (format 2); " + Restart,
+        Assert.Equal("nqs checkpoint format 4 (written by a newer dataflow) cannot be read by this build (format 3); " + Restart,
             Assert.Throws<InvalidDataException>(() => NqsCheckpoint.FromBytes(newer)).Message);
         Assert.Equal("md checkpoint format 0 (written by an older dataflow) cannot be read by this build (format 2); " + Restart,
             Assert.Throws<InvalidDataException>(() => MdCheckpoint.FromBytes(older)).Message);
@@ -132,7 +145,7 @@ public sealed class CheckpointFormatSpec
 
         Assert.Contains("not a", e.Message);
         Assert.Contains("nqs checkpoint", e.Message);
-        Assert.EndsWith("this build reads nqs checkpoint format 2", e.Message);
+        Assert.EndsWith("this build reads nqs checkpoint format 3", e.Message);
     }
 
     [Fact]
@@ -157,7 +170,7 @@ public sealed class CheckpointFormatSpec
 
         var e = Assert.Throws<InvalidDataException>(() => NqsCheckpoint.FromBytes(altered));
 
-        Assert.Equal("nqs checkpoint format 2 fails its SHA-256 check: it was truncated, corrupted or altered", e.Message);
+        Assert.Equal("nqs checkpoint format 3 fails its SHA-256 check: it was truncated, corrupted or altered", e.Message);
         WireEquality.AssertEqual(s_nqs, NqsCheckpoint.FromBytes(original), nameof(NqsCheckpoint));
     }
 
@@ -188,7 +201,7 @@ public sealed class CheckpointFormatSpec
 
         var e = Assert.Throws<InvalidDataException>(() => NqsCheckpoint.FromBytes(buffer.WrittenSpan.ToArray()));
 
-        Assert.Equal("nqs checkpoint format 1 (written by an older dataflow) cannot be read by this build (format 2); " + Restart,
+        Assert.Equal("nqs checkpoint format 1 (written by an older dataflow) cannot be read by this build (format 3); " + Restart,
             e.Message);
     }
 
