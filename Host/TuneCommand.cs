@@ -107,14 +107,19 @@ internal sealed partial class TuneCommand : WorkloadCommand
             model             {result.Model}
             policy            {result.Policy} (families by {result.Grouping})
             measurements      {result.Measurements} ({string.Join(", ", result.Nodes.Select(n => $"{n.Node}: {n.Measurements}"))})
-            latency           {result.BestLatencySeconds * 1e3:F3} ms tuned, {result.UntunedLatencySeconds * 1e3:F3} ms untuned ({result.Speedup:F2}x)
+            latency           {Latency(result)}
             seconds           {result.Seconds:F1}
             """));
         output.WriteLine(Invariant($"  {"task",-40} {"family",-22} {"w",2} {"untuned ms",11} {"best ms",9} {"speedup",7} {"n",4}  best schedule"));
+        // A task the budget never reached has no measurement: a dash, not a speedup of 0.
+        static string Ms(double seconds, int width) =>
+            (seconds > 0 ? (seconds * 1e3).ToString("F4", CultureInfo.InvariantCulture) : "-").PadLeft(width);
         foreach (var t in result.Tasks)
         {
-            var speedup = t.BestSeconds > 0 ? t.UntunedSeconds / t.BestSeconds : 0;
-            output.WriteLine(Invariant($"  {t.Task,-40} {t.Family,-22} {t.Weight,2} {t.UntunedSeconds * 1e3,11:F4} {t.BestSeconds * 1e3,9:F4} {speedup,7:F2} {t.Measurements,4}  {t.BestSchedule}"));
+            var speedup = t.BestSeconds > 0 && t.UntunedSeconds > 0
+                ? (t.UntunedSeconds / t.BestSeconds).ToString("F2", CultureInfo.InvariantCulture)
+                : "-";
+            output.WriteLine(Invariant($"  {t.Task,-40} {t.Family,-22} {t.Weight,2} {Ms(t.UntunedSeconds, 11)} {Ms(t.BestSeconds, 9)} {speedup,7} {t.Measurements,4}  {t.BestSchedule}"));
         }
         // What this process's kernels run (an embedded run's, or a later run's on this machine): records that
         // `dataflow tune apply` installed or DATAFLOW_TUNE_LOG names, not this run's log until it is applied.
@@ -136,6 +141,11 @@ internal sealed partial class TuneCommand : WorkloadCommand
         new("tunescale", "one tuning measurer process against two, each pinned to its own core: measurements per second",
             (w, _) => Bench.TuneScaleBench.Measurers(w)),
     ];
+
+    // The model's latency is a sum over all its tasks: until the budget has reached every one there is none to print.
+    private static string Latency(TuneResult result) => result.BestLatencySeconds > 0 && result.UntunedLatencySeconds > 0
+        ? Invariant($"{result.BestLatencySeconds * 1e3:F3} ms tuned, {result.UntunedLatencySeconds * 1e3:F3} ms untuned ({result.Speedup:F2}x)")
+        : Invariant($"- ({result.Tasks.Count(t => t.Measurements > 0)} of the model's {result.Tasks.Length} tasks measured: a larger --budget reaches every one)");
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
