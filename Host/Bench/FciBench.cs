@@ -30,15 +30,16 @@ internal static class FciBench
         }
         w.WriteLine();
 
-        w.WriteLine("== direct CI of the totally symmetric block (this process, all cores) against Psi4 1.3.2 detci (psi4 -n 2, RHF, symmetry on), same molecule, same run");
+        w.WriteLine("== direct CI of the totally symmetric block, even S (--irrep 1 --spin 0; this process, all cores) against Psi4 1.3.2 detci (psi4 -n 2, RHF, symmetry on, Ms0), same molecule, same run");
         w.WriteLine("  molecule              determinants  E / Ha              Psi4 diff   seconds  peak GB   detci s  detci GB  time ratio");
         var psi4 = Psi4Path();
         foreach (var (name, frozen) in new[] { ("h2o-631g", 0), ("n2-631g", 2) })
         {
             var molecule = ReferenceMolecules.Find(name);
             var fcidump = FcidumpReader.Read(ReferenceMolecules.Path(name));
-            // The totally symmetric block, the ground state's, as detci solves the reference's irrep.
-            var options = new DirectFullCiOptions { FrozenCore = frozen, Irrep = 1 };
+            // The totally symmetric block's singlets (even S: spin-flip symmetric vectors), the ground state's, as detci
+            // solves the reference's irrep with Ms0 symmetry for a closed-shell RHF reference.
+            var options = new DirectFullCiOptions { FrozenCore = frozen, Irrep = 1, Spin = 0 };
             var size = DirectFullCi.Estimate(fcidump, options);
             var label = frozen > 0 ? $"{name} (fc {frozen})" : name;
             var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;

@@ -29,12 +29,16 @@ public static class BlockDavidson
     /// <param name="options">Tolerances and the iteration limit.</param>
     /// <param name="progress">Called after each iteration, or null.</param>
     /// <param name="cancellationToken">Checked every iteration.</param>
+    /// <param name="project">Projects a correction vector, in place, onto the subspace the solve is confined to (a
+    /// symmetry sector of A that the guesses lie in), or null for the whole space.</param>
+    /// <param name="span">The dimension of that subspace (<paramref name="dimension"/> without one).</param>
     /// <exception cref="InvalidOperationException">Not converged within <see cref="DavidsonOptions.MaxIterations"/>.</exception>
     public static IReadOnlyList<DavidsonResult> Solve(
         long dimension, Action<double[], double[]> multiply, double[] diagonal, IReadOnlyList<double[]> guesses,
         int tracked, int maxSubspace, DavidsonOptions options, Action<DavidsonProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Action<double[]>? project = null, long span = -1)
     {
+        span = span < 0 ? dimension : span;
         ArgumentNullException.ThrowIfNull(multiply);
         ArgumentNullException.ThrowIfNull(diagonal);
         ArgumentNullException.ThrowIfNull(guesses);
@@ -54,8 +58,8 @@ public static class BlockDavidson
         {
             throw new ArgumentException("no independent guess vector", nameof(guesses));
         }
-        tracked = Math.Min(tracked, (int)Math.Min(dimension, int.MaxValue));
-        maxSubspace = (int)Math.Min(Math.Max(maxSubspace, 2 * tracked), dimension);
+        tracked = Math.Min(tracked, (int)Math.Min(span, int.MaxValue));
+        maxSubspace = (int)Math.Min(Math.Max(maxSubspace, 2 * tracked), span);
         var fresh = basis.Count;
         var previous = Enumerable.Repeat(double.PositiveInfinity, tracked).ToArray();
         double[,] projected = new double[0, 0];
@@ -109,7 +113,7 @@ public static class BlockDavidson
                 previous[k] = theta;
                 ritzVectors[k] = x;
                 ritzProducts[k] = ax;
-                if (converged || m == dimension)
+                if (converged || m == span)
                 {
                     continue;
                 }
@@ -123,6 +127,7 @@ public static class BlockDavidson
                     }
                     r[e] /= denominator;
                 }
+                project?.Invoke(r);
                 corrections.Add(r);
             }
             progress?.Invoke(new DavidsonProgress(iteration, energies, residuals, clock.Elapsed));

@@ -206,6 +206,60 @@ public sealed class DirectCi
         return result;
     }
 
+    /// <summary>The diagonal of <paramref name="block"/> alone, the same bits as <see cref="BlockDiagonal"/> of
+    /// <see cref="Diagonal()"/> without the sector's whole diagonal (|G| times the block's memory).</summary>
+    public double[] Diagonal(IrrepBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var n = OrbitalCount;
+        var result = new double[block.Dimension];
+        var alphaDiagonal = _alphaHamiltonian.Diagonal();
+        var betaDiagonal = _betaHamiltonian.Diagonal();
+        Parallel.For(0, _alpha.Count, ia =>
+        {
+            Span<double> coulomb = stackalloc double[n];
+            var sa = _alpha.Strings[ia];
+            for (var j = 0; j < n; j++)
+            {
+                var sum = 0.0;
+                for (var rest = sa; rest != 0; rest &= rest - 1)
+                {
+                    var i = BitOperations.TrailingZeroCount(rest);
+                    sum += _eri[((i * n + i) * n + j) * n + j];
+                }
+                coulomb[j] = sum;
+            }
+            var group = _betaOfIrrep[block.Irrep ^ _alphaIrrep[ia]];
+            var start = block.Offsets[ia];
+            for (var x = 0; x < group.Length; x++)
+            {
+                var ib = group[x];
+                var cross = 0.0;
+                for (var rest = _beta.Strings[ib]; rest != 0; rest &= rest - 1)
+                {
+                    cross += coulomb[BitOperations.TrailingZeroCount(rest)];
+                }
+                result[start + x] = CoreEnergyHartree + alphaDiagonal[ia] + betaDiagonal[ib] + cross;
+            }
+        });
+        return result;
+    }
+
+    /// <summary>The determinant of the sector at <paramref name="position"/> of <paramref name="block"/>.</summary>
+    public long SectorIndex(IrrepBlock block, long position)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var found = Array.BinarySearch(block.Offsets, position);
+        // The last alpha string whose row starts at or before the position (rows of no determinant share an offset).
+        var ia = found >= 0 ? found : ~found - 1;
+        while (block.Offsets[ia + 1] <= position)
+        {
+            ia++;
+        }
+        var group = _betaOfIrrep[block.Irrep ^ _alphaIrrep[ia]];
+        return (long)ia * _beta.Count + group[position - block.Offsets[ia]];
+    }
+
     /// <summary>sigma = H c over the whole sector.</summary>
     /// <param name="c">The CI vector.</param>
     /// <param name="sigma">Receives H c.</param>
@@ -339,6 +393,32 @@ public sealed class DirectCi
             }
         }
         return result;
+    }
+
+    /// <summary>The spin-flip permutation of <paramref name="block"/>: the position of determinant (J_a = I_b, J_b = I_a)
+    /// for each position (I_a, I_b); null unless alpha and beta strings are the same set (M_s = 0).</summary>
+    /// <remarks>Flipping every spin maps the determinant to this partner up to a sign that depends only on the electron
+    /// counts, so the permutation commutes with H: its even vectors (c_IJ = c_JI) hold the states of even S, its odd
+    /// ones those of odd S, and each can be solved alone.</remarks>
+    public int[]? SpinFlip(IrrepBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        if (AlphaCount != BetaCount || block.Dimension > int.MaxValue)
+        {
+            return null;
+        }
+        var flip = new int[block.Dimension];
+        for (var ia = 0; ia < _alpha.Count; ia++)
+        {
+            var group = _betaOfIrrep[block.Irrep ^ _alphaIrrep[ia]];
+            var start = (int)block.Offsets[ia];
+            for (var x = 0; x < group.Length; x++)
+            {
+                var ib = group[x];
+                flip[start + x] = (int)block.Offsets[ib] + _betaPosition[ia];
+            }
+        }
+        return flip;
     }
 
     /// <summary>The position in <paramref name="block"/> of determinant <paramref name="index"/> of the sector, or -1

@@ -19,8 +19,9 @@ public sealed record DirectFullCiOptions
     public int? Irrep { get; init; }
 
     /// <summary>Ritz pairs refined beyond <see cref="Roots"/> in each Davidson, so that a spin or symmetry sector whose
-    /// best determinant is not the lowest one is still found. Default 1 (with ORBSYM, each irrep is its own Davidson
-    /// and the extra pair keeps both spin-flip parities of M_s = 0 alive); without ORBSYM 3 are used.</summary>
+    /// best determinant is not the lowest one is still found. Default 1, used where one Davidson spans several
+    /// sectors: with ORBSYM and M_s = 0 none are needed (each irrep and spin-flip parity is a Davidson of its own); with
+    /// ORBSYM and M_s &gt; 0 each irrep is one; without ORBSYM 3 are used.</summary>
     public int ExtraTracked { get; init; } = 1;
 
     /// <summary>Convergence and threads.</summary>
@@ -96,7 +97,9 @@ public static class DirectFullCi
         var largest = blocks.Max();
         var solved = options.Irrep is { } wanted ? blocks[Math.Clamp(wanted - 1, 0, blocks.Length - 1)] : determinants;
         var symmetric = blocks.Length > 1;
-        var tracked = options.Roots + (symmetric ? options.ExtraTracked : Math.Max(options.ExtraTracked, 3));
+        var split = symmetric && na == nb;
+        var tracked = options.Roots + (split ? 0 : symmetric ? options.ExtraTracked : Math.Max(options.ExtraTracked, 3));
+        var parities = split && options.Spin != 0 ? 2 : 1;
         var vectors = 2L * MaxSubspace(tracked) + 3L * tracked + 2;
         var linksA = na * (n - na) + na;
         var linksB = nb * (n - nb) + nb;
@@ -105,13 +108,14 @@ public static class DirectFullCi
         var tables = (stringsA + stringsB) * 400L + (stringsA * (long)linksA + stringsB * (long)linksB) * 24
             + (long)n * n * n * n * 8 + threads * (stringsB * width + (long)n * n * width) * 8;
         // In double: a space far too large for any machine must still be sized (and refused), not overflow. The
-        // Davidson vectors span the largest block; the sector's diagonal and two whole-sector vectors (the ground
-        // state, and one for <S^2>) come on top.
-        var memory = Math.Min((double)vectors * largest * 8 + 3.0 * determinants * 8 + tables + 64.0 * 1024 * 1024, 9e18);
+        // Davidson vectors span the largest block; two whole-sector vectors (the ground state, and one for <S^2>) come on
+        // top, and the sector's diagonal where there are no blocks.
+        var memory = Math.Min((double)vectors * largest * 8 + (split ? 4.0 * largest : 0) + (symmetric ? 2.0 : 3.0) * determinants * 8
+            + tables + 64.0 * 1024 * 1024, 9e18);
         var irrepCount = blocks.Count(b => b > 0);
         var dot = symmetric ? (double)linksA / irrepCount + 4 : linksA + 4;
         var work = (double)solved * linksB * dot;
-        var seconds = 14.0 * tracked * work / (MultiplyAddsPerSecondPerCore * threads);
+        var seconds = 14.0 * tracked * parities * work / (MultiplyAddsPerSecondPerCore * threads);
         return new CiSize(determinants, (long)memory, seconds, na, nb, n);
     }
 
@@ -130,7 +134,8 @@ public static class DirectFullCi
         var hamiltonian = MolecularHamiltonian.FromFcidump(active);
         var threads = options.Davidson.MaxDegreeOfParallelism;
         var ci = DirectCi.Create(hamiltonian, na, nb, active.OrbitalSymmetries, threads);
-        var diagonal = ci.Diagonal();
+        // With ORBSYM only the blocks' diagonals are built, never the sector's (|G| times a block's memory).
+        var diagonal = ci.HasSymmetry ? null : ci.Diagonal();
         var products = 0;
         var iterations = 0;
         var peak = 0L;
@@ -151,10 +156,41 @@ public static class DirectFullCi
         {
             var block = sector is { } g ? ci.BlockOf(g) : null;
             var dimension = block?.Dimension ?? ci.Dimension;
-            var blockDiagonal = block is null ? diagonal : ci.BlockDiagonal(block, diagonal);
-            var extra = sector is null ? Math.Max(options.ExtraTracked, 3) : options.ExtraTracked;
-            var tracked = (int)Math.Min(options.Roots + extra, dimension);
-            var guesses = Guesses(ci, diagonal, options, sector, tracked).Select(guess =>
+            var blockDiagonal = block is null ? diagonal! : ci.Diagonal(block);
+            // With M_s = 0 the spin flip commutes with H: each parity (even S, odd S) of the block is solved alone, with
+            // no extra tracked pair to keep the other parity alive (half the products of one Davidson over both), and
+            // --spin 0 solves the even one only, as detci's Ms0 does.
+            var flip = block is null ? null : ci.SpinFlip(block);
+            int[] parities = flip is null ? [0] : options.Spin == 0 ? [1] : [1, -1];
+            foreach (var parity in parities)
+            {
+                var span = flip is null ? dimension : ParityDimension(flip, parity);
+                if (span == 0)
+                {
+                    continue;
+                }
+                var extra = flip is not null ? 0 : sector is null ? Math.Max(options.ExtraTracked, 3) : options.ExtraTracked;
+                var tracked = (int)Math.Min(options.Roots + extra, span);
+                SolveSector(block, dimension, blockDiagonal, flip, parity, span, tracked, sector);
+            }
+        }
+        var lowest = roots.OrderBy(r => r.EnergyHartree).Take(options.Roots).ToArray();
+        return new DirectFullCiResult
+        {
+            Roots = lowest,
+            Determinants = ci.Dimension,
+            Iterations = iterations,
+            Products = products,
+            PeakMemoryBytes = peak,
+            GroundCoefficients = ground!,
+            Operator = ci,
+            Elapsed = clock.Elapsed,
+        };
+
+        void SolveSector(DirectCi.IrrepBlock? block, long dimension, double[] blockDiagonal, int[]? flip, int parity, long span,
+            int tracked, int? sector)
+        {
+            var guesses = Guesses(ci, blockDiagonal, block, options, tracked, parity).Select(guess =>
             {
                 var v = new double[dimension];
                 foreach (var (index, value) in guess)
@@ -163,6 +199,11 @@ public static class DirectFullCi
                 }
                 return v;
             }).ToList();
+            if (guesses.Count == 0)
+            {
+                // No determinant of this parity among the lowest candidates: a sector far above the others.
+                return;
+            }
             var found = BlockDavidson.Solve(
                 dimension,
                 (x, y) =>
@@ -184,9 +225,16 @@ public static class DirectFullCi
                 MaxSubspace(tracked),
                 options.Davidson,
                 progress is null ? null : p => progress(p with { Irrep = sector + 1 }),
-                cancellationToken);
+                cancellationToken,
+                flip is null ? null : v => Project(v, flip, parity),
+                span);
             guesses.Clear();
             iterations += found[0].Iterations;
+            if (dimension >= 1_000_000)
+            {
+                // The solve's basis is garbage now: collect it before whole-sector vectors are made of the states.
+                GC.Collect();
+            }
             foreach (var state in found.Take(options.Roots))
             {
                 var full = block is null ? state.Eigenvector : ci.Expand(block, state.Eigenvector);
@@ -205,18 +253,40 @@ public static class DirectFullCi
                 peak = Math.Max(peak, Environment.WorkingSet);
             }
         }
-        var lowest = roots.OrderBy(r => r.EnergyHartree).Take(options.Roots).ToArray();
-        return new DirectFullCiResult
+    }
+
+    /// <summary>Vectors of <paramref name="flip"/>'s parity: half the block, plus (even) or minus (odd) half its fixed
+    /// points, the closed-shell determinants, which are even.</summary>
+    private static long ParityDimension(int[] flip, int parity)
+    {
+        var fixedPoints = 0L;
+        for (var i = 0; i < flip.Length; i++)
         {
-            Roots = lowest,
-            Determinants = ci.Dimension,
-            Iterations = iterations,
-            Products = products,
-            PeakMemoryBytes = peak,
-            GroundCoefficients = ground!,
-            Operator = ci,
-            Elapsed = clock.Elapsed,
-        };
+            if (flip[i] == i)
+            {
+                fixedPoints++;
+            }
+        }
+        return parity > 0 ? (flip.LongLength + fixedPoints) / 2 : (flip.LongLength - fixedPoints) / 2;
+    }
+
+    /// <summary>Projects <paramref name="v"/> in place onto the vectors with c[flip[i]] = parity * c[i].</summary>
+    private static void Project(double[] v, int[] flip, int parity)
+    {
+        for (var i = 0; i < flip.Length; i++)
+        {
+            var j = flip[i];
+            if (j > i)
+            {
+                var mean = 0.5 * (v[i] + parity * v[j]);
+                v[i] = mean;
+                v[j] = parity * mean;
+            }
+            else if (j == i && parity < 0)
+            {
+                v[i] = 0.0;
+            }
+        }
     }
 
     /// <summary>Determinants of each irrep block (one entry, the whole sector, without ORBSYM or for string sets too
@@ -287,22 +357,20 @@ public static class DirectFullCi
         return (n, alpha, beta);
     }
 
-    /// <summary>Guess vectors from the lowest diagonal determinants of the block (<paramref name="sector"/>, or the
-    /// whole space): the first of every (irrep, spin-flip parity) sector in order of diagonal energy, then the next
+    /// <summary>Guess vectors from the lowest diagonal determinants of <paramref name="block"/> (or the whole sector, with
+    /// the sector's <paramref name="diagonal"/>), as sector indices: the first of every (irrep, spin-flip parity) sector in order of diagonal energy, then the next
     /// lowest until there are two per tracked pair; an open-shell determinant of M_s = 0 enters with its spin-flipped
     /// partner as the sum and the difference (even and odd S).</summary>
-    private static List<(long Index, double Value)[]> Guesses(DirectCi ci, double[] diagonal, DirectFullCiOptions options, int? sector, int tracked)
+    private static List<(long Index, double Value)[]> Guesses(DirectCi ci, double[] diagonal, DirectCi.IrrepBlock? block,
+        DirectFullCiOptions options, int tracked, int parity)
     {
         const int Candidates = 400;
-        var dimension = ci.Dimension;
-        // The lowest Candidates diagonal elements, ties by index, without sorting the whole diagonal.
+        var dimension = diagonal.LongLength;
+        // The lowest Candidates diagonal elements, ties by sector index (the same order for a block as for the whole
+        // sector, as a block's positions follow the sector's order), without sorting the whole diagonal.
         var heap = new PriorityQueue<long, (double, long)>(Comparer<(double, long)>.Create((a, b) => b.CompareTo(a)));
         for (var i = 0L; i < dimension; i++)
         {
-            if (sector is { } g && ci.Irrep(i) != g + 1)
-            {
-                continue;
-            }
             if (heap.Count < Candidates)
             {
                 heap.Enqueue(i, (diagonal[i], i));
@@ -315,7 +383,8 @@ public static class DirectFullCi
         var lowest = new List<long>(heap.Count);
         while (heap.Count > 0)
         {
-            lowest.Add(heap.Dequeue());
+            var position = heap.Dequeue();
+            lowest.Add(block is null ? position : ci.SectorIndex(block, position));
         }
         lowest.Reverse();
 
@@ -352,6 +421,10 @@ public static class DirectFullCi
 
         void Add(long index, long partner, double sign, (int, int) sector)
         {
+            if (parity != 0 && sector.Item2 != parity)
+            {
+                return;
+            }
             if (seen.Contains(sector) ? guesses.Count >= wanted : seen.Count >= maxSectors)
             {
                 return;

@@ -99,6 +99,57 @@ public sealed class DirectCiSpec(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("h2o")]
+    [InlineData("n2")]
+    public void The_spin_flip_of_each_irrep_block_commutes_with_its_product(string name)
+    {
+        // The solver splits each block of M_s = 0 into spin-flip parities (even and odd S) and solves them apart: that
+        // is exact only if H P = P H for the permutation P that exchanges the alpha and beta strings.
+        var fcidump = BundledMolecules.Load(name);
+        var direct = DirectCi.Create(MolecularHamiltonian.FromFcidump(fcidump), fcidump.AlphaCount, fcidump.BetaCount, fcidump.OrbitalSymmetries);
+        var random = new Random(5);
+        var dimensions = direct.IrrepDimensions();
+        for (var g = 0; g < 8; g++)
+        {
+            if (dimensions[g] == 0)
+            {
+                continue;
+            }
+            var block = direct.BlockOf(g);
+            var flip = direct.SpinFlip(block)!;
+            Assert.Equal(Enumerable.Range(0, flip.Length), flip.Order());
+            Assert.All(Enumerable.Range(0, flip.Length), i => Assert.Equal(i, flip[flip[i]]));
+            var x = Enumerable.Range(0, flip.Length).Select(_ => random.NextDouble() - 0.5).ToArray();
+            var hx = new double[x.Length];
+            direct.Multiply(block, x, hx);
+            var px = flip.Select(j => x[j]).ToArray();
+            var hpx = new double[x.Length];
+            direct.Multiply(block, px, hpx);
+            var worst = Enumerable.Range(0, x.Length).Max(i => Math.Abs(hpx[i] - hx[flip[i]]));
+            output.WriteLine($"{name} irrep {g + 1}: {x.Length} determinants, largest |HPx - PHx| {worst:E2}");
+            Assert.True(worst <= 1e-12, $"irrep {g + 1}: {worst:E2}");
+        }
+        Assert.Null(DirectCi.Create(MolecularHamiltonian.FromFcidump(fcidump), fcidump.AlphaCount + 1, fcidump.BetaCount - 1,
+            fcidump.OrbitalSymmetries).SpinFlip(direct.BlockOf(0)));
+    }
+
+    [Fact]
+    public void Spin_0_gives_the_even_spin_states_of_the_solve_over_every_spin()
+    {
+        var fcidump = BundledMolecules.Load("lih");
+        var all = DirectFullCi.Solve(fcidump, new DirectFullCiOptions { Roots = 8 });
+        var even = DirectFullCi.Solve(fcidump, new DirectFullCiOptions { Roots = 3, Spin = 0 });
+        var expected = all.Roots.Where(r => Math.Round((Math.Sqrt(1 + 4 * r.SpinSquared) - 1) / 2) % 2 == 0).Take(3).ToArray();
+        Assert.Equal(3, expected.Length);
+        for (var k = 0; k < 3; k++)
+        {
+            output.WriteLine($"root {k}: {even.Roots[k].EnergyHartree:F12} (<S^2> {even.Roots[k].SpinSquared:F6}); every spin: {expected[k].EnergyHartree:F12}");
+            Assert.Equal(expected[k].EnergyHartree, even.Roots[k].EnergyHartree, 1e-9);
+            Assert.Equal(expected[k].SpinSquared, even.Roots[k].SpinSquared, 1e-6);
+        }
+    }
+
     [Fact]
     public void The_product_is_the_same_bits_on_one_thread_and_on_all()
     {
