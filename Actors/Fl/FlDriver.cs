@@ -44,6 +44,11 @@ public sealed class FlDriver : JobDriver
         _job = Workload.Decode<FlJobSpec>(Spec);
         _strategy = FlStrategies.Create(_job.Settings);
         _global = FlWeights.Initial(_job.Settings);
+        if (_job.Settings.HostedData)
+        {
+            // Their volumes are on their hosts only: every institute waits for its own.
+            _pinned.UnionWith(Enumerable.Range(0, _job.Settings.Institutes));
+        }
         Receive<FlFitted>(OnFitted);
         Receive<FlEvaluated>(OnEvaluated);
         Receive<FlInstituteFailed>(OnInstituteFailed);

@@ -51,7 +51,9 @@ public sealed class FlInstitute : ReceiveActor
             var data = labels.TryGetValue(FlWorkload.InstituteLabel, out var served) && served == name
                 && labels.TryGetValue(FlWorkload.DataLabel, out var folder)
                 ? InstituteFolder.Load(_settings, folder, name)
-                : _settings.DataDirectory is null
+                : _settings.HostedData
+                    ? throw new InvalidDataException($"{_node} holds no volumes of institute {name} (its host is started with --institute {name} --data DIR)")
+                    : _settings.DataDirectory is null
                     ? SyntheticVolumes.Institute(_settings, _institute)
                     : InstituteFolder.Load(_settings, _institute);
             _trainer = new InstituteTrainer(_settings, _institute, data);

@@ -72,7 +72,7 @@ public sealed record FlInputs(
         ArgumentNullException.ThrowIfNull(job);
         var s = job.Settings;
         return new FlInputs(s.Institutes, FlWorkload.StrategyName(s.Strategy), s.Vfda, s.Rounds, s.LocalEpochs,
-            s.DataDirectory is null ? "synthetic" : Path.GetFileName(Path.TrimEndingDirectorySeparator(s.DataDirectory)),
+            s.HostedData ? "hosts" : s.DataDirectory is null ? "synthetic" : Path.GetFileName(Path.TrimEndingDirectorySeparator(s.DataDirectory)),
             s.Seed, s.Side, s.BaseChannels, s.TrainVolumes, s.TestVolumes, s.Batch, s.LearningRate, s.ProximalMu,
             s.Optimizer.ToString().ToLowerInvariant(), s.IntraOpThreads, job.RoundDeadlineSeconds);
     }

@@ -41,34 +41,27 @@ public sealed class FlProcessSpec(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Institutes_read_their_volumes_on_the_hosts_that_serve_them()
+    public async Task Sites_train_on_volumes_that_exist_only_on_their_hosts()
     {
-        // The hosts serving alpha and beta hold their volumes in folders of their own; the client's folder has other
-        // volumes under the same names (another seed), and gamma, which no host serves, the same as the hosts' set.
-        // The run on the cluster equals the embedded run on the hosts' volumes only if alpha and beta were read on
-        // their hosts.
+        // Each site's host holds its volumes; the client names the sites and has no data. The run equals the embedded
+        // run on a folder with the same volumes, bit for bit.
         var hostData = Path.Combine(_dir.FullName, "hosts");
-        var clientData = Path.Combine(_dir.FullName, "client");
         WriteSite(Path.Combine(hostData, "alpha"), seed: 11, institute: 0);
         WriteSite(Path.Combine(hostData, "beta"), seed: 11, institute: 1);
-        WriteSite(Path.Combine(hostData, "gamma"), seed: 11, institute: 2);
-        WriteSite(Path.Combine(clientData, "alpha"), seed: 12, institute: 0);
-        WriteSite(Path.Combine(clientData, "beta"), seed: 12, institute: 1);
-        WriteSite(Path.Combine(clientData, "gamma"), seed: 11, institute: 2);
         string[] job = ["run", "fl", "--rounds", "2", "--strategy", "fedavg", "--seed", "2", .. s_small];
         var embedded = await RunAsync([.. job, "--data", hostData], "embedded.json");
-        var other = await RunAsync([.. job, "--data", clientData], "client-folder.json");
-        Assert.NotEqual(embedded.GetProperty("weightsSha256").GetString(), other.GetProperty("weightsSha256").GetString());
 
         using var hosts = new LocalHosts();
         await hosts.StartAsync();
         await hosts.StartAsync(["--institute", "alpha", "--data", Path.Combine(hostData, "alpha")]);
         await hosts.StartAsync(["--institute", "beta", "--data", Path.Combine(hostData, "beta")]);
-        var cluster = await RunAsync([.. job, "--data", clientData, "--cluster", hosts.Seed], "cluster.json");
+        var cluster = await RunAsync([.. job, "--sites", "alpha,beta", "--cluster", hosts.Seed], "cluster.json");
 
-        Assert.Equal(["alpha", "beta", "gamma"], cluster.GetProperty("institutes").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["alpha", "beta"], cluster.GetProperty("institutes").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("hosts", cluster.GetProperty("inputs").GetProperty("data").GetString());
         Assert.Equal(embedded.GetProperty("weightsSha256").GetString(), cluster.GetProperty("weightsSha256").GetString());
         Assert.Equal(Dice(embedded), Dice(cluster));
+        Assert.All(Trained(cluster), t => Assert.Equal([0, 1], t));
     }
 
     [Fact]
@@ -126,6 +119,16 @@ public sealed class FlProcessSpec(ITestOutputHelper output) : IDisposable
     public async Task A_host_with_a_bad_institute_option_exits_2_naming_it(string[] options, string expected)
     {
         var run = await LocalHosts.RunCliAsync(["host", "--port", "0", .. options], TimeSpan.FromMinutes(1));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--sites", "a,b", "--institutes", "2" }, "--sites and --institutes")]
+    [InlineData(new[] { "--sites", "a,a" }, "--sites a,a: expected distinct names")]
+    public async Task Bad_sites_exit_2_naming_the_option(string[] options, string expected)
+    {
+        var run = await LocalHosts.RunCliAsync(["run", "fl", .. options], TimeSpan.FromMinutes(1));
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(expected, run.Stderr, StringComparison.Ordinal);
     }
