@@ -282,7 +282,8 @@ public sealed class FlDriver : JobDriver
         var fits = _fits.Values.OrderBy(r => r.Institute).ToArray();
         var dice = summary.DicePerInstitute.Select(d => double.IsNaN(d) ? (double?)null : d).ToArray();
         var round = new FlRoundResult(_round + 1, summary.MeanDice, dice, fits.Average(r => r.Loss),
-            _roundClock.Elapsed.TotalSeconds, fits.Max(r => r.Seconds), fits.Select(r => r.Institute).ToArray());
+            _roundClock.Elapsed.TotalSeconds, fits.Max(r => r.Seconds), fits.Select(r => r.Institute).ToArray(),
+            Enumerable.Range(0, Settings.Institutes).Select(i => _fits.TryGetValue(i, out var f) ? f.Seconds : (double?)null).ToArray());
         _history.Add(round);
         _failures.Clear();
         ResetRestarts();
