@@ -153,6 +153,10 @@ internal sealed partial class FlCommand : WorkloadCommand
         {
             throw new UsageException($"--sites {text}: expected distinct names separated by commas", Usage);
         }
+        if (o.String("cluster") is null)
+        {
+            throw new UsageException("--sites needs --cluster HOST:PORT (the sites' own hosts serve the institutes; an embedded cluster has none)", Usage);
+        }
         return names;
     }
 

@@ -126,6 +126,7 @@ public sealed class FlProcessSpec(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData(new[] { "--sites", "a,b", "--institutes", "2" }, "--sites and --institutes")]
     [InlineData(new[] { "--sites", "a,a" }, "--sites a,a: expected distinct names")]
+    [InlineData(new[] { "--sites", "a,b" }, "--sites needs --cluster HOST:PORT")]
     public async Task Bad_sites_exit_2_naming_the_option(string[] options, string expected)
     {
         var run = await LocalHosts.RunCliAsync(["run", "fl", .. options], TimeSpan.FromMinutes(1));
