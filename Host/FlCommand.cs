@@ -10,7 +10,7 @@ internal sealed partial class FlCommand : WorkloadCommand
 {
     private const string UsageText = """
         usage: dataflow run fl [--institutes N] [--strategy fedavg|fedprox|fedbn|local] [--vfda] [--rounds R]
-                               [--local-epochs E] [--data DIR | --synthetic] [--seed K] [--side S] [--channels C]
+                               [--local-epochs E] [--data DIR | --sites NAME,... | --synthetic] [--seed K] [--side S] [--channels C]
                                [--train-volumes N] [--test-volumes N] [--batch B] [--lr RATE] [--mu MU]
                                [--intra-op-threads T] [--round-deadline SECONDS] [--plot FILE.png|svg] [--cluster HOST:PORT] [--json FILE] [--quiet]
 
@@ -28,6 +28,8 @@ internal sealed partial class FlCommand : WorkloadCommand
           --local-epochs E      passes over its training volumes an institute makes per round (default 1)
           --data DIR            one sub-folder per institute in the Medical Segmentation Decathlon layout
                                 (imagesTr/*.nii[.gz], labelsTr/ of the same names), read on the institutes' hosts
+          --sites NAME,...      institutes served by hosts started with 'dataflow host --institute NAME --data DIR':
+                                each reads its volumes on its own host only (the client needs none)
           --synthetic           synthetic non-iid volumes (the default)
           --seed K              seed of data, initial weights, batch orders and VFDA draws (default 1)
           --side S              volumes are S^3 voxels, a multiple of 4 in [8, 128] (default 16)
@@ -68,7 +70,7 @@ internal sealed partial class FlCommand : WorkloadCommand
     public override IReadOnlyList<string> ValuedOptions =>
     [
         "institutes", "strategy", "rounds", "local-epochs", "data", "seed", "side", "channels", "train-volumes", "test-volumes",
-        "batch", "lr", "mu", "intra-op-threads", "round-deadline",
+        "batch", "lr", "mu", "intra-op-threads", "round-deadline", "sites",
     ];
 
     /// <inheritdoc />
@@ -85,6 +87,7 @@ internal sealed partial class FlCommand : WorkloadCommand
         {
             throw new UsageException("--institutes: with --data the institutes are the data folder's sub-folders", Usage);
         }
+        var sites = Sites(o);
         var defaults = new FlSettings();
         var builder = Job.Fl()
             .Institutes(o.Int("institutes", defaults.Institutes))
@@ -109,6 +112,10 @@ internal sealed partial class FlCommand : WorkloadCommand
         {
             builder.Data(data);
         }
+        if (sites is not null)
+        {
+            builder.Sites(sites);
+        }
         try
         {
             return builder.Build();
@@ -121,6 +128,36 @@ internal sealed partial class FlCommand : WorkloadCommand
         {
             throw new UsageException($"invalid fl job: --{Option(e.ParamName)}: {UsageException.MessageOf(e)}");
         }
+    }
+
+    // --sites NAME,...: checked against --data, --synthetic and --institutes, which it replaces.
+    private string[]? Sites(ParsedOptions o)
+    {
+        if (o.String("sites") is not { } text)
+        {
+            return null;
+        }
+        foreach (var other in new[] { "data", "institutes" })
+        {
+            if (o.String(other) is not null)
+            {
+                throw new UsageException($"--sites and --{other}: the institutes are the sites named", Usage);
+            }
+        }
+        if (o.Flag("synthetic"))
+        {
+            throw new UsageException("--sites and --synthetic: give one of them", Usage);
+        }
+        var names = text.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Any(n => n.Length == 0) || names.Distinct(StringComparer.Ordinal).Count() != names.Length)
+        {
+            throw new UsageException($"--sites {text}: expected distinct names separated by commas", Usage);
+        }
+        if (o.String("cluster") is null)
+        {
+            throw new UsageException("--sites needs --cluster HOST:PORT (the sites' own hosts serve the institutes; an embedded cluster has none)", Usage);
+        }
+        return names;
     }
 
     private static double Deadline(ParsedOptions o)
@@ -146,6 +183,7 @@ internal sealed partial class FlCommand : WorkloadCommand
         "ProximalMu" => "mu",
         "IntraOpThreads" => "intra-op-threads",
         "Vfda" => "vfda",
+        "HostedData" => "sites",
         _ => field ?? "?",
     };
 

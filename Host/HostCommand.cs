@@ -14,7 +14,7 @@ internal static class HostCommand
         usage: dataflow host [--port 4053] [--seed HOST:PORT ...] [--roles compute] [--hostname 127.0.0.1]
                              [--public-hostname NAME] [--tls-cert FILE.pfx [--tls-cert-password-file FILE]]
                              [--secret-file FILE] [--hocon FILE ...] [--metrics-port PORT] [--otlp-endpoint URL] [--compute-threads N] [--work-dir DIR]
-                             [--dashboard-port PORT [--dashboard-bind ADDR]]
+                             [--dashboard-port PORT [--dashboard-bind ADDR]] [--institute NAME [--data DIR]]
 
         Starts a cluster host. Without --seed it founds a new cluster; with seeds it joins theirs.
         SIGTERM or Ctrl-C leaves the cluster gracefully; its logical workers move to the other hosts.
@@ -47,6 +47,10 @@ internal static class HostCommand
                                interface). The dashboard has no login: whoever reaches it can cancel jobs
           --compute-threads N  concurrent logical-worker computations (default dataflow.compute-threads,
                                whose 0 means cores / intra-op threads)
+          --institute NAME     this host serves the fl institute NAME: an fl job places that institute here and
+                               nowhere else (while the host is away the institute misses the rounds)
+          --data DIR           the institute's own volumes, in the Medical Segmentation Decathlon layout
+                               (DIR/imagesTr/*.nii[.gz], DIR/labelsTr/ of the same names); they are read here only
           --work-dir DIR       the only place this host writes job files: DIR/JOB-ID/ (checkpoints a job keeps
                                as files; clients receive them too, and 'dataflow jobs result ID --checkpoint-dir'
                                fetches them). Default dataflow.work-dir, else ./dataflow-work. A client's paths
@@ -60,7 +64,7 @@ internal static class HostCommand
     {
         var o = new ParsedOptions(args,
             ["port", "seed", "roles", "hostname", "public-hostname", "tls-cert", "tls-cert-password-file", "secret-file", "hocon",
-                "metrics-port", "otlp-endpoint", "compute-threads", "work-dir", "dashboard-port", "dashboard-bind"], [], Usage);
+                "metrics-port", "otlp-endpoint", "compute-threads", "work-dir", "dashboard-port", "dashboard-bind", "institute", "data"], [], Usage);
         if (o.Help)
         {
             Console.Out.WriteLine(Usage);
@@ -84,7 +88,7 @@ internal static class HostCommand
             TlsCertificatePasswordFile = o.String("tls-cert-password-file"),
             SecretFile = o.String("secret-file"),
         };
-        options = options with { WorkDirectory = WorkDirectory(o, options) };
+        options = options with { WorkDirectory = WorkDirectory(o, options), Labels = InstituteLabels(o) };
         var metricsPort = o.Int("metrics-port", -1);
         if (o.String("metrics-port") is not null && metricsPort is < 0 or > 65535)
         {
@@ -292,6 +296,34 @@ internal static class HostCommand
             throw new UsageException($"--work-dir {chosen}: cannot create it: {e.Message}");
         }
         return full;
+    }
+
+    /// <summary>The labels of <c>--institute NAME [--data DIR]</c>: the fl institute this host serves and the folder of its
+    /// volumes (checked here, before the host starts).</summary>
+    private static Dictionary<string, string> InstituteLabels(ParsedOptions o)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        var name = o.String("institute");
+        var data = o.String("data");
+        if (name is null)
+        {
+            return data is null ? labels : throw new UsageException("--data needs --institute (the institute whose volumes they are)", Usage);
+        }
+        if (name.Length == 0 || name.Any(c => char.IsControl(c) || c is '/' or '\\'))
+        {
+            throw new UsageException($"--institute '{name}': expected a name (no '/' or control characters)", Usage);
+        }
+        labels[Actors.Fl.FlWorkload.InstituteLabel] = name;
+        if (data is not null)
+        {
+            var full = Path.GetFullPath(data);
+            if (!Directory.Exists(Path.Combine(full, "imagesTr")) || !Directory.Exists(Path.Combine(full, "labelsTr")))
+            {
+                throw new UsageException($"--data {data}: expected a folder with imagesTr/ and labelsTr/ (the institute's NIfTI volumes)", Usage);
+            }
+            labels[Actors.Fl.FlWorkload.DataLabel] = full;
+        }
+        return labels;
     }
 
     /// <summary>How the node's connections are protected, as the start line says it.</summary>

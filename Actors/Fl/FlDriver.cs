@@ -4,6 +4,7 @@ using Akka.Event;
 using Dataflow.Actors.Runtime;
 using Dataflow.Fl;
 using Dataflow.Kernels.Fl;
+using Dataflow.Kernels.Scheduling;
 
 namespace Dataflow.Actors.Fl;
 
@@ -11,7 +12,9 @@ namespace Dataflow.Actors.Fl;
 /// runs each round's fit and evaluate through the job's <see cref="IFlStrategy"/>, and reports the Dice per institute.</summary>
 /// <remarks>
 /// Institutes stay where they were placed for the whole job (their models and kept parameters live there); one whose
-/// node left is placed on a survivor and rejoins in the next round with a fresh model. A round's phase ends when every
+/// node left is placed on a survivor and rejoins in the next round with a fresh model. An institute that a host serves
+/// (<c>dataflow host --institute NAME</c>, the node label <see cref="FlWorkload.InstituteLabel"/>) is placed on that host
+/// only: while it is away the institute misses the rounds, and it rejoins when a host serving it is back. A round's phase ends when every
 /// institute asked has answered, failed or lost its node, or when <see cref="FlJobSpec.RoundDeadlineSeconds"/> passed:
 /// the strategy then aggregates what came, in institute order, so a round's outcome depends only on which institutes
 /// took part, never on where they ran or in which order they answered.
@@ -27,7 +30,9 @@ public sealed class FlDriver : JobDriver
     private readonly List<FlRoundResult> _history = [];
     private readonly Stopwatch _roundClock = new();
     private readonly List<string> _failures = [];
-    private string[] _placement = [];
+    private readonly HashSet<int> _pinned = [];
+    // The node of each institute; null while the host serving it is away.
+    private string?[] _placement = [];
     private FlWeights _global;
     private int _round;
     private Phase _phase = Phase.Idle;
@@ -39,6 +44,11 @@ public sealed class FlDriver : JobDriver
         _job = Workload.Decode<FlJobSpec>(Spec);
         _strategy = FlStrategies.Create(_job.Settings);
         _global = FlWeights.Initial(_job.Settings);
+        if (_job.Settings.HostedData)
+        {
+            // Their volumes are on their hosts only: every institute waits for its own.
+            _pinned.UnionWith(Enumerable.Range(0, _job.Settings.Institutes));
+        }
         Receive<FlFitted>(OnFitted);
         Receive<FlEvaluated>(OnEvaluated);
         Receive<FlInstituteFailed>(OnInstituteFailed);
@@ -68,7 +78,7 @@ public sealed class FlDriver : JobDriver
 
     /// <inheritdoc />
     protected override Dictionary<string, int> WorkPerNode() =>
-        _placement.GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
+        _placement.OfType<string>().GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
 
     /// <inheritdoc />
     protected override Dictionary<string, double>? StatusMetrics() =>
@@ -76,29 +86,67 @@ public sealed class FlDriver : JobDriver
 
     /// <inheritdoc />
     // Institutes stay put (their state lives on their node): a node that joins takes no work, so only a departure moves it.
+    // A node that serves one of the institutes takes it over.
     protected override bool MovesWork(ComputeNode[] previous, ComputeNode[] next) =>
-        previous.Select(n => n.Address).Except(next.Select(n => n.Address)).Any() || previous.Length == 0;
+        previous.Select(n => n.Address).Except(next.Select(n => n.Address)).Any() || previous.Length == 0
+        || next.Select(n => n.Address).Except(previous.Select(n => n.Address)).Any(a => ServedBy(a) is not null);
+
+    // The institute the node at this address serves, if it serves one of this job's.
+    private int? ServedBy(string address) =>
+        NodeLabels.Of(Context.System, address).TryGetValue(FlWorkload.InstituteLabel, out var name)
+            && Enumerable.Range(0, Settings.Institutes).FirstOrDefault(i => Settings.InstituteName(i) == name, -1) is var i and >= 0
+            ? i
+            : null;
 
     /// <inheritdoc />
     protected override void OnPlaced()
     {
         var addresses = Nodes.Select(n => n.Address).ToHashSet(StringComparer.Ordinal);
         var lost = new List<int>();
-        if (_placement.Length == 0)
+        // Nodes are sorted by address: of two hosts serving one institute, the first takes it.
+        var serving = new Dictionary<int, string>();
+        foreach (var node in Nodes)
         {
-            var assigned = Assign(Settings.Institutes);
-            _placement = assigned.Select(n => Nodes[n].Address).ToArray();
-        }
-        else
-        {
-            for (var i = 0; i < _placement.Length; i++)
+            if (ServedBy(node.Address) is { } served)
             {
-                if (!addresses.Contains(_placement[i]))
+                serving.TryAdd(served, node.Address);
+            }
+        }
+        // The other institutes go to the nodes that serve none, where there are such nodes: a site's host is its own.
+        var free = Nodes.Where(n => !serving.ContainsValue(n.Address)).ToArray() is { Length: > 0 } unserved ? unserved : Nodes;
+        var first = _placement.Length == 0;
+        if (first)
+        {
+            var assigned = ProportionalPlacement.Assign(Settings.Institutes, free.Select(n => n.Throughput).ToArray());
+            _placement = assigned.Select(n => (string?)free[n].Address).ToArray();
+        }
+        for (var i = 0; i < _placement.Length; i++)
+        {
+            string? next;
+            if (serving.TryGetValue(i, out var host))
+            {
+                _pinned.Add(i);
+                next = host;
+            }
+            else if (_pinned.Contains(i))
+            {
+                // Its data exists only on its host: it waits for it rather than moving to a node without it.
+                next = null;
+            }
+            else
+            {
+                next = _placement[i] is { } at && addresses.Contains(at) ? at : free[i % free.Length].Address;
+            }
+            if (!first && next != _placement[i])
+            {
+                Log.Info("job {0}: institute {1} {2}", JobId, Settings.InstituteName(i),
+                    next is null ? $"waits for its host (gone from {_placement[i]})" : $"placed on {next}");
+                if (_placement[i] is not null)
                 {
-                    _placement[i] = Nodes[i % Nodes.Length].Address;
                     lost.Add(i);
                 }
             }
+            _placement[i] = next;
         }
         if (_phase == Phase.Idle)
         {
@@ -142,6 +190,8 @@ public sealed class FlDriver : JobDriver
             NewGeneration();
         }
         _issuedGeneration = Generation;
+        // Institutes whose host is away are not asked; they miss the phase.
+        institutes = institutes.Where(i => _placement[i] is not null).ToArray();
         _expected.Clear();
         _expected.UnionWith(institutes);
         for (var n = 0; n < Nodes.Length; n++)
@@ -232,7 +282,8 @@ public sealed class FlDriver : JobDriver
         var fits = _fits.Values.OrderBy(r => r.Institute).ToArray();
         var dice = summary.DicePerInstitute.Select(d => double.IsNaN(d) ? (double?)null : d).ToArray();
         var round = new FlRoundResult(_round + 1, summary.MeanDice, dice, fits.Average(r => r.Loss),
-            _roundClock.Elapsed.TotalSeconds, fits.Max(r => r.Seconds), fits.Select(r => r.Institute).ToArray());
+            _roundClock.Elapsed.TotalSeconds, fits.Max(r => r.Seconds), fits.Select(r => r.Institute).ToArray(),
+            Enumerable.Range(0, Settings.Institutes).Select(i => _fits.TryGetValue(i, out var f) ? f.Seconds : (double?)null).ToArray());
         _history.Add(round);
         _failures.Clear();
         ResetRestarts();

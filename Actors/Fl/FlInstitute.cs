@@ -1,11 +1,12 @@
 using Akka.Actor;
+using Dataflow.Actors.Runtime;
 using Dataflow.Actors.Runtime.Telemetry;
 using Dataflow.Kernels.Fl;
 
 namespace Dataflow.Actors.Fl;
 
-/// <summary>One institute of an <c>fl</c> job: it owns the institute's volumes (generated here, or read from this host's
-/// <c>--data</c> folder), its model and what it keeps to itself, and answers the aggregator's fit and evaluate
+/// <summary>One institute of an <c>fl</c> job: it owns the institute's volumes (generated here, read from the host's
+/// <c>--data</c> folder when the host serves this institute, else from the job's data folder), its model and what it keeps to itself, and answers the aggregator's fit and evaluate
 /// instructions.</summary>
 /// <remarks>
 /// The privacy boundary: the volumes are loaded inside this actor and never stored in a message; the only messages it
@@ -44,9 +45,17 @@ public sealed class FlInstitute : ReceiveActor
     {
         if (_trainer is null)
         {
-            var data = _settings.DataDirectory is null
-                ? SyntheticVolumes.Institute(_settings, _institute)
-                : InstituteFolder.Load(_settings, _institute);
+            // A host that serves this institute (dataflow host --institute NAME --data DIR) holds its volumes itself.
+            var name = _settings.InstituteName(_institute);
+            var labels = NodeLabels.Local(Context.System);
+            var data = labels.TryGetValue(FlWorkload.InstituteLabel, out var served) && served == name
+                && labels.TryGetValue(FlWorkload.DataLabel, out var folder)
+                ? InstituteFolder.Load(_settings, folder, name)
+                : _settings.HostedData
+                    ? throw new InvalidDataException($"{_node} holds no volumes of institute {name} (its host is started with --institute {name} --data DIR)")
+                    : _settings.DataDirectory is null
+                    ? SyntheticVolumes.Institute(_settings, _institute)
+                    : InstituteFolder.Load(_settings, _institute);
             _trainer = new InstituteTrainer(_settings, _institute, data);
         }
         return _trainer;

@@ -37,6 +37,7 @@ public sealed record FlResult(
 /// <param name="Seconds">The round's wall time.</param>
 /// <param name="SlowestLocalSeconds">The longest local training an institute reported (its own clock).</param>
 /// <param name="Trained">Institutes whose training made it into the aggregate.</param>
+/// <param name="LocalSeconds">Each institute's local training time on its own clock (null where it did not train).</param>
 public sealed record FlRoundResult(
     int Round,
     double MeanDice,
@@ -44,7 +45,8 @@ public sealed record FlRoundResult(
     double MeanLoss,
     double Seconds,
     double SlowestLocalSeconds,
-    int[] Trained);
+    int[] Trained,
+    double?[] LocalSeconds);
 
 /// <summary>The options an <c>fl</c> job ran with.</summary>
 public sealed record FlInputs(
@@ -72,7 +74,7 @@ public sealed record FlInputs(
         ArgumentNullException.ThrowIfNull(job);
         var s = job.Settings;
         return new FlInputs(s.Institutes, FlWorkload.StrategyName(s.Strategy), s.Vfda, s.Rounds, s.LocalEpochs,
-            s.DataDirectory is null ? "synthetic" : Path.GetFileName(Path.TrimEndingDirectorySeparator(s.DataDirectory)),
+            s.HostedData ? "hosts" : s.DataDirectory is null ? "synthetic" : Path.GetFileName(Path.TrimEndingDirectorySeparator(s.DataDirectory)),
             s.Seed, s.Side, s.BaseChannels, s.TrainVolumes, s.TestVolumes, s.Batch, s.LearningRate, s.ProximalMu,
             s.Optimizer.ToString().ToLowerInvariant(), s.IntraOpThreads, job.RoundDeadlineSeconds);
     }

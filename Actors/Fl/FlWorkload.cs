@@ -11,6 +11,13 @@ public sealed class FlWorkload : Workload
     /// <summary>The verb.</summary>
     public const string Verb = "fl";
 
+    /// <summary>The node label of a host that serves one institute (<c>dataflow host --institute NAME</c>): the
+    /// institute of that name is placed there and nowhere else.</summary>
+    public const string InstituteLabel = "fl.institute";
+
+    /// <summary>The node label of the folder holding the served institute's volumes on its host (<c>--data DIR</c>).</summary>
+    public const string DataLabel = "fl.data";
+
     /// <inheritdoc />
     public override string Name => Verb;
 

@@ -71,7 +71,8 @@ public sealed class DataflowNode
             DataflowSettings.FromConfig(extra.WithFallback(reference), file);
             config = extra.WithFallback(config);
         }
-        var roles = options.Roles.Select(r => $"\"{r}\"");
+        var roles = options.Roles.Select(r => $"\"{r}\"")
+            .Concat(options.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => Quote(NodeLabels.Role(l.Key, l.Value))));
         var overrides = $$"""
             akka.remote.dot-netty.tcp.hostname = {{Quote(options.Hostname)}}
             akka.remote.dot-netty.tcp.port = {{options.Port}}

@@ -44,6 +44,9 @@ public sealed record NodeOptions
     /// configuration's.</summary>
     public string? WorkDirectory { get; init; }
 
+    /// <summary>Labels the node advertises to the cluster (<see cref="NodeLabels"/>); a workload may pin work by them.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
     /// <summary>True when this node runs agents, stages and may host the coordinator.</summary>
     public bool IsCompute => Roles.Contains("compute");
 }

@@ -32,12 +32,22 @@ public sealed class FlJobBuilder
     public FlJobBuilder Seed(long seed) { _settings = _settings with { Seed = seed }; return this; }
 
     /// <summary>Synthetic non-iid institutes (the default).</summary>
-    public FlJobBuilder Synthetic() { _settings = _settings with { DataDirectory = null, InstituteNames = null }; return this; }
+    public FlJobBuilder Synthetic() { _settings = _settings with { DataDirectory = null, InstituteNames = null, HostedData = false }; return this; }
+
+    /// <summary>Institutes named <paramref name="names"/>, each served by a host started with <c>dataflow host --institute
+    /// NAME --data DIR</c>: its volumes exist only there, and it runs there alone (it misses the rounds while no such host
+    /// is in the cluster).</summary>
+    public FlJobBuilder Sites(params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        _settings = _settings with { Institutes = names.Length, InstituteNames = names, DataDirectory = null, HostedData = true };
+        return this;
+    }
 
     /// <summary>Institutes from the sub-folders of <paramref name="directory"/> (MSD layout), read on the institutes'
     /// hosts; when the folder exists here, its sub-folders name the institutes and every file is checked at
     /// <see cref="Build"/>.</summary>
-    public FlJobBuilder Data(string directory) { _settings = _settings with { DataDirectory = Path.GetFullPath(directory) }; return this; }
+    public FlJobBuilder Data(string directory) { _settings = _settings with { DataDirectory = Path.GetFullPath(directory), HostedData = false }; return this; }
 
     /// <summary>Any other setting (network size, volumes, optimiser...).</summary>
     public FlJobBuilder Settings(Func<FlSettings, FlSettings> change) { _settings = change(_settings); return this; }

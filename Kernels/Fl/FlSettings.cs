@@ -40,6 +40,8 @@ public enum FlStrategyKind
 /// layout (<c>imagesTr/*.nii[.gz]</c>, <c>labelsTr/</c> of the same names), read on the institute's host; null: synthetic.</param>
 /// <param name="InstituteNames">The institutes' names (the sub-folders of <see cref="DataDirectory"/>); null: <c>site-0</c>...</param>
 /// <param name="Optimizer">The local optimiser.</param>
+/// <param name="HostedData">The institutes' volumes exist only on the hosts that serve them (<c>dataflow host --institute
+/// NAME --data DIR</c>): each institute of <see cref="InstituteNames"/> runs on its host alone, and reads its volumes there.</param>
 [MessagePackObject]
 public sealed record FlSettings(
     [property: Key(0)] int Institutes = 4,
@@ -60,7 +62,8 @@ public sealed record FlSettings(
     [property: Key(15)] int IntraOpThreads = 1,
     [property: Key(16)] string? DataDirectory = null,
     [property: Key(17)] string[]? InstituteNames = null,
-    [property: Key(18)] FlOptimizer Optimizer = FlOptimizer.Adam)
+    [property: Key(18)] FlOptimizer Optimizer = FlOptimizer.Adam,
+    [property: Key(19)] bool HostedData = false)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
     public void Validate()
@@ -79,6 +82,8 @@ public sealed record FlSettings(
         Check(VfdaMomentum is >= 0 and < 1, nameof(VfdaMomentum), $"must be in [0, 1) (got {VfdaMomentum})");
         Check(IntraOpThreads >= 1, nameof(IntraOpThreads), $"must be at least 1 (got {IntraOpThreads})");
         Check(Vfda is false || Strategy != FlStrategyKind.LocalOnly, nameof(Vfda), "needs a federated strategy (its variance is computed across institutes)");
+        Check(!HostedData || (InstituteNames is not null && DataDirectory is null), nameof(HostedData),
+            "needs the institutes' names and no data directory (the volumes are on the institutes' hosts)");
         if (InstituteNames is { } names)
         {
             Check(names.Length == Institutes, nameof(InstituteNames), $"has {names.Length} names for {Institutes} institutes");

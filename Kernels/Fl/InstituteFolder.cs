@@ -14,8 +14,16 @@ public static class InstituteFolder
     {
         var root = settings.DataDirectory ?? throw new ArgumentException("the settings name no data directory", nameof(settings));
         var name = settings.InstituteName(institute);
-        var images = Path.Combine(root, name, "imagesTr");
-        var labels = Path.Combine(root, name, "labelsTr");
+        return Load(settings, Path.Combine(root, name), name);
+    }
+
+    /// <summary>The data of institute <paramref name="name"/> in its own <paramref name="folder"/> (a host's <c>--data</c>).</summary>
+    /// <exception cref="InvalidDataException">A folder or file is missing or malformed (the message names it).</exception>
+    public static InstituteData Load(FlSettings settings, string folder, string name)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var images = Path.Combine(folder, "imagesTr");
+        var labels = Path.Combine(folder, "labelsTr");
         if (!Directory.Exists(images))
         {
             throw new InvalidDataException($"{images}: no such folder (institute {name} needs imagesTr/ and labelsTr/)");

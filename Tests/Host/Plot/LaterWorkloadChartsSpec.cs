@@ -54,7 +54,7 @@ public sealed class LaterWorkloadChartsSpec
     [Fact]
     public void Fl_draws_the_mean_and_each_institutes_dice_and_the_loss_of_every_round()
     {
-        FlRoundResult Round(int round, double mean, double?[] dice, double loss) => new(round, mean, dice, loss, 1, 0.5, [0, 1]);
+        FlRoundResult Round(int round, double mean, double?[] dice, double loss) => new(round, mean, dice, loss, 1, 0.5, [0, 1], [0.5, 0.4]);
         var result = new FlResult("fl", "fedavg", true, 3, 0.45, [0.4, 0.5], [1, 1, 1], ["institute-1", "institute-2"],
             [Round(1, 0.15, [0.1, 0.2], 1.47), Round(2, 0.3, [null, 0.3], 1.40), Round(3, 0.45, [0.4, 0.5], 1.37)], "sha", 0, null!);
         var chart = WorkloadCharts.Fl(result);
