@@ -223,6 +223,16 @@ public sealed class MdDriver : JobDriver
         }
         var sample = Thermo.FromTotals(step, aggregate.Atoms, _setup.Units, _setup.System.Box.Volume,
             aggregate.Partials.MassVelocitySquared.Value, energy, virial);
+        if (_setup.Bonded)
+        {
+            // Normalised as the potential energy is (lj units: per atom).
+            var per = sample.Normalized && aggregate.Atoms > 0 ? 1.0 / aggregate.Atoms : 1.0;
+            sample = sample with
+            {
+                BondEnergy = aggregate.Partials.Bond.Value * per,
+                AngleEnergy = aggregate.Partials.Angle.Value * per,
+            };
+        }
         if (_thermo.TryAdd(step, sample))
         {
             var metrics = new Dictionary<string, double>
@@ -234,6 +244,11 @@ public sealed class MdDriver : JobDriver
                 ["etotal"] = sample.TotalEnergy,
                 ["press"] = sample.Pressure,
             };
+            if (_setup.Bonded)
+            {
+                metrics["ebond"] = sample.BondEnergy;
+                metrics["eangle"] = sample.AngleEnergy;
+            }
             Progress(step, Job.Steps, metrics, "thermo " + sample.ToLine().Trim());
         }
     }

@@ -41,12 +41,17 @@ public sealed record MdResult(
         job.BalanceEvery, job.CheckpointEvery, job.DumpEvery, job.ThreadsPerDomain, job.Langevin);
 }
 
-/// <summary>One thermo line of an <c>md</c> result (LAMMPS' Step Temp PotEng KinEng TotEng Press).</summary>
-public sealed record MdThermo(long Step, double Temp, double Pe, double Ke, double Etotal, double Press)
+/// <summary>One thermo line of an <c>md</c> result (LAMMPS' Step Temp PotEng KinEng TotEng Press E_bond E_angle; the
+/// last two 0 without bonds or angles).</summary>
+public sealed record MdThermo(long Step, double Temp, double Pe, double Ke, double Etotal, double Press, double Ebond = 0.0,
+    double Eangle = 0.0)
 {
     /// <summary>The record of <paramref name="t"/>.</summary>
     public static MdThermo From(ThermoSample t) =>
-        new(t.Step, t.Temperature, t.PotentialEnergy, t.KineticEnergy, t.TotalEnergy, t.Pressure);
+        new(t.Step, t.Temperature, t.PotentialEnergy, t.KineticEnergy, t.TotalEnergy, t.Pressure, t.BondEnergy, t.AngleEnergy);
+
+    /// <summary>The sample of this line.</summary>
+    public ThermoSample ToSample(bool normalized) => new(Step, Temp, Pe, Ke, Etotal, Press, normalized, Ebond, Eangle);
 }
 
 /// <summary>The domain imbalance over the rebuild interval ending at <paramref name="Step"/>.</summary>
