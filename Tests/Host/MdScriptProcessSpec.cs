@@ -21,6 +21,7 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     {
         ["Temp"] = "temp", ["PotEng"] = "pe", ["KinEng"] = "ke", ["TotEng"] = "etotal", ["Press"] = "press",
         ["E_pair"] = "epair", ["E_mol"] = "emol", ["Volume"] = "vol", ["Elapsed"] = "elapsed", ["Atoms"] = "atoms",
+        ["E_bond"] = "ebond", ["E_angle"] = "eangle",
     };
 
     /// <summary>The reference NVE runs of an atomic and a binary metal system (lattice, velocity create, set
@@ -48,6 +49,16 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     [InlineData("in.lj-500-nvt", new string[] { "lj-500.data" })]
     [InlineData("in.lj-500-nvt-runs", new string[] { "lj-500.data" })]
     public Task Nose_hoover_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
+        CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
+
+    /// <summary>Molecules on the domains: <c>bond_style harmonic</c>, <c>angle_style harmonic</c> and their coefficients
+    /// from the data file, 27 flexible triatomic molecules with bond and angle forces only (in.triatomic, 200 steps, E_bond
+    /// and E_angle), and the same molecules with SPC/E charges, Ewald 1e-6 and <c>special_bonds lj/coul 0.0 0.0 0.5</c>
+    /// (in.triatomic-coul-mol, 100 steps, E_mol and E_pair); the same bits on 8 domains as on one.</summary>
+    [Theory]
+    [InlineData("in.triatomic", new string[] { "triatomic.data" })]
+    [InlineData("in.triatomic-coul-mol", new string[] { "triatomic-charged.data" })]
+    public Task Molecule_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
         CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
 
     /// <summary>The molten salt case of <see cref="Nose_hoover_script_thermo_equals_lmp_on_1_and_8_domains"/> (512 charged
