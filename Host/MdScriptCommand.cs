@@ -187,7 +187,8 @@ internal static class MdScriptCommand
                     if (p.Metrics.TryGetValue("temp", out var temp) && p.Metrics.TryGetValue("step", out var step))
                     {
                         Row(new ThermoSample((long)step, temp, p.Metrics["pe"], p.Metrics["ke"], p.Metrics["etotal"], p.Metrics["press"],
-                            units.NormalizesThermoByDefault, p.Metrics.GetValueOrDefault("ebond"), p.Metrics.GetValueOrDefault("eangle")));
+                            units.NormalizesThermoByDefault, p.Metrics.GetValueOrDefault("ebond"), p.Metrics.GetValueOrDefault("eangle"),
+                            p.Metrics.GetValueOrDefault("ecoul"), p.Metrics.GetValueOrDefault("elong")));
                     }
                 });
                 string? final = null;

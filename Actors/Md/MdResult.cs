@@ -41,17 +41,18 @@ public sealed record MdResult(
         job.BalanceEvery, job.CheckpointEvery, job.DumpEvery, job.ThreadsPerDomain, job.Langevin);
 }
 
-/// <summary>One thermo line of an <c>md</c> result (LAMMPS' Step Temp PotEng KinEng TotEng Press E_bond E_angle; the
-/// last two 0 without bonds or angles).</summary>
+/// <summary>One thermo line of an <c>md</c> result (LAMMPS' Step Temp PotEng KinEng TotEng Press E_bond E_angle E_coul
+/// E_long; the last four 0 without bonds, angles or charges).</summary>
 public sealed record MdThermo(long Step, double Temp, double Pe, double Ke, double Etotal, double Press, double Ebond = 0.0,
-    double Eangle = 0.0)
+    double Eangle = 0.0, double Ecoul = 0.0, double Elong = 0.0)
 {
     /// <summary>The record of <paramref name="t"/>.</summary>
     public static MdThermo From(ThermoSample t) =>
-        new(t.Step, t.Temperature, t.PotentialEnergy, t.KineticEnergy, t.TotalEnergy, t.Pressure, t.BondEnergy, t.AngleEnergy);
+        new(t.Step, t.Temperature, t.PotentialEnergy, t.KineticEnergy, t.TotalEnergy, t.Pressure, t.BondEnergy, t.AngleEnergy,
+            t.CoulombEnergy, t.LongRangeEnergy);
 
     /// <summary>The sample of this line.</summary>
-    public ThermoSample ToSample(bool normalized) => new(Step, Temp, Pe, Ke, Etotal, Press, normalized, Ebond, Eangle);
+    public ThermoSample ToSample(bool normalized) => new(Step, Temp, Pe, Ke, Etotal, Press, normalized, Ebond, Eangle, Ecoul, Elong);
 }
 
 /// <summary>The domain imbalance over the rebuild interval ending at <paramref name="Step"/>.</summary>

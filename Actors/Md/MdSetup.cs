@@ -100,9 +100,13 @@ public sealed class MdSetup
             LennardJonesCut c => SpecialBonds.For(c, topology, lj),
             _ => throw new InvalidOperationException("unknown pair style"),
         };
-        if (special.Pairs.Count > 0)
+        if (special.Pairs.Any(p => p.WLj != 1.0))
         {
-            styles.Add(new DomainSpecialPairs(special, Units));
+            styles.Add(new DomainSpecialPairs(special, Units, coulomb: false));
+        }
+        if (Charged && special.Pairs.Any(p => p.WCoul != 1.0))
+        {
+            styles.Add(new DomainSpecialPairs(special, Units, coulomb: true));
         }
         return new DomainBondedTerms(styles, System.Box);
     }

@@ -14,6 +14,8 @@ namespace Dataflow.Kernels.Md;
 /// <param name="BondEnergy">The bond part of <paramref name="PotentialEnergy"/> (LAMMPS' <c>ebond</c>), normalised
 /// as it is; 0 without bonds.</param>
 /// <param name="AngleEnergy">The angle part (<c>eangle</c>); 0 without angles.</param>
+/// <param name="CoulombEnergy">The real-space Coulomb part (<c>ecoul</c>); 0 without charges.</param>
+/// <param name="LongRangeEnergy">The k-space part (<c>elong</c>); 0 without k-space.</param>
 [MessagePackObject]
 public sealed record ThermoSample(
     [property: Key(0)] long Step,
@@ -24,7 +26,9 @@ public sealed record ThermoSample(
     [property: Key(5)] double Pressure,
     [property: Key(6)] bool Normalized,
     [property: Key(7)] double BondEnergy = 0.0,
-    [property: Key(8)] double AngleEnergy = 0.0)
+    [property: Key(8)] double AngleEnergy = 0.0,
+    [property: Key(9)] double CoulombEnergy = 0.0,
+    [property: Key(10)] double LongRangeEnergy = 0.0)
 {
     /// <summary>Column names as LAMMPS prints them.</summary>
     public const string Header = "Step Temp PotEng KinEng TotEng Press";

@@ -21,7 +21,7 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     {
         ["Temp"] = "temp", ["PotEng"] = "pe", ["KinEng"] = "ke", ["TotEng"] = "etotal", ["Press"] = "press",
         ["E_pair"] = "epair", ["E_mol"] = "emol", ["Volume"] = "vol", ["Elapsed"] = "elapsed", ["Atoms"] = "atoms",
-        ["E_bond"] = "ebond", ["E_angle"] = "eangle",
+        ["E_bond"] = "ebond", ["E_angle"] = "eangle", ["E_vdwl"] = "evdwl", ["E_coul"] = "ecoul", ["E_long"] = "elong",
     };
 
     /// <summary>The reference NVE runs of an atomic and a binary metal system (lattice, velocity create, set
@@ -52,14 +52,21 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
         CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
 
     /// <summary>Molecules on the domains: <c>bond_style harmonic</c>, <c>angle_style harmonic</c> and their coefficients
-    /// from the data file, 27 flexible triatomic molecules with bond and angle forces only (in.triatomic, 200 steps, E_bond
-    /// and E_angle), and the same molecules with SPC/E charges, Ewald 1e-6 and <c>special_bonds lj/coul 0.0 0.0 0.5</c>
-    /// (in.triatomic-coul-mol, 100 steps, E_mol and E_pair); the same bits on 8 domains as on one.</summary>
+    /// from the data file, 27 flexible triatomic molecules with bond and angle forces only (in.triatomic, E_bond and
+    /// E_angle), and the same molecules with SPC/E charges, Ewald 1e-6 and <c>special_bonds lj/coul 0.0 0.0 0.5</c>
+    /// (in.triatomic-coul: E_vdwl, E_coul and E_long too); the same bits on 8 domains as on one.</summary>
     [Theory]
     [InlineData("in.triatomic", new string[] { "triatomic.data" })]
-    [InlineData("in.triatomic-coul-mol", new string[] { "triatomic-charged.data" })]
+    [InlineData("in.triatomic-coul", new string[] { "triatomic-charged.data" })]
     public Task Molecule_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
         CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
+
+    /// <summary>in.triatomic-coul with the E_mol and E_pair columns (in.triatomic-coul-mol): heavy, as it repeats the
+    /// molecules of <see cref="Molecule_script_thermo_equals_lmp_on_1_and_8_domains"/>.</summary>
+    [Theory]
+    [Trait("Category", "Heavy")]
+    [InlineData("in.triatomic-coul-mol", new string[] { "triatomic-charged.data" })]
+    public Task Heavy_molecule_script_thermo_equals_lmp(string script, string[] inputs) => CompareAsync(script, inputs);
 
     /// <summary>The molten salt case of <see cref="Nose_hoover_script_thermo_equals_lmp_on_1_and_8_domains"/> (512 charged
     /// atoms with PPPM, run twice): heavy.</summary>

@@ -24,7 +24,7 @@ public sealed class DomainBondedTerms
     private readonly Dictionary<int, (int Style, int Term, int Member)[]> _memberships = [];
     private readonly List<Entry> _entries = [];
     private readonly List<int> _entryAtoms = [];
-    private readonly ExactSum[] _energyByKind = new ExactSum[3];
+    private readonly ExactSum[] _energyByKind = new ExactSum[Enum.GetValues<BondedEnergyKind>().Length];
 
     /// <summary>The terms of <paramref name="styles"/> in a box <paramref name="box"/>.</summary>
     /// <exception cref="ArgumentException">A style with more than four atoms a term.</exception>

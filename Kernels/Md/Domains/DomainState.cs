@@ -34,6 +34,7 @@ public sealed class DomainState
     private long[] _localKeys = [];
     private int _ghostCount;
     private DomainBondedTerms? _bonded;
+    private ExactSum _coulomb;
 
     /// <summary>An empty domain.</summary>
     /// <param name="index">Domain index in the layout.</param>
@@ -336,6 +337,14 @@ public sealed class DomainState
         _bonded?.Compute(_localX.AsSpan(0, 3 * LocalCount), _localTypes.AsSpan(0, LocalCount),
             _charged ? _localCharges.AsSpan(0, LocalCount) : [], tally, _forces.AsSpan(0, 3 * Owned), _energy.AsSpan(0, Owned),
             _virial.AsSpan(0, 6 * Owned));
+        if (tally)
+        {
+            _coulomb = field.CoulombEnergy;
+            if (_bonded is not null)
+            {
+                _coulomb.Add(_bonded.Energy(BondedEnergyKind.Coulomb));
+            }
+        }
     }
 
     /// <summary>Adds forces (3 per owned atom, in owned order) to <see cref="Forces"/>.</summary>
@@ -397,6 +406,7 @@ public sealed class DomainState
             partials.Bond = _bonded.Energy(BondedEnergyKind.Bond);
             partials.Angle = _bonded.Energy(BondedEnergyKind.Angle);
         }
+        partials.Coulomb = _coulomb;
         return partials;
     }
 
@@ -484,6 +494,9 @@ public sealed class ThermoPartials
     /// <summary>Angle energy (part of <see cref="Energy"/>).</summary>
     public ExactSum Angle;
 
+    /// <summary>Real-space Coulomb energy (part of <see cref="Energy"/>; LAMMPS' <c>ecoul</c>).</summary>
+    public ExactSum Coulomb;
+
     /// <summary>Adds another domain's sums.</summary>
     public void Add(ThermoPartials other)
     {
@@ -492,18 +505,20 @@ public sealed class ThermoPartials
         Energy.Add(other.Energy);
         Bond.Add(other.Bond);
         Angle.Add(other.Angle);
+        Coulomb.Add(other.Coulomb);
         for (var c = 0; c < 6; c++)
         {
             Virial[c].Add(other.Virial[c]);
         }
     }
 
-    /// <summary>The sums as 20 longs (10 terms, high then low half: m v^2, energy, virial, bond, angle), for messages.</summary>
+    /// <summary>The sums as 22 longs (11 terms, high then low half: m v^2, energy, virial, bond, angle, Coulomb), for
+    /// messages.</summary>
     public long[] ToBits()
     {
-        var bits = new long[20];
-        var terms = new[] { MassVelocitySquared, Energy }.Concat(Virial).Concat([Bond, Angle]).ToArray();
-        for (var t = 0; t < 10; t++)
+        var bits = new long[22];
+        var terms = new[] { MassVelocitySquared, Energy }.Concat(Virial).Concat([Bond, Angle, Coulomb]).ToArray();
+        for (var t = 0; t < 11; t++)
         {
             (bits[2 * t], var low) = terms[t].Bits;
             bits[2 * t + 1] = unchecked((long)low);
@@ -511,13 +526,13 @@ public sealed class ThermoPartials
         return bits;
     }
 
-    /// <summary>Sums from <see cref="ToBits"/> (or the 16 words, without bond and angle, of earlier builds).</summary>
+    /// <summary>Sums from <see cref="ToBits"/> (or the 16 words, without bond, angle and Coulomb, of earlier builds).</summary>
     public static ThermoPartials FromBits(long[] bits)
     {
         ArgumentNullException.ThrowIfNull(bits);
-        if (bits.Length is not (16 or 20))
+        if (bits.Length is not (16 or 22))
         {
-            throw new ArgumentException($"{bits.Length} words, expected 20", nameof(bits));
+            throw new ArgumentException($"{bits.Length} words, expected 22", nameof(bits));
         }
         ExactSum Term(int t) => ExactSum.FromBits(bits[2 * t], unchecked((ulong)bits[2 * t + 1]));
         var p = new ThermoPartials { MassVelocitySquared = Term(0), Energy = Term(1) };
@@ -525,10 +540,11 @@ public sealed class ThermoPartials
         {
             p.Virial[c] = Term(2 + c);
         }
-        if (bits.Length == 20)
+        if (bits.Length == 22)
         {
             p.Bond = Term(8);
             p.Angle = Term(9);
+            p.Coulomb = Term(10);
         }
         return p;
     }

@@ -9,8 +9,11 @@ public enum BondedEnergyKind
     /// <summary>LAMMPS' <c>eangle</c>.</summary>
     Angle,
 
-    /// <summary>A pair term (special-bond scaling): part of <c>epair</c>, no column of its own.</summary>
+    /// <summary>A Lennard-Jones pair term (special-bond scaling): part of <c>evdwl</c>.</summary>
     Pair,
+
+    /// <summary>A real-space Coulomb pair term (special-bond scaling): part of <c>ecoul</c>.</summary>
+    Coulomb,
 }
 
 /// <summary>Interactions among a few atoms named by id (bonds, angles, special pairs; later dihedrals or a DPLR
