@@ -68,6 +68,40 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     [InlineData("in.triatomic-coul-mol", new string[] { "triatomic-charged.data" })]
     public Task Heavy_molecule_script_thermo_equals_lmp(string script, string[] inputs) => CompareAsync(script, inputs);
 
+    /// <summary>The charged molecules (in.triatomic-coul's settings) written to a restart file after 40 steps and read
+    /// by a script that gives only the fix and thermo again: bond and angle styles, special_bonds weights and topology
+    /// come from the file, and the run continues bit for bit as the first script's second run.</summary>
+    [Fact]
+    [Trait("Category", "Heavy")]
+    public async Task Read_restart_of_molecules_continues_bit_for_bit()
+    {
+        var dir = Directory.CreateTempSubdirectory("dataflow-md-restart-mol-");
+        try
+        {
+            Copy(dir.FullName, ["triatomic-charged.data"]);
+            const string thermo = "fix 1 all nve\nthermo 20\nthermo_style custom step temp pe ke etotal press ebond eangle evdwl ecoul elong\n";
+            var settings = string.Join('\n', File.ReadLines(MdReferenceData.File("in.triatomic-coul"))
+                .TakeWhile(l => !l.StartsWith("timestep", StringComparison.Ordinal)).Where(l => !l.StartsWith('#')));
+            File.WriteAllText(Path.Combine(dir.FullName, "in.a"), settings + "\ntimestep 0.5\n" + thermo + "run 40\nwrite_restart a.restart\nrun 40\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "in.b"), "read_restart a.restart\n" + thermo + "run 40\n");
+            var a = await LocalHosts.RunCliAsync(["md", "in.a", "--json", "a.json", "--quiet"], s_limit, workingDirectory: dir.FullName);
+            Assert.True(a.ExitCode == 0, a.Stderr);
+            Assert.Contains("\nbond_style harmonic\nangle_style harmonic\nspecial_bonds lj 0 0 0.5 coul 0 0 0.5\n",
+                File.ReadAllText(Path.Combine(dir.FullName, "a.restart")), StringComparison.Ordinal);
+            var b = await LocalHosts.RunCliAsync(["md", "in.b", "--json", "b.json", "--quiet"], s_limit, workingDirectory: dir.FullName);
+            Assert.True(b.ExitCode == 0, b.Stderr);
+            JsonElement Json(string file) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.FullName, file))).RootElement;
+            string State(string file, int run) => Json(file).GetProperty("runs")[run].GetProperty("stateSha256").GetString()!;
+            Assert.Equal(State("a.json", 1), State("b.json", 0));
+            var ebond = Json("b.json").GetProperty("thermo").EnumerateArray().Last().GetProperty("ebond").GetDouble();
+            Assert.True(ebond > 40, $"E_bond {ebond}");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     /// <summary>The molten salt case of <see cref="Nose_hoover_script_thermo_equals_lmp_on_1_and_8_domains"/> (512 charged
     /// atoms with PPPM, run twice): heavy.</summary>
     [Theory]

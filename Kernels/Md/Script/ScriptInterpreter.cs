@@ -1419,7 +1419,13 @@ public sealed class ScriptInterpreter
         Count(a, 1);
         RequireMasses(system);
         var restart = new MdRestartFile(_step, _units.Name, _atomStyle, _timestep ?? _units.DefaultTimestep, _pairStyle, _pairArguments,
-            _pairCoefficients.ToArray(), _mixing, _shift, _kspace, _kspaceAccuracy, _skin, _neighborEvery, system);
+            _pairCoefficients.ToArray(), _mixing, _shift, _kspace, _kspaceAccuracy, _skin, _neighborEvery, system)
+        {
+            BondStyle = _bondStyle,
+            AngleStyle = _angleStyle,
+            SpecialLj = system.Topology is { IsEmpty: false } ? _specialLj : null,
+            SpecialCoul = system.Topology is { IsEmpty: false } ? _specialCoul : null,
+        };
         var text = restart.ToText();
         if (_dry)
         {
@@ -1453,6 +1459,10 @@ public sealed class ScriptInterpreter
         _kspaceAccuracy = restart.KSpaceAccuracy;
         _skin = restart.Skin;
         _neighborEvery = restart.NeighborEvery;
+        _bondStyle = restart.BondStyle;
+        _angleStyle = restart.AngleStyle;
+        _specialLj = restart.SpecialLj ?? [0.0, 0.0, 0.0];
+        _specialCoul = restart.SpecialCoul ?? [0.0, 0.0, 0.0];
         _system = restart.System;
         _masses = restart.System.Masses;
         Echo(string.Create(CultureInfo.InvariantCulture, $"  restart file format {MdRestartFile.FormatVersion}, step {restart.Step}, {restart.System.AtomCount} atoms"));
