@@ -15,7 +15,7 @@ internal sealed partial class MdCommand : WorkloadCommand
                                [--timestep DT] [--skin 0.3] [--rebuild-every 10] [--steps 100] [--thermo 10]
                                [--domains 2x2x2] [--balance none|ring] [--balance-every N] [--checkpoint-every N]
                                [--langevin "T_START T_STOP DAMP SEED" | --nvt "T_START T_STOP DAMP"] [--dump FILE]
-                               [--dump-every 100] [--threads N]
+                               [--dump-every 100] [--threads N] [--special-bonds "W12 W13 W14 [C12 C13 C14]"]
                                [--cluster HOST:PORT] [--json FILE] [--quiet]
 
         Velocity-Verlet (NVE) molecular dynamics from a LAMMPS data file (atom styles atomic, charge, full; orthogonal
@@ -46,6 +46,9 @@ internal sealed partial class MdCommand : WorkloadCommand
           --nvt "T0 T1 DAMP"     Nose-Hoover chain thermostat as LAMMPS' fix nvt temp T0 T1 DAMP (chain of 3)
           --dump FILE            LAMMPS dump (id type x y z) every --dump-every steps (default 100), for OVITO or VMD
           --threads N            threads per domain's pair loop (default: processors / domains on the node)
+          --special-bonds "W12 W13 W14 [C12 C13 C14]"   LAMMPS' special_bonds lj/coul weights (or lj, then coul) of
+                                 a data file with bonds: the 1-2, 1-3 and 1-4 pairs (default 0 0 0, LAMMPS' default);
+                                 bonds and angles are harmonic, with the file's Bond Coeffs and Angle Coeffs
           --plot FILE            PNG or SVG of the thermo (temperature, energies, pressure) and the domain imbalance
 
         example: dataflow run md --data lj.data --pair "lj/cut 2.5" --steps 1000 --domains 2x2x2 --json md.json
@@ -64,7 +67,7 @@ internal sealed partial class MdCommand : WorkloadCommand
     public override IReadOnlyList<string> ValuedOptions =>
         ["data", "units", "pair", "pair-coeff", "mix", "kspace", "kspace-accuracy", "timestep", "skin", "rebuild-every",
             "steps", "thermo", "domains", "balance", "balance-every", "checkpoint-every", "dump", "dump-every", "threads",
-            "langevin", "nvt"];
+            "langevin", "nvt", "special-bonds"];
 
     /// <inheritdoc />
     public override IReadOnlyList<string> FlagOptions => ["shift"];
@@ -111,6 +114,17 @@ internal sealed partial class MdCommand : WorkloadCommand
                     throw new UsageException($"--nvt '{nvt}': expected T_START T_STOP DAMP, each > 0, e.g. \"1.0 1.0 0.5\"", UsageText);
                 }
                 builder.Nvt(values[0], values[1], values[2]);
+            }
+            if (o.String("special-bonds") is { } special)
+            {
+                var values = special.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+                    .Select(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
+                if (values.Length is not (3 or 6) || values.Any(v => !(v >= 0 && v <= 1)))
+                {
+                    throw new UsageException(
+                        $"--special-bonds '{special}': expected three weights in [0, 1] (lj/coul), or six (lj, then coul), e.g. \"0 0 0.5\"", UsageText);
+                }
+                builder.SpecialBonds(values[..3], values.Length == 6 ? values[3..] : values[..3]);
             }
             if (o.String("timestep") is not null)
             {

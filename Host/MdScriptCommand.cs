@@ -27,8 +27,8 @@ internal static class MdScriptCommand
         printed as the run goes, with LAMMPS' column names and formats. Commands: variable (index, string, equal),
         units, atom_style, boundary p p p, lattice, region block, create_box, create_atoms, mass, set, velocity
         (create with LAMMPS' random streams: the same seed gives LAMMPS' velocities), read_data, pair_style lj/cut
-        and lj/cut/coul/long, pair_coeff, pair_modify, kspace_style ewald|pppm, kspace_modify gewald, neighbor,
-        neigh_modify, timestep, fix nve|nvt|langevin, unfix, thermo, thermo_style one|custom, thermo_modify,
+        and lj/cut/coul/long, pair_coeff, pair_modify, kspace_style ewald|pppm, kspace_modify gewald, bond_style and
+        angle_style harmonic, bond_coeff, angle_coeff, special_bonds, neighbor, neigh_modify, timestep, fix nve|nvt|langevin, unfix, thermo, thermo_style one|custom, thermo_modify,
         dump atom|custom, write_data, reset_timestep, run, print. Any other command is an error naming its line, before anything runs.
 
           -var NAME VALUE      define an index variable before the script runs (repeatable; also --var)
@@ -187,7 +187,8 @@ internal static class MdScriptCommand
                     if (p.Metrics.TryGetValue("temp", out var temp) && p.Metrics.TryGetValue("step", out var step))
                     {
                         Row(new ThermoSample((long)step, temp, p.Metrics["pe"], p.Metrics["ke"], p.Metrics["etotal"], p.Metrics["press"],
-                            units.NormalizesThermoByDefault));
+                            units.NormalizesThermoByDefault, p.Metrics.GetValueOrDefault("ebond"), p.Metrics.GetValueOrDefault("eangle"),
+                            p.Metrics.GetValueOrDefault("ecoul"), p.Metrics.GetValueOrDefault("elong")));
                     }
                 });
                 string? final = null;
@@ -219,7 +220,7 @@ internal static class MdScriptCommand
                 var md = result.As<MdResult>();
                 foreach (var t in md.Thermo)
                 {
-                    Row(new ThermoSample(t.Step, t.Temp, t.Pe, t.Ke, t.Etotal, t.Press, units.NormalizesThermoByDefault));
+                    Row(t.ToSample(units.NormalizesThermoByDefault));
                 }
                 Both(string.Create(CultureInfo.InvariantCulture,
                     $"Loop time of {CFormat.G(seconds, 6)} on {md.Domains} domains ({md.Nodes} node(s)) for {run.Steps} steps with {atoms} atoms"));
@@ -285,13 +286,13 @@ internal static class MdScriptCommand
         return 0;
     }
 
-    /// <summary>The atoms a run ended with: its data file, with the charges and molecules an uncharged pair style did
-    /// not carry taken back from the start (they do not change during a run).</summary>
+    /// <summary>The atoms a run ended with: its data file, with the charges, molecules and bonds an uncharged pair style
+    /// or the atoms' data file did not carry taken back from the start (they do not change during a run).</summary>
     private static MdSystem FinalSystem(ScriptRun run, string data)
     {
         var final = LammpsDataReader.ReadText(data, $"{run.Line.FileName}:{run.Line.Line} final state");
         var start = run.System;
-        if (start.Charges is null || (final.Charges is not null && (start.MoleculeIds is null || final.MoleculeIds is not null)))
+        if ((start.Charges is null || final.Charges is not null) && start.MoleculeIds is null && start.Topology is null)
         {
             return final;
         }
@@ -300,11 +301,11 @@ internal static class MdScriptCommand
         {
             byId[start.Ids[i]] = i;
         }
-        var charges = final.Ids.Select(id => start.Charges[byId[id]]).ToArray();
+        var charges = final.Charges ?? (start.Charges is { } q ? final.Ids.Select(id => q[byId[id]]).ToArray() : null);
         var molecules = start.MoleculeIds is { } m ? final.Ids.Select(id => m[byId[id]]).ToArray() : null;
         return new MdSystem(final.Box, final.TypeCount, final.Ids, final.Types, final.Positions, final.Velocities, final.Images,
             final.Masses, charges, molecules, start.Style)
-        { Title = final.Title, PairCoefficients = final.PairCoefficients };
+        { Title = final.Title, PairCoefficients = final.PairCoefficients, Topology = start.Topology };
     }
 
     private static string Value(string[] args, ref int i, string option)
@@ -345,7 +346,9 @@ internal static class MdScriptCommand
             LammpsGEwald: true,
             Nvt: run.Integrator == "nvt" ? run.Nvt : null,
             GEwald: run.GEwald,
-            NvtChain: run.Integrator == "nvt" ? nvtChain : null);
+            NvtChain: run.Integrator == "nvt" ? nvtChain : null,
+            SpecialLj: run.SpecialLj,
+            SpecialCoul: run.SpecialCoul);
     }
 
     /// <summary>Throws a <see cref="LammpsScriptException"/> at the run's line for what the domains cannot run.</summary>

@@ -70,7 +70,10 @@ public sealed class MdDomain : ReceiveActor
         _node = node;
         _layout = setup.InitialLayout();
         _balance = setup.Spec.Balance == "ring" && _layout.RingLength > 1;
-        _state = new DomainState(index, setup.System.Box, setup.System.Masses, setup.Units, setup.Timestep, setup.Charged);
+        _state = new DomainState(index, setup.System.Box, setup.System.Masses, setup.Units, setup.Timestep, setup.Charged)
+        {
+            Bonded = setup.CreateBondedTerms(setup.CreatePairStyle(gEwald)),
+        };
         _state.Add(atoms);
         _restoredForces = startStep > 0 ? atoms.Forces : null;
         _field = setup.CreateForceField(gEwald, threads);

@@ -223,6 +223,18 @@ public sealed class MdDriver : JobDriver
         }
         var sample = Thermo.FromTotals(step, aggregate.Atoms, _setup.Units, _setup.System.Box.Volume,
             aggregate.Partials.MassVelocitySquared.Value, energy, virial);
+        if (_setup.Bonded || _setup.Charged)
+        {
+            // Normalised as the potential energy is (lj units: per atom).
+            var per = sample.Normalized && aggregate.Atoms > 0 ? 1.0 / aggregate.Atoms : 1.0;
+            sample = sample with
+            {
+                BondEnergy = aggregate.Partials.Bond.Value * per,
+                AngleEnergy = aggregate.Partials.Angle.Value * per,
+                CoulombEnergy = aggregate.Partials.Coulomb.Value * per,
+                LongRangeEnergy = (aggregate.LongRange?.Energy ?? 0.0) * per,
+            };
+        }
         if (_thermo.TryAdd(step, sample))
         {
             var metrics = new Dictionary<string, double>
@@ -234,6 +246,13 @@ public sealed class MdDriver : JobDriver
                 ["etotal"] = sample.TotalEnergy,
                 ["press"] = sample.Pressure,
             };
+            if (_setup.Bonded || _setup.Charged)
+            {
+                metrics["ebond"] = sample.BondEnergy;
+                metrics["eangle"] = sample.AngleEnergy;
+                metrics["ecoul"] = sample.CoulombEnergy;
+                metrics["elong"] = sample.LongRangeEnergy;
+            }
             Progress(step, Job.Steps, metrics, "thermo " + sample.ToLine().Trim());
         }
     }

@@ -42,6 +42,9 @@ namespace Dataflow.Actors.Md;
 /// <param name="NvtChain">The Nose-Hoover chain a previous run ended with (<see cref="NoseHooverChain.SaveState"/>, sent
 /// back as output stream <see cref="MdDriver.ThermostatStream"/>): the chain carries on, as a LAMMPS fix nvt does from
 /// run to run; null starts it at rest.</param>
+/// <param name="SpecialLj">LAMMPS <c>special_bonds lj</c> weights of the 1-2, 1-3 and 1-4 pairs of a system with bonds;
+/// null for LAMMPS' default 0 0 0.</param>
+/// <param name="SpecialCoul"><c>special_bonds coul</c> weights; null for 0 0 0.</param>
 [MessagePackObject]
 public sealed record MdJobSpec(
     [property: Key(0)] string DataText,
@@ -70,7 +73,9 @@ public sealed record MdJobSpec(
     [property: Key(23)] bool LammpsGEwald = false,
     [property: Key(24)] double[]? Nvt = null,
     [property: Key(25)] double? GEwald = null,
-    [property: Key(26)] double[]? NvtChain = null)
+    [property: Key(26)] double[]? NvtChain = null,
+    [property: Key(27)] double[]? SpecialLj = null,
+    [property: Key(28)] double[]? SpecialCoul = null)
 {
     /// <summary>Pair styles the domains run.</summary>
     public static readonly string[] PairStyles = ["lj/cut", "lj/cut/coul/long"];
@@ -186,6 +191,13 @@ public sealed record MdJobSpec(
         if (GEwald is { } g && !(g > 0 && double.IsFinite(g)))
         {
             throw new ArgumentException($"gewald must be > 0 (got {g})", "gewald");
+        }
+        foreach (var (weights, name) in new[] { (SpecialLj, "special-lj"), (SpecialCoul, "special-coul") })
+        {
+            if (weights is not null && (weights.Length != 3 || weights.Any(w => !(w >= 0 && w <= 1))))
+            {
+                throw new ArgumentException($"{name} takes three weights (1-2, 1-3, 1-4), each in [0, 1]", name);
+            }
         }
         if (ThreadsPerDomain < 0)
         {

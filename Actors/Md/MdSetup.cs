@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dataflow.Kernels.Md;
+using Dataflow.Kernels.Md.Bonded;
 using Dataflow.Kernels.Md.Coulomb;
 using Dataflow.Kernels.Md.Domains;
 
@@ -33,14 +34,6 @@ public sealed class MdSetup
         {
             throw new ArgumentException($"{spec.SourceName}: {e.Message}", "data", e);
         }
-        if (System.Topology is { IsEmpty: false } topology)
-        {
-            // The kernels have the bond and angle styles (Kernels/Md/Bonded); the domains do not exchange bonded
-            // partners or exclude special pairs yet, and silently dropping the bonds would be a different system.
-            throw new ArgumentException(
-                $"{spec.SourceName}: {topology.Bonds.Length} bonds and {topology.Angles.Length} angles: bonded interactions are not "
-                + "supported on the domains yet", "data");
-        }
         Coefficients = ParseCoefficients(spec, System);
         Mixing = spec.Mixing == "arithmetic" ? LennardJonesMixing.Arithmetic : LennardJonesMixing.Geometric;
         Timestep = spec.Timestep ?? Units.DefaultTimestep;
@@ -64,6 +57,105 @@ public sealed class MdSetup
         };
         GhostCutoff = Cutoff + Skin;
         Grid.Validate(System.Box, GhostCutoff, System.AtomCount);
+        if (System.Topology is { IsEmpty: false })
+        {
+            Bonded = true;
+            try
+            {
+                // Coefficients and the molecules' reach are checked here, before any node starts.
+                CheckMolecules(CreateBondedTerms(probe)!);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{spec.SourceName}: {e.Message}", "data", e);
+            }
+        }
+    }
+
+    /// <summary>Whether the system has bonds or angles (harmonic, with special-bond scaling of their pairs).</summary>
+    public bool Bonded { get; }
+
+    /// <summary>The domains' bonded terms for this system, or null without bonds and angles: harmonic bonds and angles
+    /// with the data file's coefficients and the special pairs of <c>special_bonds</c> (LAMMPS' default 0 0 0).</summary>
+    public DomainBondedTerms? CreateBondedTerms(IForceProvider pairStyle)
+    {
+        if (System.Topology is not { IsEmpty: false } topology)
+        {
+            return null;
+        }
+        var styles = new List<IDomainBondedStyle>();
+        if (topology.Bonds.Length > 0)
+        {
+            styles.Add(new DomainHarmonicBonds(new HarmonicBonds(topology)));
+        }
+        if (topology.Angles.Length > 0)
+        {
+            styles.Add(new DomainHarmonicAngles(new HarmonicAngles(topology)));
+        }
+        double[] lj = Spec.SpecialLj ?? [0.0, 0.0, 0.0];
+        double[] coul = Spec.SpecialCoul ?? [0.0, 0.0, 0.0];
+        var special = pairStyle switch
+        {
+            LennardJonesCutCoulombLong c => SpecialBonds.For(c, topology, lj, coul),
+            LennardJonesCut c => SpecialBonds.For(c, topology, lj),
+            _ => throw new InvalidOperationException("unknown pair style"),
+        };
+        if (special.Pairs.Any(p => p.WLj != 1.0))
+        {
+            styles.Add(new DomainSpecialPairs(special, Units, coulomb: false));
+        }
+        if (Charged && special.Pairs.Any(p => p.WCoul != 1.0))
+        {
+            styles.Add(new DomainSpecialPairs(special, Units, coulomb: true));
+        }
+        return new DomainBondedTerms(styles, System.Box);
+    }
+
+    // Every term's atoms exist, and each partner's nearest image lies within the ghost cutoff less the skin (atoms move
+    // up to half the skin each between rebuilds), so every domain finds it among its ghosts.
+    private void CheckMolecules(DomainBondedTerms terms)
+    {
+        var index = new Dictionary<int, int>(System.AtomCount);
+        for (var i = 0; i < System.AtomCount; i++)
+        {
+            index[System.Ids[i]] = i;
+        }
+        var x = System.Positions;
+        var box = System.Box;
+        var reach = GhostCutoff - Skin;
+        Span<int> ids = stackalloc int[4];
+        foreach (var style in terms.Styles)
+        {
+            for (var t = 0; t < style.TermCount; t++)
+            {
+                var n = style.AtomsPerTerm;
+                style.TermAtoms(t, ids[..n]);
+                for (var a = 0; a < n; a++)
+                {
+                    if (!index.ContainsKey(ids[a]))
+                    {
+                        throw new ArgumentException($"{style.Name} term {t + 1} names atom {ids[a]}, which is not in the Atoms section");
+                    }
+                }
+                for (var a = 1; a < n; a++)
+                {
+                    var (i, j) = (index[ids[0]], index[ids[a]]);
+                    var d2 = 0.0;
+                    for (var c = 0; c < 3; c++)
+                    {
+                        var d = x[3 * i + c] - x[3 * j + c];
+                        d -= box.Length(c) * Math.Round(d / box.Length(c));
+                        d2 += d * d;
+                    }
+                    if (Math.Sqrt(d2) > reach)
+                    {
+                        throw new ArgumentException(
+                            $"{style.Name}: atoms {ids[0]} and {ids[a]} are {Math.Sqrt(d2):G6} apart, beyond the pair cutoff {reach:G6} "
+                            + "that the domains' ghost atoms cover (raise the cutoff or check the molecule)");
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>The spec.</summary>

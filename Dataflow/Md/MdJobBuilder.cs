@@ -112,6 +112,14 @@ public sealed class MdJobBuilder
         return this;
     }
 
+    /// <summary>LAMMPS <c>special_bonds lj W12 W13 W14 coul W12 W13 W14</c> for a system with bonds (default all 0: the
+    /// 1-2, 1-3 and 1-4 pairs leave the pair and Coulomb terms).</summary>
+    public MdJobBuilder SpecialBonds(double[] lj, double[] coul)
+    {
+        _spec = _spec with { SpecialLj = lj, SpecialCoul = coul };
+        return this;
+    }
+
     /// <summary>Threads of each domain's pair loop (0: processors per domain on its node).</summary>
     public MdJobBuilder ThreadsPerDomain(int threads) { _spec = _spec with { ThreadsPerDomain = threads }; return this; }
 

@@ -11,6 +11,11 @@ namespace Dataflow.Kernels.Md;
 /// <param name="TotalEnergy">Sum of the two, energy units; per atom when <paramref name="Normalized"/>.</param>
 /// <param name="Pressure">Pressure, pressure units (bar for metal, atm for real); never normalised.</param>
 /// <param name="Normalized">Whether extensive values are divided by the atom count (<c>thermo_modify norm</c>).</param>
+/// <param name="BondEnergy">The bond part of <paramref name="PotentialEnergy"/> (LAMMPS' <c>ebond</c>), normalised
+/// as it is; 0 without bonds.</param>
+/// <param name="AngleEnergy">The angle part (<c>eangle</c>); 0 without angles.</param>
+/// <param name="CoulombEnergy">The real-space Coulomb part (<c>ecoul</c>); 0 without charges.</param>
+/// <param name="LongRangeEnergy">The k-space part (<c>elong</c>); 0 without k-space.</param>
 [MessagePackObject]
 public sealed record ThermoSample(
     [property: Key(0)] long Step,
@@ -19,7 +24,11 @@ public sealed record ThermoSample(
     [property: Key(3)] double KineticEnergy,
     [property: Key(4)] double TotalEnergy,
     [property: Key(5)] double Pressure,
-    [property: Key(6)] bool Normalized)
+    [property: Key(6)] bool Normalized,
+    [property: Key(7)] double BondEnergy = 0.0,
+    [property: Key(8)] double AngleEnergy = 0.0,
+    [property: Key(9)] double CoulombEnergy = 0.0,
+    [property: Key(10)] double LongRangeEnergy = 0.0)
 {
     /// <summary>Column names as LAMMPS prints them.</summary>
     public const string Header = "Step Temp PotEng KinEng TotEng Press";

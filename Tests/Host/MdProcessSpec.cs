@@ -52,6 +52,42 @@ public sealed class MdProcessSpec(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Molecules across a killed host: the charged triatomic molecules (harmonic bonds and angles, Ewald,
+    /// <c>special_bonds lj/coul 0 0 0.5</c>) on 2x2x2 domains over two hosts, one SIGKILLed mid-run: the bonded terms
+    /// are found again from the checkpoint's atoms, and the run ends bit for bit where the undisturbed one does.</summary>
+    [Fact]
+    [Trait("Category", "Heavy")]
+    public async Task Molecules_survive_a_SIGKILLed_host_bit_for_bit()
+    {
+        string[] job =
+            ["run", "md", "--data", MdReferenceData.File("triatomic-charged.data"), "--units", "real", "--pair", "lj/cut/coul/long 5.0",
+             "--pair-coeff", "1 1 0.1553 3.166", "--pair-coeff", "2 2 0.0 1.0", "--kspace", "ewald", "--kspace-accuracy", "1e-6",
+             "--special-bonds", "0 0 0.5", "--timestep", "0.5", "--skin", "2.0", "--rebuild-every", "10", "--checkpoint-every", "20",
+             "--steps", "1000", "--thermo", "100", "--domains", "2x2x2"];
+        var dir = Directory.CreateTempSubdirectory("dataflow-md-molecules-kill-");
+        try
+        {
+            var embeddedJson = Path.Combine(dir.FullName, "embedded.json");
+            var embedded = await LocalHosts.RunCliAsync([.. job, "--json", embeddedJson], s_runLimit);
+            Assert.True(embedded.ExitCode == 0, embedded.Stderr);
+            var a = JsonDocument.Parse(File.ReadAllText(embeddedJson)).RootElement;
+            Assert.True(a.GetProperty("thermo")[0].GetProperty("ebond").GetDouble() > 40, a.GetProperty("thermo")[0].ToString());
+
+            using var hosts = new LocalHosts();
+            await hosts.StartAsync();
+            await hosts.StartAsync();
+            var b = await RunWithKilledHost.RunAsync(hosts, job, 0, 1, killAt: 100, Path.Combine(dir.FullName, "cluster.json"),
+                s_runLimit, output);
+            Assert.True(b.GetProperty("placementChanges").GetInt32() >= 1, "the kill must have moved domains");
+            Assert.Equal(a.GetProperty("stateSha256").GetString(), b.GetProperty("stateSha256").GetString());
+            Assert.Equal(a.GetProperty("thermo").ToString(), b.GetProperty("thermo").ToString());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Charged_run_survives_the_loss_of_the_coordinator_host_bit_for_bit()
     {

@@ -21,6 +21,7 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     {
         ["Temp"] = "temp", ["PotEng"] = "pe", ["KinEng"] = "ke", ["TotEng"] = "etotal", ["Press"] = "press",
         ["E_pair"] = "epair", ["E_mol"] = "emol", ["Volume"] = "vol", ["Elapsed"] = "elapsed", ["Atoms"] = "atoms",
+        ["E_bond"] = "ebond", ["E_angle"] = "eangle", ["E_vdwl"] = "evdwl", ["E_coul"] = "ecoul", ["E_long"] = "elong",
     };
 
     /// <summary>The reference NVE runs of an atomic and a binary metal system (lattice, velocity create, set
@@ -49,6 +50,57 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     [InlineData("in.lj-500-nvt-runs", new string[] { "lj-500.data" })]
     public Task Nose_hoover_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
         CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
+
+    /// <summary>Molecules on the domains: <c>bond_style harmonic</c>, <c>angle_style harmonic</c> and their coefficients
+    /// from the data file, 27 flexible triatomic molecules with bond and angle forces only (in.triatomic, E_bond and
+    /// E_angle), and the same molecules with SPC/E charges, Ewald 1e-6 and <c>special_bonds lj/coul 0.0 0.0 0.5</c>
+    /// (in.triatomic-coul: E_vdwl, E_coul and E_long too); the same bits on 8 domains as on one.</summary>
+    [Theory]
+    [InlineData("in.triatomic", new string[] { "triatomic.data" })]
+    [InlineData("in.triatomic-coul", new string[] { "triatomic-charged.data" })]
+    public Task Molecule_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
+        CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
+
+    /// <summary>in.triatomic-coul with the E_mol and E_pair columns (in.triatomic-coul-mol): heavy, as it repeats the
+    /// molecules of <see cref="Molecule_script_thermo_equals_lmp_on_1_and_8_domains"/>.</summary>
+    [Theory]
+    [Trait("Category", "Heavy")]
+    [InlineData("in.triatomic-coul-mol", new string[] { "triatomic-charged.data" })]
+    public Task Heavy_molecule_script_thermo_equals_lmp(string script, string[] inputs) => CompareAsync(script, inputs);
+
+    /// <summary>The charged molecules (in.triatomic-coul's settings) written to a restart file after 40 steps and read
+    /// by a script that gives only the fix and thermo again: bond and angle styles, special_bonds weights and topology
+    /// come from the file, and the run continues bit for bit as the first script's second run.</summary>
+    [Fact]
+    [Trait("Category", "Heavy")]
+    public async Task Read_restart_of_molecules_continues_bit_for_bit()
+    {
+        var dir = Directory.CreateTempSubdirectory("dataflow-md-restart-mol-");
+        try
+        {
+            Copy(dir.FullName, ["triatomic-charged.data"]);
+            const string thermo = "fix 1 all nve\nthermo 20\nthermo_style custom step temp pe ke etotal press ebond eangle evdwl ecoul elong\n";
+            var settings = string.Join('\n', File.ReadLines(MdReferenceData.File("in.triatomic-coul"))
+                .TakeWhile(l => !l.StartsWith("timestep", StringComparison.Ordinal)).Where(l => !l.StartsWith('#')));
+            File.WriteAllText(Path.Combine(dir.FullName, "in.a"), settings + "\ntimestep 0.5\n" + thermo + "run 40\nwrite_restart a.restart\nrun 40\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "in.b"), "read_restart a.restart\n" + thermo + "run 40\n");
+            var a = await LocalHosts.RunCliAsync(["md", "in.a", "--json", "a.json", "--quiet"], s_limit, workingDirectory: dir.FullName);
+            Assert.True(a.ExitCode == 0, a.Stderr);
+            Assert.Contains("\nbond_style harmonic\nangle_style harmonic\nspecial_bonds lj 0 0 0.5 coul 0 0 0.5\n",
+                File.ReadAllText(Path.Combine(dir.FullName, "a.restart")), StringComparison.Ordinal);
+            var b = await LocalHosts.RunCliAsync(["md", "in.b", "--json", "b.json", "--quiet"], s_limit, workingDirectory: dir.FullName);
+            Assert.True(b.ExitCode == 0, b.Stderr);
+            JsonElement Json(string file) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.FullName, file))).RootElement;
+            string State(string file, int run) => Json(file).GetProperty("runs")[run].GetProperty("stateSha256").GetString()!;
+            Assert.Equal(State("a.json", 1), State("b.json", 0));
+            var ebond = Json("b.json").GetProperty("thermo").EnumerateArray().Last().GetProperty("ebond").GetDouble();
+            Assert.True(ebond > 40, $"E_bond {ebond}");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 
     /// <summary>The molten salt case of <see cref="Nose_hoover_script_thermo_equals_lmp_on_1_and_8_domains"/> (512 charged
     /// atoms with PPPM, run twice): heavy.</summary>

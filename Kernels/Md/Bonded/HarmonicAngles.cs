@@ -28,6 +28,42 @@ public sealed class HarmonicAngles : IForceProvider
     /// <inheritdoc/>
     public string Name => "angle/harmonic";
 
+    /// <summary>The angles: type and the three atoms' ids, the vertex second.</summary>
+    public IReadOnlyList<(int Type, int Atom1, int Atom2, int Atom3)> Angles => _angles;
+
+    /// <summary>K and theta0 (radians) of angle type <paramref name="type"/> (from 1).</summary>
+    public (double K, double Theta0Radians) Coefficients(int type) => _coefficients[type - 1];
+
+    /// <summary>One angle from d1 = x_1 - x_2 and d2 = x_3 - x_2: the forces on atoms 1 and 3 (the vertex takes minus
+    /// their sum) and the energy.</summary>
+    public static (double F1X, double F1Y, double F1Z, double F3X, double F3Y, double F3Z, double Energy) Term(double k,
+        double theta0, double delx1, double dely1, double delz1, double delx2, double dely2, double delz2)
+    {
+        var rsq1 = delx1 * delx1 + dely1 * dely1 + delz1 * delz1;
+        var r1 = Math.Sqrt(rsq1);
+        var rsq2 = delx2 * delx2 + dely2 * dely2 + delz2 * delz2;
+        var r2 = Math.Sqrt(rsq2);
+
+        var c = delx1 * delx2 + dely1 * dely2 + delz1 * delz2;
+        c /= r1 * r2;
+        c = Math.Clamp(c, -1.0, 1.0);
+        var s = Math.Sqrt(1.0 - c * c);
+        if (s < Small)
+        {
+            s = Small;
+        }
+        s = 1.0 / s;
+
+        var dtheta = Math.Acos(c) - theta0;
+        var tk = k * dtheta;
+        var a = -2.0 * tk * s;
+        var a11 = a * c / rsq1;
+        var a12 = -a / (r1 * r2);
+        var a22 = a * c / rsq2;
+        return (a11 * delx1 + a12 * delx2, a11 * dely1 + a12 * dely2, a11 * delz1 + a12 * delz2,
+            a22 * delx2 + a12 * delx1, a22 * dely2 + a12 * dely1, a22 * delz2 + a12 * delz1, tk * dtheta);
+    }
+
     /// <inheritdoc/>
     public NeighborRequest? Neighbors => null;
 
@@ -46,37 +82,9 @@ public sealed class HarmonicAngles : IForceProvider
             var i2 = _atoms.IndexOf(state, id2);
             var i3 = _atoms.IndexOf(state, id3);
             var (delx1, dely1, delz1) = BondedAtoms.Delta(state, i1, i2);
-            var rsq1 = delx1 * delx1 + dely1 * dely1 + delz1 * delz1;
-            var r1 = Math.Sqrt(rsq1);
             var (delx2, dely2, delz2) = BondedAtoms.Delta(state, i3, i2);
-            var rsq2 = delx2 * delx2 + dely2 * dely2 + delz2 * delz2;
-            var r2 = Math.Sqrt(rsq2);
-
-            var c = delx1 * delx2 + dely1 * dely2 + delz1 * delz2;
-            c /= r1 * r2;
-            c = Math.Clamp(c, -1.0, 1.0);
-            var s = Math.Sqrt(1.0 - c * c);
-            if (s < Small)
-            {
-                s = Small;
-            }
-            s = 1.0 / s;
-
             var (k, theta0) = _coefficients[type - 1];
-            var dtheta = Math.Acos(c) - theta0;
-            var tk = k * dtheta;
-            var eangle = tk * dtheta;
-            var a = -2.0 * tk * s;
-            var a11 = a * c / rsq1;
-            var a12 = -a / (r1 * r2);
-            var a22 = a * c / rsq2;
-
-            var f1x = a11 * delx1 + a12 * delx2;
-            var f1y = a11 * dely1 + a12 * dely2;
-            var f1z = a11 * delz1 + a12 * delz2;
-            var f3x = a22 * delx2 + a12 * delx1;
-            var f3y = a22 * dely2 + a12 * dely1;
-            var f3z = a22 * delz2 + a12 * delz1;
+            var (f1x, f1y, f1z, f3x, f3y, f3z, eangle) = Term(k, theta0, delx1, dely1, delz1, delx2, dely2, delz2);
 
             f[3 * i1] += f1x;
             f[3 * i1 + 1] += f1y;

@@ -25,6 +25,23 @@ public sealed class HarmonicBonds : IForceProvider
     /// <inheritdoc/>
     public string Name => "bond/harmonic";
 
+    /// <summary>The bonds: type and the two atoms' ids.</summary>
+    public IReadOnlyList<(int Type, int Atom1, int Atom2)> Bonds => _bonds;
+
+    /// <summary>K and r0 of bond type <paramref name="type"/> (from 1).</summary>
+    public (double K, double R0) Coefficients(int type) => _coefficients[type - 1];
+
+    /// <summary>One bond of vector (<paramref name="dx"/>, <paramref name="dy"/>, <paramref name="dz"/>) = x_1 - x_2:
+    /// the force on atom 1 over that vector (fbond; atom 1 gets fbond d, atom 2 -fbond d) and the energy.</summary>
+    public static (double FBond, double Energy) Term(double k, double r0, double dx, double dy, double dz)
+    {
+        var r = Math.Sqrt(dx * dx + dy * dy + dz * dz);
+        var dr = r - r0;
+        var rk = k * dr;
+        // bond_harmonic.cpp: fbond = -2 rk / r, 0 for coincident atoms.
+        return (r > 0.0 ? -2.0 * rk / r : 0.0, rk * dr);
+    }
+
     /// <inheritdoc/>
     public NeighborRequest? Neighbors => null;
 
@@ -43,12 +60,7 @@ public sealed class HarmonicBonds : IForceProvider
             var i2 = _atoms.IndexOf(state, id2);
             var (dx, dy, dz) = BondedAtoms.Delta(state, i1, i2);
             var (k, r0) = _coefficients[type - 1];
-            var r = Math.Sqrt(dx * dx + dy * dy + dz * dz);
-            var dr = r - r0;
-            var rk = k * dr;
-            // bond_harmonic.cpp: fbond = -2 rk / r, 0 for coincident atoms.
-            var fbond = r > 0.0 ? -2.0 * rk / r : 0.0;
-            var ebond = rk * dr;
+            var (fbond, ebond) = Term(k, r0, dx, dy, dz);
             f[3 * i1] += dx * fbond;
             f[3 * i1 + 1] += dy * fbond;
             f[3 * i1 + 2] += dz * fbond;

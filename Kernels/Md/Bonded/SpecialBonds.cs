@@ -90,6 +90,42 @@ public sealed class SpecialBonds : IForceProvider
     /// <inheritdoc/>
     public string Name => "special_bonds";
 
+    /// <summary>The special pairs whose weights are not both 1: ids (lower first) and the LJ and Coulomb weights.</summary>
+    public IReadOnlyList<(int Id1, int Id2, double WLj, double WCoul)> Pairs => _pairs;
+
+    /// <summary>The correction of one special pair at squared distance <paramref name="rsq"/>: fpair (the force on the
+    /// first atom over x_1 - x_2) and the energy, to add to a pair style that computed the whole pair.</summary>
+    public (double FPair, double Energy) Correction(int typeI, int typeJ, double qi, double qj, double rsq, double wLj,
+        double wCoul, bool charged, double qqrd2e)
+    {
+        var r2inv = 1.0 / rsq;
+        var fpair = 0.0;
+        var e = 0.0;
+        var (epsilon, sigma, cutoff) = _lj(typeI, typeJ);
+        if (wLj != 1.0 && rsq < cutoff * cutoff)
+        {
+            // PairLJCut::init_one: lj1..lj4 and the shift offset.
+            var s6 = Math.Pow(sigma, 6.0);
+            var s12 = Math.Pow(sigma, 12.0);
+            var lj1 = 48.0 * epsilon * s12;
+            var lj2 = 24.0 * epsilon * s6;
+            var lj3 = 4.0 * epsilon * s12;
+            var lj4 = 4.0 * epsilon * s6;
+            var ratio = sigma / cutoff;
+            var offset = _shift ? 4.0 * epsilon * (Math.Pow(ratio, 12.0) - Math.Pow(ratio, 6.0)) : 0.0;
+            var r6inv = r2inv * r2inv * r2inv;
+            fpair -= (1.0 - wLj) * r6inv * (lj1 * r6inv - lj2) * r2inv;
+            e -= (1.0 - wLj) * (r6inv * (lj3 * r6inv - lj4) - offset);
+        }
+        if (wCoul != 1.0 && charged && rsq < _coulombCutoff * _coulombCutoff)
+        {
+            var prefactor = qqrd2e * qi * qj / Math.Sqrt(rsq);
+            fpair -= (1.0 - wCoul) * prefactor * r2inv;
+            e -= (1.0 - wCoul) * prefactor;
+        }
+        return (fpair, e);
+    }
+
     /// <inheritdoc/>
     public NeighborRequest? Neighbors => null;
 
@@ -102,7 +138,6 @@ public sealed class SpecialBonds : IForceProvider
         var types = state.Types;
         var charges = state.Charges;
         var qqrd2e = state.Units.Qqr2e;
-        var coulombCutoffSquared = _coulombCutoff * _coulombCutoff;
         var perAtom = result.Wants(ForceTerms.PerAtomEnergy);
         var energy = 0.0;
         Span<double> virial = stackalloc double[6];
@@ -112,31 +147,8 @@ public sealed class SpecialBonds : IForceProvider
             var j = _atoms.IndexOf(state, id2);
             var (dx, dy, dz) = BondedAtoms.Delta(state, i, j);
             var rsq = dx * dx + dy * dy + dz * dz;
-            var r2inv = 1.0 / rsq;
-            var fpair = 0.0;
-            var e = 0.0;
-            var (epsilon, sigma, cutoff) = _lj(types[i], types[j]);
-            if (wLj != 1.0 && rsq < cutoff * cutoff)
-            {
-                // PairLJCut::init_one: lj1..lj4 and the shift offset.
-                var s6 = Math.Pow(sigma, 6.0);
-                var s12 = Math.Pow(sigma, 12.0);
-                var lj1 = 48.0 * epsilon * s12;
-                var lj2 = 24.0 * epsilon * s6;
-                var lj3 = 4.0 * epsilon * s12;
-                var lj4 = 4.0 * epsilon * s6;
-                var ratio = sigma / cutoff;
-                var offset = _shift ? 4.0 * epsilon * (Math.Pow(ratio, 12.0) - Math.Pow(ratio, 6.0)) : 0.0;
-                var r6inv = r2inv * r2inv * r2inv;
-                fpair -= (1.0 - wLj) * r6inv * (lj1 * r6inv - lj2) * r2inv;
-                e -= (1.0 - wLj) * (r6inv * (lj3 * r6inv - lj4) - offset);
-            }
-            if (wCoul != 1.0 && charges is not null && rsq < coulombCutoffSquared)
-            {
-                var prefactor = qqrd2e * charges[i] * charges[j] / Math.Sqrt(rsq);
-                fpair -= (1.0 - wCoul) * prefactor * r2inv;
-                e -= (1.0 - wCoul) * prefactor;
-            }
+            var (fpair, e) = Correction(types[i], types[j], charges is null ? 0.0 : charges[i], charges is null ? 0.0 : charges[j],
+                rsq, wLj, wCoul, charges is not null, qqrd2e);
             f[3 * i] += dx * fpair;
             f[3 * i + 1] += dy * fpair;
             f[3 * i + 2] += dz * fpair;

@@ -1,3 +1,5 @@
+using Dataflow.Kernels.Numerics;
+
 namespace Dataflow.Kernels.Md.Domains;
 
 /// <summary>Makes the <see cref="IDomainForceField"/> of an engine pair style: a <see cref="DomainNeighborList"/>
@@ -20,6 +22,8 @@ public static class DomainForceFields
 
         public long PairCount => _list.EntryCount;
 
+        public ExactSum CoulombEnergy { get; private set; }
+
         public void Build(ReadOnlySpan<double> positions, int count, int owned, ReadOnlySpan<long> keys, double listCutoff) =>
             _list.Build(positions, count, owned, keys, listCutoff);
 
@@ -40,6 +44,15 @@ public static class DomainForceFields
             {
                 _result.PerAtomEnergy.AsSpan(0, owned).CopyTo(energy);
                 _result.PerAtomVirial.AsSpan(0, 6 * owned).CopyTo(virial);
+                var coulomb = new ExactSum();
+                if (style is DomainLennardJonesCutCoulombLong charged)
+                {
+                    foreach (var e in charged.CoulombEnergy(owned))
+                    {
+                        coulomb.Add(e);
+                    }
+                }
+                CoulombEnergy = coulomb;
             }
         }
     }

@@ -22,6 +22,7 @@ public sealed class DomainLennardJonesCutCoulombLong : IDomainPairStyle
     private readonly double[] _table;
     private readonly ParallelOptions _parallel;
     private readonly DomainTallies _tallies = new();
+    private double[] _coulomb = [];
     private readonly double _coulombCutoffSquared;
     private readonly double _gEwald;
     private readonly double _qqr2e;
@@ -62,6 +63,10 @@ public sealed class DomainLennardJonesCutCoulombLong : IDomainPairStyle
     /// <summary>Threads of <see cref="Compute"/>.</summary>
     public int Threads { get; }
 
+    /// <summary>The real-space Coulomb part of each owned atom's energy at the last tallied <see cref="Compute"/>
+    /// (LAMMPS' <c>ecoul</c>, half of each pair).</summary>
+    public ReadOnlySpan<double> CoulombEnergy(int owned) => _coulomb.AsSpan(0, owned);
+
     /// <inheritdoc/>
     public void Compute(DomainNeighborList list, double[] positions, int[] types, double[]? charges, ForceResult result)
     {
@@ -71,9 +76,13 @@ public sealed class DomainLennardJonesCutCoulombLong : IDomainPairStyle
         if (tally)
         {
             _tallies.Ensure(owned);
+            if (_coulomb.Length < _tallies.Energy.Length)
+            {
+                _coulomb = new double[_tallies.Energy.Length];
+            }
         }
         var input = new Input(positions, charges!, types, TypeCount, list.OffsetArray, list.NeighborArray, _table,
-            result.Forces, _tallies.Energy, _tallies.Virial, _coulombCutoffSquared, _gEwald, _qqr2e);
+            result.Forces, _tallies.Energy, _tallies.Virial, _coulomb, _coulombCutoffSquared, _gEwald, _qqr2e);
         var threads = Math.Max(1, Math.Min(Threads, owned / 64));
         int[] bounds = threads == 1 ? [0, owned] : list.BalancedRanges(threads);
         Parallel.For(0, threads, _parallel, t =>
@@ -129,7 +138,7 @@ public sealed class DomainLennardJonesCutCoulombLong : IDomainPairStyle
             var ztmp = Unsafe.Add(ref xi, 2);
             var qtmp = Unsafe.Add(ref q0, i);
             var row = (Unsafe.Add(ref type0, i) - 1) * p.TypeCount - 1;
-            double fx = 0, fy = 0, fz = 0, energy = 0;
+            double fx = 0, fy = 0, fz = 0, energy = 0, coulomb = 0;
             double vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
             var last = Unsafe.Add(ref o0, i + 1);
             for (var k = Unsafe.Add(ref o0, i); k < last; k++)
@@ -181,6 +190,7 @@ public sealed class DomainLennardJonesCutCoulombLong : IDomainPairStyle
                 {
                     var evdwl = lj ? r6inv * (Unsafe.Add(ref c, 3) * r6inv - Unsafe.Add(ref c, 4)) - Unsafe.Add(ref c, 5) : 0.0;
                     energy += 0.5 * (evdwl + ecoul);
+                    coulomb += 0.5 * ecoul;
                     vxx += 0.5 * (delx * delx * fpair);
                     vyy += 0.5 * (dely * dely * fpair);
                     vzz += 0.5 * (delz * delz * fpair);
@@ -196,6 +206,7 @@ public sealed class DomainLennardJonesCutCoulombLong : IDomainPairStyle
             if (tally)
             {
                 p.Energy[i] = energy;
+                p.Coulomb[i] = coulomb;
                 var v = p.Virial.AsSpan(6 * i, 6);
                 v[0] = vxx;
                 v[1] = vyy;
@@ -218,6 +229,7 @@ public sealed class DomainLennardJonesCutCoulombLong : IDomainPairStyle
         double[] Forces,
         double[] Energy,
         double[] Virial,
+        double[] Coulomb,
         double CoulombCutoffSquared,
         double GEwald,
         double Qqr2e);

@@ -33,6 +33,8 @@ public sealed class DomainState
     private double[] _localCharges = [];
     private long[] _localKeys = [];
     private int _ghostCount;
+    private DomainBondedTerms? _bonded;
+    private ExactSum _coulomb;
 
     /// <summary>An empty domain.</summary>
     /// <param name="index">Domain index in the layout.</param>
@@ -53,6 +55,13 @@ public sealed class DomainState
         _ftm2v = units.Ftm2v;
         Mvv2e = units.Mvv2e;
         _charged = charged;
+    }
+
+    /// <summary>The bonded terms evaluated after the pair loop (bonds, angles, special pairs), or null for none.</summary>
+    public DomainBondedTerms? Bonded
+    {
+        get => _bonded;
+        init => _bonded = value;
     }
 
     /// <summary>This domain's index.</summary>
@@ -314,6 +323,7 @@ public sealed class DomainState
     {
         ArgumentNullException.ThrowIfNull(field);
         field.Build(_localX.AsSpan(0, 3 * LocalCount), LocalCount, Owned, _localKeys.AsSpan(0, LocalCount), listCutoff);
+        _bonded?.Build(_localX.AsSpan(0, 3 * LocalCount), _localKeys.AsSpan(0, LocalCount), LocalCount, Owned);
     }
 
     /// <summary>Short-range forces (and with <paramref name="tally"/> per-atom energy and virial) into
@@ -323,6 +333,18 @@ public sealed class DomainState
         ArgumentNullException.ThrowIfNull(field);
         field.Compute(_localX, _localTypes, _charged ? _localCharges : null, Owned, tally,
             _forces.AsSpan(0, 3 * Owned), _energy.AsSpan(0, Owned), _virial.AsSpan(0, 6 * Owned));
+        // Each owned atom's bonded terms after its pair sum, in a fixed order (DomainBondedTerms).
+        _bonded?.Compute(_localX.AsSpan(0, 3 * LocalCount), _localTypes.AsSpan(0, LocalCount),
+            _charged ? _localCharges.AsSpan(0, LocalCount) : [], tally, _forces.AsSpan(0, 3 * Owned), _energy.AsSpan(0, Owned),
+            _virial.AsSpan(0, 6 * Owned));
+        if (tally)
+        {
+            _coulomb = field.CoulombEnergy;
+            if (_bonded is not null)
+            {
+                _coulomb.Add(_bonded.Energy(BondedEnergyKind.Coulomb));
+            }
+        }
     }
 
     /// <summary>Adds forces (3 per owned atom, in owned order) to <see cref="Forces"/>.</summary>
@@ -379,6 +401,12 @@ public sealed class DomainState
                 partials.Virial[c].Add(_virial[6 * i + c]);
             }
         }
+        if (_bonded is not null)
+        {
+            partials.Bond = _bonded.Energy(BondedEnergyKind.Bond);
+            partials.Angle = _bonded.Energy(BondedEnergyKind.Angle);
+        }
+        partials.Coulomb = _coulomb;
         return partials;
     }
 
@@ -447,7 +475,8 @@ public sealed class DomainState
     private sealed record GhostSend(int Target, int[] Atoms, byte[] Shifts);
 }
 
-/// <summary>Exact partial sums of a domain's thermo terms: sum m v^2, potential energy, virial (6).</summary>
+/// <summary>Exact partial sums of a domain's thermo terms: sum m v^2, potential energy, virial (6), and the bond and
+/// angle parts of the potential energy.</summary>
 public sealed class ThermoPartials
 {
     /// <summary>Sum of m v^2 over atoms.</summary>
@@ -459,24 +488,37 @@ public sealed class ThermoPartials
     /// <summary>Virial, xx yy zz xy xz yz.</summary>
     public ExactSum[] Virial { get; } = new ExactSum[6];
 
+    /// <summary>Bond energy (part of <see cref="Energy"/>).</summary>
+    public ExactSum Bond;
+
+    /// <summary>Angle energy (part of <see cref="Energy"/>).</summary>
+    public ExactSum Angle;
+
+    /// <summary>Real-space Coulomb energy (part of <see cref="Energy"/>; LAMMPS' <c>ecoul</c>).</summary>
+    public ExactSum Coulomb;
+
     /// <summary>Adds another domain's sums.</summary>
     public void Add(ThermoPartials other)
     {
         ArgumentNullException.ThrowIfNull(other);
         MassVelocitySquared.Add(other.MassVelocitySquared);
         Energy.Add(other.Energy);
+        Bond.Add(other.Bond);
+        Angle.Add(other.Angle);
+        Coulomb.Add(other.Coulomb);
         for (var c = 0; c < 6; c++)
         {
             Virial[c].Add(other.Virial[c]);
         }
     }
 
-    /// <summary>The sums as 16 longs (8 terms, high then low half), for messages.</summary>
+    /// <summary>The sums as 22 longs (11 terms, high then low half: m v^2, energy, virial, bond, angle, Coulomb), for
+    /// messages.</summary>
     public long[] ToBits()
     {
-        var bits = new long[16];
-        var terms = new[] { MassVelocitySquared, Energy }.Concat(Virial).ToArray();
-        for (var t = 0; t < 8; t++)
+        var bits = new long[22];
+        var terms = new[] { MassVelocitySquared, Energy }.Concat(Virial).Concat([Bond, Angle, Coulomb]).ToArray();
+        for (var t = 0; t < 11; t++)
         {
             (bits[2 * t], var low) = terms[t].Bits;
             bits[2 * t + 1] = unchecked((long)low);
@@ -484,19 +526,25 @@ public sealed class ThermoPartials
         return bits;
     }
 
-    /// <summary>Sums from <see cref="ToBits"/>.</summary>
+    /// <summary>Sums from <see cref="ToBits"/> (or the 16 words, without bond, angle and Coulomb, of earlier builds).</summary>
     public static ThermoPartials FromBits(long[] bits)
     {
         ArgumentNullException.ThrowIfNull(bits);
-        if (bits.Length != 16)
+        if (bits.Length is not (16 or 22))
         {
-            throw new ArgumentException($"{bits.Length} words, expected 16", nameof(bits));
+            throw new ArgumentException($"{bits.Length} words, expected 22", nameof(bits));
         }
         ExactSum Term(int t) => ExactSum.FromBits(bits[2 * t], unchecked((ulong)bits[2 * t + 1]));
         var p = new ThermoPartials { MassVelocitySquared = Term(0), Energy = Term(1) };
         for (var c = 0; c < 6; c++)
         {
             p.Virial[c] = Term(2 + c);
+        }
+        if (bits.Length == 22)
+        {
+            p.Bond = Term(8);
+            p.Angle = Term(9);
+            p.Coulomb = Term(10);
         }
         return p;
     }

@@ -1,3 +1,5 @@
+using Dataflow.Kernels.Numerics;
+
 namespace Dataflow.Kernels.Md.Domains;
 
 /// <summary>The short-range forces of one domain: a full neighbour list over its owned and ghost atoms and a
@@ -33,4 +35,8 @@ public interface IDomainForceField
 
     /// <summary>Neighbour entries of the last build (the work of a force evaluation).</summary>
     long PairCount { get; }
+
+    /// <summary>The real-space Coulomb part of the owned atoms' energy at the last tallied <see cref="Compute"/>
+    /// (LAMMPS' <c>ecoul</c>), exact; zero for a style without charges.</summary>
+    ExactSum CoulombEnergy { get; }
 }

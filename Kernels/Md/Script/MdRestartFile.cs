@@ -20,6 +20,9 @@ namespace Dataflow.Kernels.Md.Script;
 /// kspace_style none                 (or: kspace_style pppm 1e-05)
 /// neighbor 0.3                      (absent: the unit style's default)
 /// neigh_modify every 20
+/// bond_style harmonic               (these three only for a system with bonds or angles)
+/// angle_style harmonic
+/// special_bonds lj 0 0 0.5 coul 0 0 0.5
 /// data sha256 HEX
 /// ...a LAMMPS data file (LammpsDataWriter: shortest round-trip numbers, image flags, velocities)...
 /// </code>
@@ -46,6 +49,18 @@ public sealed record MdRestartFile(long Step, string Units, AtomStyle Style, dou
     double[] PairArguments, string[] PairCoefficients, string Mixing, bool Shift, string KSpace, double KSpaceAccuracy,
     double? Skin, int NeighborEvery, MdSystem System)
 {
+    /// <summary><c>bond_style</c>, or null (written for a system with bonds only).</summary>
+    public string? BondStyle { get; init; }
+
+    /// <summary><c>angle_style</c>, or null.</summary>
+    public string? AngleStyle { get; init; }
+
+    /// <summary><c>special_bonds lj</c> weights, or null (written for a system with bonds only).</summary>
+    public double[]? SpecialLj { get; init; }
+
+    /// <summary><c>special_bonds coul</c> weights, or null.</summary>
+    public double[]? SpecialCoul { get; init; }
+
     /// <summary>The format this build writes and reads.</summary>
     public const int FormatVersion = 1;
 
@@ -80,6 +95,18 @@ public sealed record MdRestartFile(long Step, string Units, AtomStyle Style, dou
             Line($"neighbor {R(skin)}");
         }
         Line($"neigh_modify every {NeighborEvery.ToString(CultureInfo.InvariantCulture)}");
+        if (BondStyle is not null)
+        {
+            Line($"bond_style {BondStyle}");
+        }
+        if (AngleStyle is not null)
+        {
+            Line($"angle_style {AngleStyle}");
+        }
+        if (SpecialLj is not null && SpecialCoul is not null)
+        {
+            Line($"special_bonds lj {string.Join(' ', SpecialLj.Select(R))} coul {string.Join(' ', SpecialCoul.Select(R))}");
+        }
         Line($"data sha256 {Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)))}");
         text.Append(body);
         return text.ToString();
@@ -110,6 +137,8 @@ public sealed record MdRestartFile(long Step, string Units, AtomStyle Style, dou
         var coefficients = new List<string>();
         var shift = false;
         var every = 1;
+        string? bondStyle = null, angleStyle = null;
+        double[]? specialLj = null, specialCoul = null;
         for (var k = 1; k < lines.Length; k++)
         {
             var w = lines[k].Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -157,6 +186,20 @@ public sealed record MdRestartFile(long Step, string Units, AtomStyle Style, dou
                     case "neigh_modify":
                         every = ScriptNumbers.Int(w[2], "every");
                         break;
+                    case "bond_style":
+                        bondStyle = w[1] == "harmonic" ? w[1] : throw new FormatException($"bond style '{w[1]}'");
+                        break;
+                    case "angle_style":
+                        angleStyle = w[1] == "harmonic" ? w[1] : throw new FormatException($"angle style '{w[1]}'");
+                        break;
+                    case "special_bonds":
+                        if (w.Length != 9 || w[1] != "lj" || w[5] != "coul")
+                        {
+                            throw new FormatException("expected special_bonds lj W12 W13 W14 coul W12 W13 W14");
+                        }
+                        specialLj = w[2..5].Select(v => ScriptNumbers.Double(v, "weight")).ToArray();
+                        specialCoul = w[6..9].Select(v => ScriptNumbers.Double(v, "weight")).ToArray();
+                        break;
                     case "data":
                         var body = string.Join('\n', lines.Skip(k + 1));
                         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
@@ -178,7 +221,13 @@ public sealed record MdRestartFile(long Step, string Units, AtomStyle Style, dou
                             throw new FormatException("no timestep line before the data");
                         }
                         return new MdRestartFile(step, units, style, timestep, pair, pairArguments, coefficients.ToArray(), mixing,
-                            shift, kspace, accuracy, skin, every, system);
+                            shift, kspace, accuracy, skin, every, system)
+                        {
+                            BondStyle = bondStyle,
+                            AngleStyle = angleStyle,
+                            SpecialLj = specialLj,
+                            SpecialCoul = specialCoul,
+                        };
                     default:
                         throw new FormatException($"unexpected line '{lines[k]}'");
                 }

@@ -9,7 +9,8 @@ namespace Dataflow.Kernels.Md.Script;
 /// <c>boundary p p p</c>, <c>dimension 3</c>, <c>lattice</c>, <c>region block</c>, <c>create_box</c>,
 /// <c>create_atoms</c>, <c>mass</c>, <c>set</c> (type/fraction, charge), <c>velocity</c> (create, set, scale, zero
 /// linear), <c>read_data</c>, <c>pair_style</c>/<c>pair_coeff</c>/<c>pair_modify</c>, <c>kspace_style</c>/
-/// <c>kspace_modify gewald</c>, <c>neighbor</c>/<c>neigh_modify</c>, <c>timestep</c>, <c>fix nve|nvt|langevin</c>,
+/// <c>kspace_modify gewald</c>, <c>bond_style</c>/<c>angle_style harmonic</c>, <c>bond_coeff</c>/<c>angle_coeff</c>,
+/// <c>special_bonds</c>, <c>neighbor</c>/<c>neigh_modify</c>, <c>timestep</c>, <c>fix nve|nvt|langevin</c>,
 /// <c>unfix</c>, <c>thermo</c>/<c>thermo_style</c>/<c>thermo_modify</c>, <c>dump</c>/<c>undump</c>/<c>dump_modify</c>,
 /// <c>write_data</c>, <c>write_restart</c>/<c>read_restart</c> (<see cref="MdRestartFile"/>), <c>reset_timestep</c>, <c>run</c>, <c>print</c>, and the no-ops <c>newton on</c>,
 /// <c>processors</c>, <c>atom_modify</c>. Anything else is a <see cref="LammpsScriptException"/> naming the file,
@@ -43,6 +44,10 @@ public sealed class ScriptInterpreter
     private string _kspace = "none";
     private double _kspaceAccuracy;
     private double? _gEwald;
+    private string? _bondStyle;
+    private string? _angleStyle;
+    private double[] _specialLj = [0.0, 0.0, 0.0];
+    private double[] _specialCoul = [0.0, 0.0, 0.0];
     private double? _skin;
     private int _neighborEvery = 1;
     private double? _timestep;
@@ -243,6 +248,21 @@ public sealed class ScriptInterpreter
                 return null;
             case "kspace_style":
                 KSpaceStyle(a);
+                return null;
+            case "bond_style":
+                _bondStyle = BondedStyle(a, "bond");
+                return null;
+            case "angle_style":
+                _angleStyle = BondedStyle(a, "angle");
+                return null;
+            case "bond_coeff":
+                BondedCoeff(a, angle: false);
+                return null;
+            case "angle_coeff":
+                BondedCoeff(a, angle: true);
+                return null;
+            case "special_bonds":
+                SpecialBondsCommand(a);
                 return null;
             case "kspace_modify":
                 KSpaceModify(a);
@@ -953,6 +973,110 @@ public sealed class ScriptInterpreter
         _pairArguments = arguments;
     }
 
+    private static string BondedStyle(string[] a, string what)
+    {
+        Count(a, 1);
+        return a[0] == "harmonic" ? a[0] : throw new FormatException($"{what} style '{a[0]}' is not supported (harmonic)");
+    }
+
+    // bond_coeff N K r0 / angle_coeff N K theta0 (harmonic): kept in the system's topology, as read_data's Coeffs sections.
+    private void BondedCoeff(string[] a, bool angle)
+    {
+        var system = RequireBox();
+        var what = angle ? "angle" : "bond";
+        if ((angle ? _angleStyle : _bondStyle) is null)
+        {
+            throw new FormatException($"{what}_coeff before {what}_style");
+        }
+        var topology = system.Topology;
+        var types = topology is null ? 0 : angle ? topology.AngleTypeCount : topology.BondTypeCount;
+        if (topology is null || types == 0)
+        {
+            throw new FormatException($"the system has no {what} types");
+        }
+        if (a.Length != 3)
+        {
+            throw new FormatException(angle ? "expected N K theta0 (harmonic)" : "expected N K r0 (harmonic)");
+        }
+        var (lo, hi) = ScriptNumbers.Range(a[0], types, $"{what} type");
+        var k = ScriptNumbers.Double(a[1], "K");
+        var rest = ScriptNumbers.Double(a[2], angle ? "theta0" : "r0");
+        var lines = (angle ? topology.AngleCoefficients : topology.BondCoefficients)?.ToArray() ?? new string[types];
+        for (var t = lo; t <= hi; t++)
+        {
+            lines[t - 1] = string.Create(CultureInfo.InvariantCulture, $"{k:R} {rest:R}");
+        }
+        _system = WithTopology(system, angle ? topology with { AngleCoefficients = lines } : topology with { BondCoefficients = lines });
+    }
+
+    private static MdSystem WithTopology(MdSystem system, MolecularTopology topology) =>
+        new(system.Box, system.TypeCount, system.Ids, system.Types, system.Positions, system.Velocities, system.Images,
+            system.Masses, system.Charges, system.MoleculeIds, system.Style)
+        { Title = system.Title, PairCoefficients = system.PairCoefficients, Topology = topology };
+
+    // LAMMPS special.cpp / force.cpp set_special: every special_bonds command starts from the defaults (0 0 0).
+    private void SpecialBondsCommand(string[] a)
+    {
+        if (a.Length == 0)
+        {
+            throw new FormatException("expected lj/coul, lj or coul and three weights");
+        }
+        double[] lj = [0.0, 0.0, 0.0];
+        double[] coul = [0.0, 0.0, 0.0];
+        for (var i = 0; i < a.Length;)
+        {
+            switch (a[i])
+            {
+                case "lj/coul" or "lj" or "coul":
+                    if (i + 3 >= a.Length)
+                    {
+                        throw new FormatException($"{a[i]} needs three weights (1-2, 1-3, 1-4)");
+                    }
+                    var w = a.Skip(i + 1).Take(3).Select(v => ScriptNumbers.Double(v, "weight")).ToArray();
+                    if (w.Any(v => !(v >= 0 && v <= 1)))
+                    {
+                        throw new FormatException("special_bonds weights must be in [0, 1]");
+                    }
+                    if (a[i] != "coul")
+                    {
+                        lj = w;
+                    }
+                    if (a[i] != "lj")
+                    {
+                        coul = w.ToArray();
+                    }
+                    i += 4;
+                    break;
+                case "charmm":
+                    (lj, coul) = ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0]);
+                    i++;
+                    break;
+                case "amber":
+                    (lj, coul) = ([0.0, 0.0, 0.5], [0.0, 0.0, 5.0 / 6.0]);
+                    i++;
+                    break;
+                case "dreiding":
+                    (lj, coul) = ([0.0, 0.0, 1.0], [0.0, 0.0, 1.0]);
+                    i++;
+                    break;
+                case "fene":
+                    (lj, coul) = ([0.0, 1.0, 1.0], [0.0, 1.0, 1.0]);
+                    i++;
+                    break;
+                case "angle" or "dihedral":
+                    if (i + 1 >= a.Length || a[i + 1] != "no")
+                    {
+                        throw new FormatException($"special_bonds {a[i]} yes is not supported (no)");
+                    }
+                    i += 2;
+                    break;
+                default:
+                    throw new FormatException($"special_bonds keyword '{a[i]}' is not supported (lj/coul, lj, coul, angle no, dihedral no)");
+            }
+        }
+        (_specialLj, _specialCoul) = (lj, coul);
+    }
+
     private void PairCoeff(string[] a)
     {
         var system = RequireBox();
@@ -1295,7 +1419,13 @@ public sealed class ScriptInterpreter
         Count(a, 1);
         RequireMasses(system);
         var restart = new MdRestartFile(_step, _units.Name, _atomStyle, _timestep ?? _units.DefaultTimestep, _pairStyle, _pairArguments,
-            _pairCoefficients.ToArray(), _mixing, _shift, _kspace, _kspaceAccuracy, _skin, _neighborEvery, system);
+            _pairCoefficients.ToArray(), _mixing, _shift, _kspace, _kspaceAccuracy, _skin, _neighborEvery, system)
+        {
+            BondStyle = _bondStyle,
+            AngleStyle = _angleStyle,
+            SpecialLj = system.Topology is { IsEmpty: false } ? _specialLj : null,
+            SpecialCoul = system.Topology is { IsEmpty: false } ? _specialCoul : null,
+        };
         var text = restart.ToText();
         if (_dry)
         {
@@ -1329,6 +1459,10 @@ public sealed class ScriptInterpreter
         _kspaceAccuracy = restart.KSpaceAccuracy;
         _skin = restart.Skin;
         _neighborEvery = restart.NeighborEvery;
+        _bondStyle = restart.BondStyle;
+        _angleStyle = restart.AngleStyle;
+        _specialLj = restart.SpecialLj ?? [0.0, 0.0, 0.0];
+        _specialCoul = restart.SpecialCoul ?? [0.0, 0.0, 0.0];
         _system = restart.System;
         _masses = restart.System.Masses;
         Echo(string.Create(CultureInfo.InvariantCulture, $"  restart file format {MdRestartFile.FormatVersion}, step {restart.Step}, {restart.System.AtomCount} atoms"));
@@ -1405,6 +1539,19 @@ public sealed class ScriptInterpreter
         {
             throw new FormatException("fix langevin needs fix nve, and only one");
         }
+        if (system.Topology is { } topology)
+        {
+            if (topology.Bonds.Length > 0 && _bondStyle is null)
+            {
+                throw new FormatException($"{topology.Bonds.Length} bonds but no bond_style (harmonic)");
+            }
+            if (topology.Angles.Length > 0 && _angleStyle is null)
+            {
+                throw new FormatException($"{topology.Angles.Length} angles but no angle_style (harmonic)");
+            }
+            MissingCoefficient(topology.BondCoefficients, topology.BondTypeCount, "bond");
+            MissingCoefficient(topology.AngleCoefficients, topology.AngleTypeCount, "angle");
+        }
         var integrator = integrators.Length == 1 ? integrators[0].Style : "nve";
         return new ScriptRun(_current, system.Clone(), _units.Name, _pairStyle, _pairArguments, _pairCoefficients.ToArray(), _mixing,
             _shift, _kspace, _kspaceAccuracy, _gEwald, _timestep ?? _units.DefaultTimestep, _skin ?? _units.DefaultSkinDistance,
@@ -1412,6 +1559,19 @@ public sealed class ScriptInterpreter
             integrator == "nvt" ? integrators[0].Arguments : null, _dumps.Values.FirstOrDefault())
         {
             IntegratorFix = integrators.Length == 1 ? integrators[0].Serial : 0,
+            SpecialLj = _specialLj,
+            SpecialCoul = _specialCoul,
         };
+    }
+
+    private static void MissingCoefficient(string[]? lines, int types, string what)
+    {
+        for (var t = 0; t < types; t++)
+        {
+            if (lines is null || t >= lines.Length || lines[t] is null)
+            {
+                throw new FormatException($"{what} type {t + 1} has no coefficients ({what}_coeff or the data file's {(what == "bond" ? "Bond" : "Angle")} Coeffs)");
+            }
+        }
     }
 }

@@ -51,6 +51,12 @@ public sealed record ScriptRun(
     /// LAMMPS.</summary>
     public int IntegratorFix { get; init; }
 
+    /// <summary><c>special_bonds lj</c> weights (1-2, 1-3, 1-4) in force; LAMMPS' default 0 0 0.</summary>
+    public double[] SpecialLj { get; init; } = [0.0, 0.0, 0.0];
+
+    /// <summary><c>special_bonds coul</c> weights in force.</summary>
+    public double[] SpecialCoul { get; init; } = [0.0, 0.0, 0.0];
+
     /// <summary>The atoms at the end of the run, set by the caller.</summary>
     public MdSystem? Final { get; private set; }
 

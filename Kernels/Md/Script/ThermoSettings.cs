@@ -26,12 +26,13 @@ public sealed record ThermoSettings(int Every, IReadOnlyList<string> Keywords, b
         ["atoms"] = "Atoms", ["temp"] = "Temp", ["press"] = "Press", ["pe"] = "PotEng", ["ke"] = "KinEng",
         ["etotal"] = "TotEng", ["epair"] = "E_pair", ["emol"] = "E_mol", ["vol"] = "Volume", ["lx"] = "Lx",
         ["ly"] = "Ly", ["lz"] = "Lz", ["xlo"] = "Xlo", ["xhi"] = "Xhi", ["ylo"] = "Ylo", ["yhi"] = "Yhi",
-        ["zlo"] = "Zlo", ["zhi"] = "Zhi", ["density"] = "Density", ["enthalpy"] = "Enthalpy",
+        ["zlo"] = "Zlo", ["zhi"] = "Zhi", ["density"] = "Density", ["enthalpy"] = "Enthalpy", ["ebond"] = "E_bond",
+        ["eangle"] = "E_angle", ["evdwl"] = "E_vdwl", ["ecoul"] = "E_coul", ["elong"] = "E_long",
     };
 
     private static readonly HashSet<string> s_integer = ["step", "elapsed", "elaplong", "atoms"];
 
-    private static readonly HashSet<string> s_extensive = ["pe", "ke", "etotal", "epair", "emol", "enthalpy"];
+    private static readonly HashSet<string> s_extensive = ["pe", "ke", "etotal", "epair", "emol", "enthalpy", "ebond", "eangle", "evdwl", "ecoul", "elong"];
 
     /// <summary>The header line (column names, each followed by a space).</summary>
     public string Header() => string.Concat(Keywords.Select(k => Columns[k] + " "));
@@ -60,10 +61,18 @@ public sealed record ThermoSettings(int Every, IReadOnlyList<string> Keywords, b
                 "atoms" => n,
                 "temp" => sample.Temperature,
                 "press" => sample.Pressure,
-                "pe" or "epair" => sample.PotentialEnergy,
+                "pe" => sample.PotentialEnergy,
+                // Thermo::compute_epair: the pair and k-space energy, pe less the molecular terms.
+                "epair" => sample.PotentialEnergy - (sample.BondEnergy + sample.AngleEnergy),
+                "ebond" => sample.BondEnergy,
+                "eangle" => sample.AngleEnergy,
+                "ecoul" => sample.CoulombEnergy,
+                "elong" => sample.LongRangeEnergy,
+                // The rest of pe: the LJ terms (special-bond scaling included).
+                "evdwl" => sample.PotentialEnergy - (sample.BondEnergy + sample.AngleEnergy) - sample.CoulombEnergy - sample.LongRangeEnergy,
                 "ke" => sample.KineticEnergy,
                 "etotal" => sample.PotentialEnergy + sample.KineticEnergy,
-                "emol" => 0.0,
+                "emol" => sample.BondEnergy + sample.AngleEnergy,
                 "vol" => volume,
                 "lx" => context.Box.LengthX,
                 "ly" => context.Box.LengthY,
@@ -115,14 +124,20 @@ public sealed record ThermoSettings(int Every, IReadOnlyList<string> Keywords, b
 /// <param name="PotentialEnergy">Total potential energy.</param>
 /// <param name="KineticEnergy">Total kinetic energy.</param>
 /// <param name="Pressure">Pressure.</param>
-public sealed record ThermoTotals(long Step, double Temperature, double PotentialEnergy, double KineticEnergy, double Pressure)
+/// <param name="BondEnergy">Bond part of the potential energy.</param>
+/// <param name="AngleEnergy">Angle part of the potential energy.</param>
+/// <param name="CoulombEnergy">Real-space Coulomb part.</param>
+/// <param name="LongRangeEnergy">K-space part.</param>
+public sealed record ThermoTotals(long Step, double Temperature, double PotentialEnergy, double KineticEnergy, double Pressure,
+    double BondEnergy = 0.0, double AngleEnergy = 0.0, double CoulombEnergy = 0.0, double LongRangeEnergy = 0.0)
 {
     /// <summary>Totals from a sample that may have been normalised by <paramref name="atoms"/>.</summary>
     public static ThermoTotals From(ThermoSample sample, int atoms)
     {
         ArgumentNullException.ThrowIfNull(sample);
         var f = sample.Normalized ? atoms : 1.0;
-        return new ThermoTotals(sample.Step, sample.Temperature, sample.PotentialEnergy * f, sample.KineticEnergy * f, sample.Pressure);
+        return new ThermoTotals(sample.Step, sample.Temperature, sample.PotentialEnergy * f, sample.KineticEnergy * f, sample.Pressure,
+            sample.BondEnergy * f, sample.AngleEnergy * f, sample.CoulombEnergy * f, sample.LongRangeEnergy * f);
     }
 }
 

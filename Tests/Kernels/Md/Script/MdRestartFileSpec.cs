@@ -26,6 +26,41 @@ public sealed class MdRestartFileSpec
         Assert.Equal(written.System.Velocities.Select(BitConverter.DoubleToInt64Bits), read.System.Velocities.Select(BitConverter.DoubleToInt64Bits));
     }
 
+    /// <summary>A system with bonds keeps its bond and angle styles, special_bonds weights and topology: a script that
+    /// reads the restart runs the same molecules without giving them again.</summary>
+    [Fact]
+    public void Molecule_settings_round_trip()
+    {
+        var system = LammpsDataReader.Read(MdReferenceData.File("triatomic-charged.data"));
+        var written = new MdRestartFile(40, "real", AtomStyle.Full, 0.5, "lj/cut/coul/long", [5.0], ["1 1 0.1553 3.166"], "geometric",
+            false, "ewald", 1e-6, 2.0, 1, system)
+        { BondStyle = "harmonic", AngleStyle = "harmonic", SpecialLj = [0.0, 0.0, 0.5], SpecialCoul = [0.0, 0.0, 0.5] };
+        var text = written.ToText();
+        Assert.Contains("\nbond_style harmonic\nangle_style harmonic\nspecial_bonds lj 0 0 0.5 coul 0 0 0.5\ndata sha256 ", text, StringComparison.Ordinal);
+        var read = MdRestartFile.Parse(text, "r.restart");
+        Assert.Equal("harmonic", read.BondStyle);
+        Assert.Equal("harmonic", read.AngleStyle);
+        Assert.Equal([0.0, 0.0, 0.5], read.SpecialLj!);
+        Assert.Equal([0.0, 0.0, 0.5], read.SpecialCoul!);
+        Assert.Equal(system.Topology!.Bonds, read.System.Topology!.Bonds);
+        Assert.Equal(system.Topology.Angles, read.System.Topology.Angles);
+        Assert.Equal(system.Topology.BondCoefficients!, read.System.Topology.BondCoefficients!);
+
+        var script = "read_restart r.restart\nfix 1 all nve\nrun 10\n";
+        var dir = Directory.CreateTempSubdirectory("dataflow-restart-mol-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "r.restart"), text);
+            var run = new ScriptInterpreter(script, "in.r", dir.FullName, [], dry: true).Execute().First();
+            Assert.Equal([0.0, 0.0, 0.5], run.SpecialLj);
+            Assert.Equal(54, run.System.Topology!.Bonds.Length);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void Another_version_or_a_damaged_body_is_refused()
     {

@@ -88,6 +88,56 @@ public sealed class ScriptInterpreterSpec
         Assert.Equal(message, e.Message);
     }
 
+    /// <summary>The molecule commands reach the run: coefficients into the topology (a command after read_data wins
+    /// over the data file's section), special_bonds weights, and the molecular thermo columns.</summary>
+    [Fact]
+    public void Molecule_commands_reach_the_run()
+    {
+        var script = """
+            units real
+            atom_style full
+            bond_style harmonic
+            angle_style harmonic
+            read_data triatomic.data
+            bond_coeff 1 300 1.1
+            angle_coeff * 50 109.47
+            pair_style lj/cut 5.0
+            pair_coeff * * 0.0 1.0
+            special_bonds lj 0.0 0.5 1.0 coul 0.0 0.0 0.8333
+            fix 1 all nve
+            thermo_style custom step ebond eangle emol epair
+            run 10
+            """;
+        var interpreter = new ScriptInterpreter(script, "in.mol", MdReferenceData.Directory, [], dry: true);
+        var run = interpreter.Execute().First();
+        Assert.Equal(["300 1.1"], run.System.Topology!.BondCoefficients!);
+        Assert.Equal(["50 109.47"], run.System.Topology.AngleCoefficients!);
+        Assert.Equal(54, run.System.Topology.Bonds.Length);
+        Assert.Equal([0.0, 0.5, 1.0], run.SpecialLj);
+        Assert.Equal([0.0, 0.0, 0.8333], run.SpecialCoul);
+        Assert.Equal("Step E_bond E_angle E_mol E_pair ", run.Thermo.Header());
+        // E_mol is E_bond + E_angle and E_pair the rest of pe (real units: totals, not per atom).
+        var context = interpreter.ContextOf(run, 0);
+        var values = run.Thermo.Values(new ThermoTotals(10, 300, 100.0, 50.0, 1.0, 60.0, 25.0), context);
+        Assert.Equal([10.0, 60.0, 25.0, 85.0, 15.0], values);
+    }
+
+    [Theory]
+    [InlineData("bond_style fene\n", "in.bad:1: bond_style: bond style 'fene' is not supported (harmonic)")]
+    [InlineData("special_bonds lj/coul 0.0 0.0\n", "in.bad:1: special_bonds: lj/coul needs three weights (1-2, 1-3, 1-4)")]
+    [InlineData("special_bonds lj/coul 0.0 0.0 1.5\n", "in.bad:1: special_bonds: special_bonds weights must be in [0, 1]")]
+    [InlineData("special_bonds angle yes\n", "in.bad:1: special_bonds: special_bonds angle yes is not supported (no)")]
+    [InlineData("units real\natom_style full\nread_data triatomic.data\nbond_coeff 1 450 1.0\n", "in.bad:4: bond_coeff: bond_coeff before bond_style")]
+    [InlineData("units real\natom_style full\nbond_style harmonic\nread_data triatomic.data\nbond_coeff 1 abc 1.0\n", "in.bad:5: bond_coeff: K 'abc' is not a number")]
+    [InlineData("units real\natom_style full\nread_data triatomic.data\npair_style lj/cut 5.0\npair_coeff * * 0 1\nfix 1 all nve\nrun 10\n",
+        "in.bad:7: run: 54 bonds but no bond_style (harmonic)")]
+    public void A_bad_molecule_line_is_an_error_naming_file_line_and_command(string script, string message)
+    {
+        var interpreter = new ScriptInterpreter(script, "in.bad", MdReferenceData.Directory, [], dry: true);
+        var e = Assert.Throws<LammpsScriptException>(() => interpreter.Execute().ToList());
+        Assert.Equal(message, e.Message);
+    }
+
     [Theory]
     [InlineData("%12.8g", 3.0, "           3")]
     [InlineData("%12.8g", -6.7733681234, "  -6.7733681")]

@@ -1,0 +1,54 @@
+using Dataflow.Kernels.Md.Bonded;
+
+namespace Dataflow.Kernels.Md.Domains;
+
+/// <summary><see cref="HarmonicBonds"/> (LAMMPS <c>bond_style harmonic</c>) on the domains: the force on one of a bond's
+/// atoms, half the energy and half the virial.</summary>
+public sealed class DomainHarmonicBonds(HarmonicBonds bonds) : IDomainBondedStyle
+{
+    private readonly HarmonicBonds _bonds = bonds ?? throw new ArgumentNullException(nameof(bonds));
+
+    /// <inheritdoc/>
+    public string Name => _bonds.Name;
+
+    /// <inheritdoc/>
+    public BondedEnergyKind Kind => BondedEnergyKind.Bond;
+
+    /// <inheritdoc/>
+    public int AtomsPerTerm => 2;
+
+    /// <inheritdoc/>
+    public int TermCount => _bonds.Bonds.Count;
+
+    /// <inheritdoc/>
+    public void TermAtoms(int term, Span<int> ids)
+    {
+        var (_, a, b) = _bonds.Bonds[term];
+        ids[0] = a;
+        ids[1] = b;
+    }
+
+    /// <inheritdoc/>
+    public double Compute(int term, int member, ReadOnlySpan<double> positions, ReadOnlySpan<int> types,
+        ReadOnlySpan<double> charges, Span<double> force, Span<double> virial)
+    {
+        var dx = positions[0] - positions[3];
+        var dy = positions[1] - positions[4];
+        var dz = positions[2] - positions[5];
+        var (k, r0) = _bonds.Coefficients(_bonds.Bonds[term].Type);
+        var (fbond, ebond) = HarmonicBonds.Term(k, r0, dx, dy, dz);
+        var f = member == 0 ? fbond : -fbond;
+        force[0] += dx * f;
+        force[1] += dy * f;
+        force[2] += dz * f;
+        // Bond::ev_tally: half the pair virial to each atom.
+        var half = 0.5 * fbond;
+        virial[0] += dx * dx * half;
+        virial[1] += dy * dy * half;
+        virial[2] += dz * dz * half;
+        virial[3] += dx * dy * half;
+        virial[4] += dx * dz * half;
+        virial[5] += dy * dz * half;
+        return 0.5 * ebond;
+    }
+}
