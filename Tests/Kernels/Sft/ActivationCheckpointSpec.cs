@@ -56,6 +56,24 @@ public sealed class ActivationCheckpointSpec
         Assert.True(plain.Gradient.Max(Math.Abs) > 1e-3, "the gradients are not vacuous");
     }
 
+    [Theory]
+    [InlineData(SftCheckpointing.All)]
+    [InlineData(SftCheckpointing.None)]
+    public void The_runner_under_a_checkpointing_policy_gives_the_plain_gradients_bitwise(SftCheckpointing mode)
+    {
+        TorchRuntime.EnsureLoaded(1);
+        var batch = new[] { Sequence(40, 11), Sequence(5, 12), Sequence(12, 13), Sequence(7, 14), Sequence(3, 15) };
+        var items = SftPlanner.Plan(SftSchedule.ChunkFlow, batch, 16, 2);
+        var plain = Gradients(ScalarType.Float32, model => items.Sum(item => ChunkFlowRunner.Run(model, item, 1).LossSum));
+        var policy = new SftCheckpointPolicy(mode, s_model.Layers, budgetBytes: 1L << 40);
+        var checkpointed = Gradients(ScalarType.Float32, model => items.Sum(item => ChunkFlowRunner.Run(model, item, 1, null, policy).LossSum));
+
+        AssertBitwise(plain.Gradient, checkpointed.Gradient);
+        var batches = items.Count(i => !i.Dependent);
+        Assert.Equal(batches, policy.Passes);
+        Assert.Equal(mode == SftCheckpointing.All ? batches * s_model.Layers : 0, policy.CheckpointedLayers);
+    }
+
     [Fact]
     public void Checkpointed_blocks_keep_no_activations_after_the_forward_pass()
     {
@@ -64,7 +82,7 @@ public sealed class ActivationCheckpointSpec
         var config = s_model with { DModel = 64, Heads = 4, FeedForward = 256, Context = 4096 };
         using var scope = torch.NewDisposeScope();
         using var model = new SftTransformer(config, seed: 3);
-        using var input = Input([SftChunk.Slice(Sequence(2048, 7), 0, 0, 2048)]);
+        using var input = Input([SftChunk.Slice(Sequence(1024, 7), 0, 0, 1024)]);
         long Held(bool[] plan)
         {
             using var inner = torch.NewDisposeScope();
@@ -77,15 +95,15 @@ public sealed class ActivationCheckpointSpec
             if (plan.All(c => c))
             {
                 // Measured in the recomputation: each block's activations, the same for equal blocks.
-                Assert.All(checkpoints.LayerBytes, b => Assert.True(b > 2048L * 64 * 4 * 4, $"layer bytes {b}"));
+                Assert.All(checkpoints.LayerBytes, b => Assert.True(b > 1024L * 64 * 4 * 4, $"layer bytes {b}"));
             }
             return held;
         }
         var none = Held([false, false, false]);
         var all = Held([true, true, true]);
         Assert.True(NativeHeap.LiveBytes() > 0, "mallinfo2 is available");
-        // Each block keeps about 16 floats per token per width: several MiB at 2048 tokens of width 64.
-        Assert.True(none - all > 3L * 2048 * 64 * 4 * 8, $"forward held {none} bytes with no block checkpointed, {all} with all");
+        // Each block keeps about 16 floats per token per width: 4 MiB at 1024 tokens of width 64.
+        Assert.True(none - all > 3L * 1024 * 64 * 4 * 8, $"forward held {none} bytes with no block checkpointed, {all} with all");
     }
 
     [Theory]
