@@ -13,6 +13,7 @@ internal sealed partial class SftCommand : WorkloadCommand
         usage: dataflow run sft [--data FILE.jsonl|FILE.parquet | --synthetic lmsys|chatqa2] [--tokenizer gpt2|bytes]
                                 [--model tiny|small] [--schedule chunkflow|padded|packed] [--chunk-size T] [--k K]
                                 [--batch B] [--logical-workers W] [--micro-batch M] [--memory-budget SIZE]
+                                [--layer-checkpointing none|all|mimose]
                                 [--steps N] [--seed K] [--lr RATE] [--intra-op-threads T] [--checkpoint-every K]
                                 [--checkpoint-dir DIR] [--plot FILE.png|svg] [--cluster HOST:PORT] [--json FILE] [--quiet]
 
@@ -32,7 +33,11 @@ internal sealed partial class SftCommand : WorkloadCommand
           --batch B            sequences per step (default 8)
           --logical-workers W  data-parallel trainers, fixed by the job (default 2)
           --micro-batch M      sequences per padded micro-batch (default 2)
-          --memory-budget SIZE a trainer's budget for one chunk (e.g. 2GiB); refused when below one chunk's need
+          --memory-budget SIZE a trainer's budget for one chunk (e.g. 2GiB); refused when below one chunk's need; under
+                               mimose, what one pass may hold at its measured peak above the memory before it
+          --layer-checkpointing C  blocks recomputed in the backward pass of a batch of rows: none, all, or mimose
+                               (per input size the fewest blocks that keep the pass under --memory-budget, from
+                               memory measured in a warm-up) (default none)
           --steps N            optimiser steps (default 20)
           --seed K             seed of weights, data order and synthetic data (default 1)
           --lr RATE            AdamW learning rate (default 1e-3)
@@ -46,6 +51,7 @@ internal sealed partial class SftCommand : WorkloadCommand
         examples: dataflow run sft --synthetic lmsys --steps 10 --json sft.json
                   dataflow run sft --data chats.jsonl --tokenizer gpt2 --chunk-size 1024 --k 1
                   dataflow run sft --synthetic chatqa2 --schedule padded --steps 5
+                  dataflow run sft --schedule padded --layer-checkpointing mimose --memory-budget 96MiB --steps 5
         """;
 
     private static readonly Dictionary<string, SyntheticMix> s_mixes = new()
@@ -67,6 +73,13 @@ internal sealed partial class SftCommand : WorkloadCommand
         ["packed"] = SftSchedule.Packed,
     };
 
+    private static readonly Dictionary<string, SftCheckpointing> s_checkpointing = new()
+    {
+        ["none"] = SftCheckpointing.None,
+        ["all"] = SftCheckpointing.All,
+        ["mimose"] = SftCheckpointing.Mimose,
+    };
+
     private static readonly Dictionary<string, SftTokenizerKind> s_tokenizers = new()
     {
         ["gpt2"] = SftTokenizerKind.Gpt2,
@@ -86,7 +99,7 @@ internal sealed partial class SftCommand : WorkloadCommand
     public override IReadOnlyList<string> ValuedOptions =>
     [
         "data", "synthetic", "tokenizer", "model", "schedule", "chunk-size", "k", "batch", "logical-workers", "micro-batch",
-        "memory-budget", "steps", "seed", "lr", "intra-op-threads", "checkpoint-every", "checkpoint-dir",
+        "memory-budget", "layer-checkpointing", "steps", "seed", "lr", "intra-op-threads", "checkpoint-every", "checkpoint-dir",
     ];
 
     /// <inheritdoc />
@@ -124,6 +137,7 @@ internal sealed partial class SftCommand : WorkloadCommand
             .LogicalWorkers(o.Int("logical-workers", 2))
             .MicroBatch(o.Int("micro-batch", 2))
             .MemoryBudget(budget)
+            .Checkpointing(o.Choice("layer-checkpointing", s_checkpointing, SftCheckpointing.None))
             .Steps(o.Int("steps", 20))
             .Seed(o.Long("seed", 1))
             .LearningRate(o.Double("lr", 1e-3))
@@ -173,6 +187,8 @@ internal sealed partial class SftCommand : WorkloadCommand
             padding           {r.PaddingFraction * 100:F1} %
             chunks            {r.Chunks} ({r.RecomputedChunks} recomputed)
             peak memory       {r.PeakMemoryBytes / (1024.0 * 1024.0):F0} MiB (process high-water mark)
+            layers recomputed {r.LayerCheckpointing}: {r.CheckpointedLayers} block passes, {r.PlanChanges} plan changes
+            peak of a pass    {r.PeakPassBytes / (1024.0 * 1024.0):F1} MiB above the memory before it ({r.PassesOverBudget} passes over the budget)
             final loss        {r.FinalLoss:F6}
             weights sha256    {r.WeightsSha256}
             placement changes {r.PlacementChanges}
@@ -187,5 +203,7 @@ internal sealed partial class SftCommand : WorkloadCommand
             (w, o) => Bench.SftBench.Schedules(w, o.Int("steps", 2))),
         new("sftmemory", "sft peak memory as the longest sequence grows 4x at a fixed chunk size, ChunkFlow vs padded",
             (w, o) => Bench.SftBench.Memory(w)),
+        new("sftmimose", "sft Mimose's input-aware checkpointing vs recomputing every block, same memory budget and batches",
+            (w, o) => Bench.SftMimoseBench.Run(w, o.Int("steps", 4))),
     ];
 }

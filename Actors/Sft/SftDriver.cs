@@ -164,6 +164,8 @@ public sealed class SftDriver : JobDriver
         ["tokensPerSecond"] = TokensPerSecond,
         ["paddingFraction"] = PaddingFraction,
         ["peakMemoryBytes"] = _state.PeakMemoryBytes,
+        ["checkpointedLayers"] = _state.CheckpointedLayers,
+        ["planChanges"] = _state.PlanChanges,
         ["nodes"] = Nodes.Length,
     };
 
@@ -199,5 +201,10 @@ public sealed class SftDriver : JobDriver
         TrainCheckpoint.WeightsSha256(_state.Parameters),
         LogicalWorkers,
         PlacementChanges,
-        SftInputs.Of(_job)));
+        SftInputs.Of(_job),
+        _job.Settings.Checkpointing.ToString().ToLowerInvariant(),
+        _state.CheckpointedLayers,
+        _state.PlanChanges,
+        _state.PeakPassBytes,
+        _state.PassesOverBudget));
 }

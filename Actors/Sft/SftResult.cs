@@ -16,6 +16,12 @@ namespace Dataflow.Sft;
 /// <param name="WeightsSha256">SHA-256 of the final weights (little-endian float32): equal runs, equal bits.</param>
 /// <param name="PlacementChanges">How often the logical workers were re-placed because membership changed.</param>
 /// <param name="Inputs">The job as run (the corpus by name and size only).</param>
+/// <param name="LayerCheckpointing">Activation checkpointing of the blocks: none, all or mimose.</param>
+/// <param name="CheckpointedLayers">Blocks recomputed in backward passes, all passes of all steps.</param>
+/// <param name="PlanChanges">Passes whose checkpointing plan differed from their trainer's pass before (Mimose).</param>
+/// <param name="PeakPassBytes">Highest measured peak of one pass above the trainer's resident memory before it (what
+/// the memory budget bounds); 0 when passes were not measured (no checkpointing and no budget).</param>
+/// <param name="PassesOverBudget">Passes whose measured peak was above the memory budget.</param>
 public sealed record SftResult(
     string Workload,
     string Schedule,
@@ -30,7 +36,12 @@ public sealed record SftResult(
     string WeightsSha256,
     int LogicalWorkers,
     int PlacementChanges,
-    SftInputs Inputs) : WorkloadResult;
+    SftInputs Inputs,
+    string LayerCheckpointing = "none",
+    long CheckpointedLayers = 0,
+    long PlanChanges = 0,
+    long PeakPassBytes = 0,
+    long PassesOverBudget = 0) : WorkloadResult;
 
 /// <summary>The options an <c>sft</c> job ran with.</summary>
 public sealed record SftInputs(

@@ -61,6 +61,14 @@ public sealed class SftJobBuilder
     /// <summary>A trainer's memory budget for one chunk's activations, bytes (0: none); checked against one chunk's need.</summary>
     public SftJobBuilder MemoryBudget(long bytes) { _settings = _settings with { MemoryBudgetBytes = bytes }; return this; }
 
+    /// <summary>Activation checkpointing of the blocks: none, all, or Mimose's plan per input size (needs
+    /// <see cref="MemoryBudget"/>).</summary>
+    public SftJobBuilder Checkpointing(SftCheckpointing checkpointing)
+    {
+        _settings = _settings with { Checkpointing = checkpointing };
+        return this;
+    }
+
     /// <summary>Optimiser steps.</summary>
     public SftJobBuilder Steps(int steps) { _steps = steps; return this; }
 

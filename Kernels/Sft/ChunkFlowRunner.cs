@@ -18,8 +18,11 @@ public static class ChunkFlowRunner
 {
     /// <summary>Forward and backward of <paramref name="item"/>; returns the summed loss and how many chunks were
     /// recomputed. <paramref name="keep"/> is K, clamped to [1, N]; <paramref name="passDone"/>, when given, is called
-    /// after every forward or backward pass of a chunk (a liveness signal: a long sequence may take minutes).</summary>
-    public static (double LossSum, int Recomputed) Run(SftTransformer model, SftWorkItem item, int keep, Action? passDone = null)
+    /// after every forward or backward pass of a chunk (a liveness signal: a long sequence may take minutes).
+    /// <paramref name="checkpointing"/>, when given, plans and measures the activation checkpointing of the blocks in a
+    /// batch of rows (the chunks of a dependent item are ChunkFlow's to recompute, as a whole).</summary>
+    public static (double LossSum, int Recomputed) Run(
+        SftTransformer model, SftWorkItem item, int keep, Action? passDone = null, SftCheckpointPolicy? checkpointing = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(item);
@@ -28,19 +31,28 @@ public static class ChunkFlowRunner
         {
             return RunDependent(model, item.Rows, keep, passDone);
         }
-        var loss = RunBatch(model, item.Rows);
+        var loss = RunBatch(model, item.Rows, checkpointing);
         passDone?.Invoke();
         return (loss, 0);
     }
 
-    private static double RunBatch(SftTransformer model, SftChunk[] rows)
+    private static double RunBatch(SftTransformer model, SftChunk[] rows, SftCheckpointPolicy? checkpointing)
     {
         using var input = ChunkInput.Of(rows);
-        var f = model.Forward(input.Tokens, input.Positions, input.Sequences, null);
+        using var checkpoints = checkpointing?.Begin(rows.Length, input.Length);
+        var f = model.Forward(input.Tokens, input.Positions, input.Sequences, null, checkpoints);
         using var loss = SftTransformer.LossSum(f.Logits, input.Labels);
-        loss.backward();
+        if (checkpoints is null)
+        {
+            loss.backward();
+        }
+        else
+        {
+            checkpoints.Backward(loss);
+        }
         var value = ToDouble(loss);
         Dispose(f);
+        checkpointing?.End(checkpoints, rows.Length, input.Length);
         return value;
     }
 

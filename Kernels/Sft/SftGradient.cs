@@ -12,6 +12,10 @@ namespace Dataflow.Kernels.Sft;
 /// <param name="Recomputed">Chunks whose forward ran twice (ChunkFlow's N-K).</param>
 /// <param name="Chunks">Rows or chunks run.</param>
 /// <param name="PeakMemoryBytes">The trainer's process high-water mark, measured after the step.</param>
+/// <param name="CheckpointedLayers">Blocks recomputed by activation checkpointing (summed over passes).</param>
+/// <param name="PlanChanges">Passes of the trainer whose checkpointing plan differed from the pass before.</param>
+/// <param name="PeakPassBytes">Highest measured peak of one pass above the resident memory before it (0: not measured).</param>
+/// <param name="PassesOverBudget">Passes whose measured peak was above the memory budget.</param>
 [MessagePackObject]
 public sealed record SftGradient(
     [property: Key(0)] int WorkerId,
@@ -22,4 +26,8 @@ public sealed record SftGradient(
     [property: Key(5)] long ComputedTokens,
     [property: Key(6)] int Recomputed,
     [property: Key(7)] int Chunks,
-    [property: Key(8)] long PeakMemoryBytes);
+    [property: Key(8)] long PeakMemoryBytes,
+    [property: Key(9)] long CheckpointedLayers = 0,
+    [property: Key(10)] long PlanChanges = 0,
+    [property: Key(11)] long PeakPassBytes = 0,
+    [property: Key(12)] long PassesOverBudget = 0);

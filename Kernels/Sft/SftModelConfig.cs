@@ -50,6 +50,12 @@ public sealed record SftModelConfig(
     public long ChunkBytes(int chunkTokens) =>
         sizeof(float) * ((long)chunkTokens * (16L * DModel * Layers + 2L * Vocabulary) + 4L * ParameterCount);
 
+    /// <summary>Bytes one chunk of <paramref name="chunkTokens"/> needs with every block recomputed (float32): one
+    /// block's activations (16 floats per token), every block's input, two vocabulary-wide rows, and the parameters
+    /// with their gradient and two AdamW moments. The least a budget can be under activation checkpointing.</summary>
+    public long CheckpointedChunkBytes(int chunkTokens) =>
+        sizeof(float) * ((long)chunkTokens * (16L * DModel + (long)DModel * Layers + 2L * Vocabulary) + 4L * ParameterCount);
+
     /// <summary>Number of parameters of <see cref="SftTransformer"/> with this shape.</summary>
     [IgnoreMember]
     public long ParameterCount =>

@@ -13,7 +13,9 @@ namespace Dataflow.Kernels.Sft;
 /// <param name="Seed">Seed of the initial weights, the data order and synthetic data.</param>
 /// <param name="LearningRate">AdamW learning rate (constant).</param>
 /// <param name="IntraOpThreads">libtorch threads per trainer (part of the determinism contract).</param>
-/// <param name="MemoryBudgetBytes">Memory a trainer may use for one chunk's activations; 0: no budget.</param>
+/// <param name="MemoryBudgetBytes">Memory a trainer may use for one chunk's activations; 0: no budget. Under
+/// <see cref="SftCheckpointing.Mimose"/>, the measured peak of one pass above the trainer's resident memory before it.</param>
+/// <param name="Checkpointing">Which blocks of a batch of rows are recomputed in the backward pass.</param>
 [MessagePackObject]
 public sealed record SftSettings(
     [property: Key(0)] SftModelConfig Model,
@@ -26,7 +28,8 @@ public sealed record SftSettings(
     [property: Key(7)] long Seed = 1,
     [property: Key(8)] double LearningRate = 1e-3,
     [property: Key(9)] int IntraOpThreads = 1,
-    [property: Key(10)] long MemoryBudgetBytes = 0)
+    [property: Key(10)] long MemoryBudgetBytes = 0,
+    [property: Key(11)] SftCheckpointing Checkpointing = SftCheckpointing.None)
 {
     /// <summary>AdamW's beta1, beta2, epsilon and weight decay (PyTorch's defaults but for a decay of 0.01).</summary>
     public const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8, WeightDecay = 0.01;
@@ -68,7 +71,21 @@ public sealed record SftSettings(
         {
             throw new ArgumentException($"--memory-budget must not be negative; got {MemoryBudgetBytes}", "memory-budget");
         }
+        if (Checkpointing == SftCheckpointing.Mimose && MemoryBudgetBytes == 0)
+        {
+            throw new ArgumentException("--layer-checkpointing mimose plans under a memory budget: give --memory-budget", "memory-budget");
+        }
         var need = Model.ChunkBytes(ChunkSize);
+        if (Checkpointing != SftCheckpointing.None)
+        {
+            need = Model.CheckpointedChunkBytes(ChunkSize);
+            if (MemoryBudgetBytes > 0 && MemoryBudgetBytes < need)
+            {
+                throw new ArgumentException(
+                    $"--memory-budget {MemoryBudgetBytes} bytes is below one layer's need: {need} bytes for a chunk of {ChunkSize} tokens "
+                    + "with every block recomputed (lower --chunk-size or raise the budget)", "memory-budget");
+            }
+        }
         if (MemoryBudgetBytes > 0 && MemoryBudgetBytes < need)
         {
             throw new ArgumentException(

@@ -10,6 +10,10 @@ namespace Dataflow.Kernels.Sft;
 /// <param name="Recomputed">Chunks recomputed so far.</param>
 /// <param name="Chunks">Chunks or rows run so far.</param>
 /// <param name="PeakMemoryBytes">Highest trainer high-water mark reported so far.</param>
+/// <param name="CheckpointedLayers">Blocks recomputed by activation checkpointing so far.</param>
+/// <param name="PlanChanges">Checkpointing plan changes so far, all trainers.</param>
+/// <param name="PeakPassBytes">Highest measured peak of one pass above the memory before it, all trainers.</param>
+/// <param name="PassesOverBudget">Passes whose measured peak was above the memory budget so far.</param>
 [MessagePackObject]
 public sealed record SftState(
     [property: Key(0)] long Step,
@@ -21,7 +25,11 @@ public sealed record SftState(
     [property: Key(6)] long ComputedTokens = 0,
     [property: Key(7)] long Recomputed = 0,
     [property: Key(8)] long Chunks = 0,
-    [property: Key(9)] long PeakMemoryBytes = 0)
+    [property: Key(9)] long PeakMemoryBytes = 0,
+    [property: Key(10)] long CheckpointedLayers = 0,
+    [property: Key(11)] long PlanChanges = 0,
+    [property: Key(12)] long PeakPassBytes = 0,
+    [property: Key(13)] long PassesOverBudget = 0)
 {
     /// <summary>The state before the first step.</summary>
     public static SftState Initial(SftSettings settings)
@@ -77,7 +85,11 @@ public sealed record SftState(
             ComputedTokens + ordered.Sum(g => g.ComputedTokens),
             Recomputed + ordered.Sum(g => (long)g.Recomputed),
             Chunks + ordered.Sum(g => (long)g.Chunks),
-            Math.Max(PeakMemoryBytes, ordered.Max(g => g.PeakMemoryBytes)));
+            Math.Max(PeakMemoryBytes, ordered.Max(g => g.PeakMemoryBytes)),
+            CheckpointedLayers + ordered.Sum(g => g.CheckpointedLayers),
+            PlanChanges + ordered.Sum(g => g.PlanChanges),
+            Math.Max(PeakPassBytes, ordered.Max(g => g.PeakPassBytes)),
+            PassesOverBudget + ordered.Sum(g => g.PassesOverBudget));
     }
 
     /// <summary>Serialised form (MessagePack with a trailing SHA-256, so truncation is detected).</summary>

@@ -12,6 +12,7 @@ public sealed class SftTrainer : IDisposable
 {
     private readonly SftSettings _settings;
     private readonly SftTransformer _model;
+    private readonly SftCheckpointPolicy _checkpointing;
 
     /// <summary>Builds the model of <paramref name="settings"/> (loads libtorch with its thread count).</summary>
     public SftTrainer(SftSettings settings)
@@ -21,7 +22,11 @@ public sealed class SftTrainer : IDisposable
         TorchRuntime.EnsureLoaded(settings.IntraOpThreads);
         _settings = settings;
         _model = new SftTransformer(settings.Model, settings.Seed);
+        _checkpointing = SftCheckpointPolicy.Of(settings);
     }
+
+    /// <summary>The trainer's activation checkpointing (its plans, measurements and counts so far).</summary>
+    public SftCheckpointPolicy Checkpointing => _checkpointing;
 
     /// <summary>The initial weights of <paramref name="settings"/>' model, flat.</summary>
     public static float[] InitialParameters(SftSettings settings)
@@ -58,9 +63,11 @@ public sealed class SftTrainer : IDisposable
         var loss = 0.0;
         var recomputed = 0;
         var done = 0;
+        var (layersBefore, changesBefore, overBefore) =
+            (_checkpointing.CheckpointedLayers, _checkpointing.PlanChanges, _checkpointing.PassesOverBudget);
         foreach (var item in items)
         {
-            var (l, r) = ChunkFlowRunner.Run(_model, item, _settings.Keep, itemDone is null ? null : () => itemDone(++done));
+            var (l, r) = ChunkFlowRunner.Run(_model, item, _settings.Keep, itemDone is null ? null : () => itemDone(++done), _checkpointing);
             loss += l;
             recomputed += r;
         }
@@ -75,7 +82,11 @@ public sealed class SftTrainer : IDisposable
             items.Sum(i => i.ComputedTokens),
             recomputed,
             items.Sum(i => i.Rows.Length),
-            PeakMemory.PeakBytes());
+            Math.Max(PeakMemory.PeakBytes(), _checkpointing.PeakResidentBytes),
+            _checkpointing.CheckpointedLayers - layersBefore,
+            _checkpointing.PlanChanges - changesBefore,
+            _checkpointing.PeakPassBytes,
+            _checkpointing.PassesOverBudget - overBefore);
     }
 
     /// <inheritdoc />

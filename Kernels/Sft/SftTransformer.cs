@@ -55,7 +55,10 @@ public sealed class SftTransformer : nn.Module
 
     /// <summary>Forward over a chunk [B, T] of token ids with their positions and sequence ids (int64 tensors);
     /// padding has sequence id -1 and is never attended to by other tokens.</summary>
-    public SftForward Forward(Tensor tokens, Tensor positions, Tensor sequences, SftPast? past)
+    /// <param name="checkpoints">When given, the blocks run through it (activation checkpointing): its
+    /// <see cref="LayerCheckpoints.Backward"/> then replaces the loss's backward, and a checkpointed block's keys and
+    /// values come back without a graph.</param>
+    public SftForward Forward(Tensor tokens, Tensor positions, Tensor sequences, SftPast? past, LayerCheckpoints? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         var (cos, sin) = RotaryEmbedding.Angles(positions, _config.HeadDim, _dtype);
@@ -65,7 +68,25 @@ public sealed class SftTransformer : nn.Module
         var keys = new Tensor[_config.Layers];
         var values = new Tensor[_config.Layers];
         var x = wte.forward(tokens);
-        for (var layer = 0; layer < _config.Layers; layer++)
+        if (checkpoints is not null)
+        {
+            // The recomputations in the backward pass read the angles and the mask after this method returned.
+            var (heldCos, heldSin, heldMask) = (checkpoints.Hold(c), checkpoints.Hold(s), checkpoints.Hold(mask));
+            for (var layer = 0; layer < _config.Layers; layer++)
+            {
+                using var input = x;
+                var block = h[layer];
+                var (pastKeys, pastValues) = (past?.Keys[layer], past?.Values[layer]);
+                Tensor[] side;
+                (x, side) = checkpoints.Run(layer, input, i =>
+                {
+                    var (y, k, v) = block.Forward(i, heldCos, heldSin, heldMask, pastKeys, pastValues);
+                    return (y, [k, v]);
+                });
+                (keys[layer], values[layer]) = (side[0], side[1]);
+            }
+        }
+        for (var layer = 0; checkpoints is null && layer < _config.Layers; layer++)
         {
             using var input = x;
             (x, keys[layer], values[layer]) = h[layer].Forward(input, c, s, mask, past?.Keys[layer], past?.Values[layer]);

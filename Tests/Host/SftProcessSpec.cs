@@ -23,6 +23,8 @@ public sealed class SftProcessSpec(ITestOutputHelper output) : IDisposable
     [InlineData("{\"tokens\": [1, 2]}\n", new[] { "--chunk-size", "20000" }, "--chunk-size must be in [1, 16384] (the model's context); got 20000")]
     [InlineData("{\"tokens\": [1, 2]}\n", new[] { "--memory-budget", "1MiB" }, "--memory-budget 1048576 bytes is below one chunk's need")]
     [InlineData("{\"tokens\": [1, 2]}\n", new[] { "--memory-budget", "lots" }, "--memory-budget lots: expected a size")]
+    [InlineData("{\"tokens\": [1, 2]}\n", new[] { "--layer-checkpointing", "mimose" }, "--layer-checkpointing mimose plans under a memory budget: give --memory-budget")]
+    [InlineData("{\"tokens\": [1, 2]}\n", new[] { "--layer-checkpointing", "mimose", "--memory-budget", "1MiB" }, "--memory-budget 1048576 bytes is below one layer's need")]
     public async Task Bad_input_is_one_error_naming_the_file_line_or_option_with_exit_code_2(string content, string[] options, string expected)
     {
         var path = Path.Combine(_dir.FullName, "bad.jsonl");
