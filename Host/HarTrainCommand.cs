@@ -23,7 +23,7 @@ internal sealed partial class HarTrainCommand : WorkloadCommand
           --recogniser-steps S  Adam steps of the recogniser (default 300)
           --imfe-steps S        Adam steps of the distillation (default 500)
           --batch B             clips or frame pairs per step (default 32)
-          --lr RATE             learning rate (default 2e-3)
+          --lr RATE             learning rate (default 1e-3)
           --seed K              seed of data, weights and batches (default 1)
           --threads T           libtorch threads (default 1)
           --plot FILE           PNG or SVG of the recogniser's and the distillation's loss at every step

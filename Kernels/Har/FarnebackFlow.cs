@@ -23,10 +23,11 @@ public sealed class FarnebackExpansion : IDisposable
 /// <summary>Dense optical flow by Farneback's polynomial expansion on an image pyramid (G. Farneback, SCIA 2003), the
 /// algorithm of OpenCV's <c>calcOpticalFlowFarneback</c> with its default (box-window) update.</summary>
 /// <remarks>
-/// The arithmetic is the static kernels of <see cref="FarnebackKernels"/>, launched through <see cref="ComputeBackend"/>:
-/// through ILGPU on a CUDA node, called directly for ranges of pixels, rows or columns on a CPU node. It is written
-/// here rather than taken from OpenCV so that it runs as the project's kernels do (one code for GPU and CPU, the
-/// pipeline's own threads) and so that each frame's expansion is computed once in a stream
+/// The arithmetic is the static kernels of <see cref="FarnebackKernels"/>, launched through ILGPU on a CUDA node; on a
+/// CPU node the same arithmetic runs as vectorised row passes (<see cref="FarnebackCpu"/>, which says why), and only the
+/// small resampling steps are the kernels called directly. It is written here rather than taken from OpenCV so that it
+/// runs as the project's kernels do (ILGPU on a GPU, the pipeline's own threads on a CPU) and so that each frame's
+/// expansion is computed once in a stream
 /// (<see cref="Expand"/>), where OpenCV expands both frames of every pair. Images are single-channel floats in [0, 1],
 /// row-major; they are scaled to 0..255 as OpenCV's 8-bit frames are, so the ridge of the 2x2 solve means the same.
 /// The flow is 2 floats per pixel (dx, dy) in pixels of the full-resolution image: frame 2 at <c>p + flow(p)</c>
@@ -40,6 +41,9 @@ public sealed class FarnebackFlow : IDisposable
     private readonly ComputeBuffer<float>?[] _smoothing;
     private readonly int[] _smoothingRadius;
     private readonly ComputeBuffer<float> _taps;
+    private readonly float[] _tapValues;
+    private readonly float[]?[] _smoothingWeights;
+    private readonly FarnebackCpu? _cpu;
     private readonly PolyBasis _basis;
     private readonly ComputeBuffer<float> _source;
     private readonly ComputeBuffer<float> _blurA;
@@ -79,6 +83,7 @@ public sealed class FarnebackFlow : IDisposable
         _grids = new FlowGrid[levels + 1];
         _smoothing = new ComputeBuffer<float>?[levels + 1];
         _smoothingRadius = new int[levels + 1];
+        _smoothingWeights = new float[levels + 1][];
         for (var k = 0; k <= levels; k++)
         {
             var s = Math.Pow(_options.PyramidScale, k);
@@ -88,10 +93,16 @@ public sealed class FarnebackFlow : IDisposable
                 var sigma = (1 / s - 1) * 0.5;
                 var size = (int)Math.Round(sigma * 5) | 1;
                 _smoothingRadius[k] = size / 2;
-                _smoothing[k] = _backend.FromArray(Gaussian(size / 2, sigma));
+                _smoothingWeights[k] = Gaussian(size / 2, sigma);
+                _smoothing[k] = _backend.FromArray(_smoothingWeights[k]!);
             }
         }
-        (_taps, _basis) = PolyTaps(_options.PolyN, _options.PolySigma);
+        (_tapValues, _basis) = PolyTaps(_options.PolyN, _options.PolySigma);
+        _taps = _backend.FromArray(_tapValues);
+        if (_backend.Kind == ComputeBackendKind.Cpu)
+        {
+            _cpu = new FarnebackCpu(_options.Threads, width, Math.Max(Math.Max(_options.PolyN, _options.WindowSize / 2), _smoothingRadius.Max()));
+        }
         var pixels = width * height;
         _scaled = new float[pixels];
         _source = _backend.Allocate1D<float>(pixels);
@@ -139,14 +150,29 @@ public sealed class FarnebackFlow : IDisposable
             {
                 var blur = full with { Radius = _smoothingRadius[k] };
                 var weights = _smoothing[k]!;
-                _backend.Launch(FarnebackKernels.BlurRows, full.Pixels, _source.View, _blurA.View, weights.View, blur);
-                _backend.Launch(FarnebackKernels.BlurColumns, full.Pixels, _blurA.View, _blurB.View, weights.View, blur);
+                if (_cpu is not null)
+                {
+                    _cpu.BlurRows(_source, _blurA, _smoothingWeights[k]!, blur);
+                    _cpu.BlurColumns(_blurA, _blurB, _smoothingWeights[k]!, blur);
+                }
+                else
+                {
+                    _backend.Launch(FarnebackKernels.BlurRows, full.Pixels, _source.View, _blurA.View, weights.View, blur);
+                    _backend.Launch(FarnebackKernels.BlurColumns, full.Pixels, _blurA.View, _blurB.View, weights.View, blur);
+                }
                 _backend.Launch(FarnebackKernels.Resize, grid.Pixels, _blurB.View, levelImage.View, full, grid, new Float2Gain(1, 1f));
             }
             var poly = _backend.Allocate1D<float>(FarnebackKernels.Channels * grid.Pixels);
             var polyGrid = grid with { Radius = _options.PolyN };
-            _backend.Launch(FarnebackKernels.PolyColumns, grid.Pixels, levelImage.View, _rows.View, _taps.View, polyGrid);
-            _backend.Launch(FarnebackKernels.PolyRows, grid.Pixels, _rows.View, poly.View, _taps.View, polyGrid, _basis);
+            if (_cpu is not null)
+            {
+                _cpu.Expand(levelImage, _rows, poly, _tapValues, polyGrid, _basis);
+            }
+            else
+            {
+                _backend.Launch(FarnebackKernels.PolyColumns, grid.Pixels, levelImage.View, _rows.View, _taps.View, polyGrid);
+                _backend.Launch(FarnebackKernels.PolyRows, grid.Pixels, _rows.View, poly.View, _taps.View, polyGrid, _basis);
+            }
             polys[k] = poly;
         }
         return new FarnebackExpansion(polys);
@@ -186,6 +212,20 @@ public sealed class FarnebackFlow : IDisposable
             var r0 = previous.Levels[k].View;
             var r1 = next.Levels[k].View;
             var boxGrid = grid with { Radius = box };
+            if (_cpu is not null)
+            {
+                var (poly0, poly1) = (previous.Levels[k], next.Levels[k]);
+                _cpu.Matrices(poly0, poly1, levelFlow, _matrices, grid);
+                for (var i = 0; i < _options.Iterations; i++)
+                {
+                    _cpu.BoxSolve(_matrices, levelFlow, boxGrid);
+                    if (i < _options.Iterations - 1)
+                    {
+                        _cpu.Matrices(poly0, poly1, levelFlow, _matrices, grid);
+                    }
+                }
+                continue;
+            }
             _backend.Launch(FarnebackKernels.Matrices, grid.Pixels, r0, r1, levelFlow.View, _matrices.View, grid);
             for (var i = 0; i < _options.Iterations; i++)
             {
@@ -233,7 +273,7 @@ public sealed class FarnebackFlow : IDisposable
 
     // The applicability and the inverse Gram matrix of the weighted least-squares fit of the quadratic
     // (1, x, y, x^2, y^2, xy) on the (2n+1)^2 neighbourhood (Farneback's thesis, section 4.3).
-    private (ComputeBuffer<float> Taps, PolyBasis Basis) PolyTaps(int n, double sigma)
+    private static (float[] Taps, PolyBasis Basis) PolyTaps(int n, double sigma)
     {
         var g = new double[2 * n + 1];
         for (var k = -n; k <= n; k++)
@@ -270,7 +310,7 @@ public sealed class FarnebackFlow : IDisposable
         }
         var inverse = Invert(gram);
         var basisTerms = new PolyBasis((float)inverse[1, 1], (float)inverse[0, 3], (float)inverse[3, 3], (float)inverse[3, 4], (float)inverse[5, 5]);
-        return (_backend.FromArray(taps), basisTerms);
+        return (taps, basisTerms);
     }
 
     // Gauss-Jordan with partial pivoting; the Gram matrix is symmetric positive definite and 6x6.

@@ -12,7 +12,7 @@ public sealed record HarClips(float[][] Frames, float[][] Features, int[] Labels
 
     /// <summary><paramref name="count"/> clips of the video of <paramref name="seed"/>: clip c is a window of action c,
     /// from a start frame that varies with c, so windows start anywhere in an action (some across a change of actor).</summary>
-    /// <param name="progress">Called with (clips done, count) every 10 clips.</param>
+    /// <param name="progress">Called with (clips done, count) every 2 clips.</param>
     public static HarClips Generate(int count, long seed, int threads = 1, Action<int, int>? progress = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
@@ -38,7 +38,7 @@ public sealed record HarClips(float[][] Frames, float[][] Features, int[] Labels
                 }
             }
             labels[c] = video.Label(start);
-            if ((c + 1) % 10 == 0 || c == count - 1)
+            if ((c + 1) % 2 == 0 || c == count - 1)
             {
                 progress?.Invoke(c + 1, count);
             }

@@ -6,11 +6,12 @@ namespace Dataflow.Kernels.Har;
 /// <summary>A trained action recogniser and the IMFE distilled for it: what <c>dataflow run har-train</c> writes and
 /// <c>dataflow run har --model</c> reads.</summary>
 /// <remarks>File layout: a BinaryWriter string magic, an int version, the class names, then the two networks' state
-/// dictionaries in TorchSharp's format (IMFE first).</remarks>
+/// dictionaries in TorchSharp's format (IMFE first). Version 2 holds the IMFE of 2-pixel encoder cells; a version 1
+/// file (4-pixel cells) is refused with its version.</remarks>
 public sealed class HarModel : IDisposable
 {
     private const string FileMagic = "dataflow-har-model";
-    private const int FileVersion = 1;
+    private const int FileVersion = 2;
 
     /// <summary>Wraps trained networks.</summary>
     public HarModel(ImfeNetwork imfe, ActionRecogniser recogniser, IReadOnlyList<string> classes)

@@ -24,7 +24,7 @@ public sealed record HarTrainSettings
     public int Batch { get; init; } = 32;
 
     /// <summary>Adam learning rate of both networks.</summary>
-    public double LearningRate { get; init; } = 2e-3;
+    public double LearningRate { get; init; } = 1e-3;
 
     /// <summary>Seed of the data, the initial weights and the batches.</summary>
     public long Seed { get; init; } = 1;
@@ -161,7 +161,8 @@ public static class HarTrainer
             loss.backward();
             optimizer.Step();
             losses[step] = loss.item<float>();
-            if (step % 25 == 0 || step == s.RecogniserSteps - 1)
+            // Every 5 steps: on a loaded machine 25 steps could outlast the driver's step timeout (dataflow.step-timeout).
+            if (step % 5 == 0 || step == s.RecogniserSteps - 1)
             {
                 progress?.Invoke("recogniser", step + 1, s.RecogniserSteps, losses[step]);
             }
@@ -202,7 +203,7 @@ public static class HarTrainer
             loss.backward();
             optimizer.Step();
             losses[step] = loss.item<float>();
-            if (step % 25 == 0 || step == s.ImfeSteps - 1)
+            if (step % 5 == 0 || step == s.ImfeSteps - 1)
             {
                 progress?.Invoke("imfe", step + 1, s.ImfeSteps, losses[step]);
             }

@@ -64,7 +64,23 @@ public sealed class FarnebackFlowSpec(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_kernels_are_valid_ILGPU_kernels_and_match_direct_dispatch()
+    public void The_flow_is_the_same_bits_on_one_two_and_three_threads()
+    {
+        var scene = new TexturedScene(7);
+        const int h = 96, w = 128;
+        var first = scene.Render(h, w, (x, y) => (x, y));
+        var second = scene.Render(h, w, (x, y) => (x - 2.3, y + 1.1));
+        using var one = new FarnebackFlow(h, w, new FarnebackOptions { Threads = 1 });
+        var expected = one.Compute(first, second);
+        foreach (var threads in new[] { 2, 3 })
+        {
+            using var flow = new FarnebackFlow(h, w, new FarnebackOptions { Threads = threads });
+            Assert.Equal(expected, flow.Compute(first, second));
+        }
+    }
+
+    [Fact]
+    public void The_kernels_are_valid_ILGPU_kernels_and_match_the_vectorised_cpu_path()
     {
         var scene = new TexturedScene(5);
         const int h = 40, w = 48;

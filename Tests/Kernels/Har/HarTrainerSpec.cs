@@ -6,8 +6,7 @@ namespace Dataflow.Tests.Kernels.Har;
 
 /// <summary>The recogniser learns the synthetic actions from optical-flow features and recognises held-out clips far
 /// above chance; a saved model reads back with the same outputs, and a truncated one is an error naming it.</summary>
-/// <remarks>IMFE's distillation is run (a few steps) but not asserted: at the project's training budget its loss does
-/// not fall yet (README, <c>har</c>).</remarks>
+/// <remarks>IMFE's distillation is run (a few steps) but not asserted here: <see cref="ImfeDistillationSpec"/> does.</remarks>
 public sealed class HarTrainerSpec(ITestOutputHelper output)
 {
     private static readonly Lazy<(HarModel Model, HarTrainReport Report)> s_trained = new(() => HarTrainer.Train(new HarTrainSettings
