@@ -180,19 +180,8 @@ public sealed class DirectCi
         var betaDiagonal = _betaHamiltonian.Diagonal();
         Parallel.For(0, _alpha.Count, ia =>
         {
-            // Coulomb coupling of the two spins: sum over alpha i, beta j of (ii|jj).
             Span<double> coulomb = stackalloc double[n];
-            var sa = _alpha.Strings[ia];
-            for (var j = 0; j < n; j++)
-            {
-                var sum = 0.0;
-                for (var rest = sa; rest != 0; rest &= rest - 1)
-                {
-                    var i = BitOperations.TrailingZeroCount(rest);
-                    sum += _eri[((i * n + i) * n + j) * n + j];
-                }
-                coulomb[j] = sum;
-            }
+            AlphaCoulomb(ia, coulomb);
             for (var ib = 0; ib < nb; ib++)
             {
                 var cross = 0.0;
@@ -218,17 +207,7 @@ public sealed class DirectCi
         Parallel.For(0, _alpha.Count, ia =>
         {
             Span<double> coulomb = stackalloc double[n];
-            var sa = _alpha.Strings[ia];
-            for (var j = 0; j < n; j++)
-            {
-                var sum = 0.0;
-                for (var rest = sa; rest != 0; rest &= rest - 1)
-                {
-                    var i = BitOperations.TrailingZeroCount(rest);
-                    sum += _eri[((i * n + i) * n + j) * n + j];
-                }
-                coulomb[j] = sum;
-            }
+            AlphaCoulomb(ia, coulomb);
             var group = _betaOfIrrep[block.Irrep ^ _alphaIrrep[ia]];
             var start = block.Offsets[ia];
             for (var x = 0; x < group.Length; x++)
@@ -243,6 +222,23 @@ public sealed class DirectCi
             }
         });
         return result;
+    }
+
+    // Coulomb coupling of alpha string ia with a beta electron in each orbital j: the sum over its orbitals i of (ii|jj).
+    private void AlphaCoulomb(int ia, Span<double> coulomb)
+    {
+        var n = OrbitalCount;
+        var sa = _alpha.Strings[ia];
+        for (var j = 0; j < n; j++)
+        {
+            var sum = 0.0;
+            for (var rest = sa; rest != 0; rest &= rest - 1)
+            {
+                var i = BitOperations.TrailingZeroCount(rest);
+                sum += _eri[((i * n + i) * n + j) * n + j];
+            }
+            coulomb[j] = sum;
+        }
     }
 
     /// <summary>The determinant of the sector at <paramref name="position"/> of <paramref name="block"/>.</summary>

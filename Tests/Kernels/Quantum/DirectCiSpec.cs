@@ -93,6 +93,13 @@ public sealed class DirectCiSpec(ITestOutputHelper output)
             var product = new double[block.Dimension];
             direct.Multiply(block, compact, product);
             Assert.Equal(x, direct.Expand(block, compact));
+            // The block's own diagonal is the same bits as the sector's restricted to it, and positions map both ways.
+            Assert.Equal(direct.BlockDiagonal(block, direct.Diagonal()).Select(BitConverter.DoubleToInt64Bits),
+                direct.Diagonal(block).Select(BitConverter.DoubleToInt64Bits));
+            for (var k = 0L; k < block.Dimension; k++)
+            {
+                Assert.Equal(k, direct.BlockIndex(block, direct.SectorIndex(block, k)));
+            }
             var worst = full.Zip(direct.Expand(block, product), (a, b) => Math.Abs(a - b)).Max();
             output.WriteLine($"{name} irrep {g + 1}: {dimensions[g]} determinants, largest difference {worst:E2}");
             Assert.True(worst <= 1e-12, $"irrep {g + 1}: {worst:E2}");
