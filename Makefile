@@ -46,7 +46,7 @@ test: build
 
 # The heavy tests, not in `make test` (their time: README, top): the 32,000-atom LJ melt and its benchmark against LAMMPS, the
 # 10,000-step NVE of a molten salt, H2O in the single-process VMC loop, `run nqs` with its defaults on LiH and N2, two
-# LAMMPS scripts against lmp, and sft's weights on three hosts with one killed.
+# LAMMPS scripts against lmp, sft's weights on three hosts with one killed, and the others the README lists.
 test-heavy: build
 	DATAFLOW_HEAVY_TESTS=1 $(DOTNET) test Tests/Tests.csproj -c $(CONFIG) --no-build --filter "Category=Heavy" --logger "console;verbosity=normal"
 
