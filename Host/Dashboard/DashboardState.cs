@@ -7,7 +7,9 @@ namespace Dataflow.Host.Dashboard;
 /// <see cref="Interval"/>, keeps each job's metric history and the rates the page shows (CPU, busy time), and hands
 /// out the latest <see cref="DashboardDocument"/>.</summary>
 /// <remarks>The coordinator's status carries each job's latest metrics (those of its latest progress report and its
-/// driver's own); one point per unit of work done is kept, the last <see cref="MaxPoints"/> of each metric.</remarks>
+/// driver's own); one point per unit of work done is kept, the last <see cref="MaxPoints"/> of each metric. A job whose
+/// metrics carry <see cref="InnerIterations"/> (a running count of iterations inside its units of work, as fci's
+/// Davidson iterations over every symmetry block) is charted against that count instead.</remarks>
 /// <param name="host">This host's address.</param>
 /// <param name="coordinator">The job coordinator (its singleton proxy).</param>
 internal sealed class DashboardState(string host, IActorRef coordinator)
@@ -17,6 +19,9 @@ internal sealed class DashboardState(string host, IActorRef coordinator)
 
     /// <summary>The points kept per metric of a job.</summary>
     public const int MaxPoints = 2000;
+
+    /// <summary>The metric that, when a job reports it, is the x of its points in place of the units of work done.</summary>
+    public const string InnerIterations = "iterations";
 
     private readonly Dictionary<string, SortedDictionary<string, SortedDictionary<long, double>>> _history = [];
     private readonly Dictionary<string, (double CpuSeconds, long TimeUnixMs)> _cpu = [];
@@ -121,9 +126,14 @@ internal sealed class DashboardState(string host, IActorRef coordinator)
             {
                 _history[j.JobId] = metrics = new SortedDictionary<string, SortedDictionary<long, double>>(StringComparer.Ordinal);
             }
+            var x = j.Done;
+            if (j.Metrics is { } reported && reported.TryGetValue(InnerIterations, out var inner) && double.IsFinite(inner) && inner > 0)
+            {
+                x = (long)inner;
+            }
             foreach (var (name, value) in j.Metrics ?? [])
             {
-                if (!double.IsFinite(value))
+                if (!double.IsFinite(value) || name == InnerIterations)
                 {
                     continue;
                 }
@@ -132,7 +142,7 @@ internal sealed class DashboardState(string host, IActorRef coordinator)
                     metrics[name] = points = [];
                 }
                 // A unit of work reported again (after a fail-over) replaces the earlier point.
-                points[j.Done] = value;
+                points[x] = value;
                 while (points.Count > MaxPoints)
                 {
                     points.Remove(points.Keys.First());

@@ -17,8 +17,10 @@ const WORKLOAD_CHARTS = {
   "har": [["frames/s", ["fps"]], ["latency (ms)", ["latencyMs"]]],
 };
 // Bookkeeping figures, not worth a chart of their own.
-const NOT_CHARTED = new Set(["nodes", "placementChanges", "restarts", "step"]);
-const X_TITLE = { "train": "step", "dp-train": "step", "har-train": "step", "sft": "step", "md": "step", "nqs": "iteration", "fci": "iteration", "tune": "measurements", "har": "frames" };
+// "iterations" is the x of a job that reports it (fci: Davidson iterations over every symmetry block); "iteration" counts
+// within one block.
+const NOT_CHARTED = new Set(["nodes", "placementChanges", "restarts", "step", "iteration", "iterations"]);
+const X_TITLE = { "train": "step", "dp-train": "step", "har-train": "step", "sft": "step", "md": "step", "nqs": "iteration", "fci": "Davidson iteration (every symmetry block in turn)", "tune": "measurements", "har": "frames" };
 const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
 
 const charts = new Map(); // "jobId|title" -> { plot, element }
@@ -88,8 +90,10 @@ function renderChart(container, job, [title, metrics, log, absolute]) {
     const opts = {
       title, width: 420, height: 220,
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-      axes: [{ label: X_TITLE[job.workload] || "units of work done" }, { size: 70 }],
-      series: [{ label: X_TITLE[job.workload] || "done" },
+      // A log axis spans decades: its ticks in exponent form (uPlot's default prints 1e-5 as 0).
+      axes: [{ label: X_TITLE[job.workload] || "units of work done" },
+        log ? { size: 70, values: (u, ticks) => ticks.map(v => v == null ? "" : v === 0 ? "0" : v.toExponential(0)) } : { size: 70 }],
+      series: [{ label: (X_TITLE[job.workload] || "done").split(" (")[0] },
         ...metrics.map((m, i) => ({ label: m, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: true }))],
     };
     entry = { element, plot: new uPlot(opts, data, element) };

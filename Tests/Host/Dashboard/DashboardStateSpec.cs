@@ -104,4 +104,30 @@ public sealed class DashboardStateSpec
         var back = state.Build(Status(t0 + 3000, 4, 4, done: 7, loss: 0.5), Records(7), t0 + 3000);
         Assert.Equal(new[] { new[] { 7.0, 0.5 } }, back.Jobs[0].History["loss"]);
     }
+
+    [Fact]
+    public void A_job_that_counts_inner_iterations_is_charted_against_them()
+    {
+        // fci: one unit of work, Davidson iterations over two symmetry blocks (each block's iteration starts at 1 again).
+        static ClusterStatus Fci(double iteration, double iterations, double energy, double residual) => new(A,
+            [new MemberInfo(A, "Up", ["compute"], true, 5)],
+            [new JobInfo("fci-1", "fci", "running", 0, 1, new Dictionary<string, int> { [A] = 1 }, 0,
+                new Dictionary<string, double> { ["energy"] = energy, ["residual"] = residual, ["iteration"] = iteration, ["iterations"] = iterations })],
+            [new NodeTelemetry(new NodeSample(A, 1, 1, 0), [])],
+            new ClusterTelemetry([], []));
+        var state = new DashboardState(A, ActorRefs.Nobody);
+        var reports = new[] { (1.0, 1.0, -1.0, 1e-1), (2.0, 2.0, -1.5, 1e-3), (1.0, 3.0, -0.5, 1e-1), (2.0, 4.0, -0.9, 1e-4) };
+        DashboardDocument? last = null;
+        var t = s_submittedMs;
+        foreach (var (iteration, iterations, energy, residual) in reports)
+        {
+            t += 1000;
+            last = state.Build(Fci(iteration, iterations, energy, residual), [], t);
+        }
+        var job = Assert.Single(last!.Jobs);
+        Assert.Equal(new[] { new[] { 1.0, -1.0 }, new[] { 2.0, -1.5 }, new[] { 3.0, -0.5 }, new[] { 4.0, -0.9 } }, job.History["energy"]);
+        Assert.Equal(new[] { 1.0, 2.0, 3.0, 4.0 }, job.History["residual"].Select(p => p[0]));
+        Assert.False(job.History.ContainsKey("iterations"));
+        Assert.Equal(4.0, job.Metrics["iterations"]);
+    }
 }
