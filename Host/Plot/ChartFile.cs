@@ -22,11 +22,14 @@ internal static class ChartFile
     private static readonly Lazy<SKTypeface> s_typeface = new(LoadTypeface);
     private static readonly Lock s_lock = new();
 
-    // ScottPlot's palette (Category10): a series keeps its colour from panel to panel.
+    // ScottPlot's palette (Category10): a series keeps its colour from panel to panel; past ten series the colours come
+    // again with another line pattern (fci draws a curve per Davidson run, two per symmetry block).
     private static readonly Color[] s_colours =
     [
         new(31, 119, 180), new(255, 127, 14), new(44, 160, 44), new(214, 39, 40), new(148, 103, 189), new(140, 86, 75),
+        new(227, 119, 194), new(127, 127, 127), new(188, 189, 34), new(23, 190, 207),
     ];
+    private static readonly LinePattern[] s_patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
 
     /// <summary>The file extensions <see cref="Write"/> takes.</summary>
     public static readonly string[] Extensions = [".png", ".svg"];
@@ -48,7 +51,11 @@ internal static class ChartFile
         lock (s_lock)
         {
             EnsureFont();
-            var plots = chart.Panels.Select((p, i) => Panel(p, i == chart.Panels.Count - 1 ? chart.XTitle : null)).ToArray();
+            // Past six curves a legend inside would hide them: it goes to the right of the first panel's data (a series
+            // keeps its colour from panel to panel), and every panel keeps that margin, so their x axes still line up.
+            var legendOutside = chart.Panels.Max(p => p.Series.Count + (p.Lines?.Count ?? 0)) > 6;
+            var plots = chart.Panels.Select((p, i) => Panel(p, i == chart.Panels.Count - 1 ? chart.XTitle : null, legendOutside,
+                legend: !legendOutside || i == 0)).ToArray();
             var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
             var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
             try
@@ -95,7 +102,7 @@ internal static class ChartFile
         canvas.DrawText(title, width / 2f, TitleHeight - 12, SKTextAlign.Center, font, paint);
     }
 
-    private static ScottPlot.Plot Panel(ChartPanel panel, string? xTitle)
+    private static ScottPlot.Plot Panel(ChartPanel panel, string? xTitle, bool legendOutside, bool legend)
     {
         var plot = new ScottPlot.Plot();
         plot.Font.Set(FontName);
@@ -106,7 +113,9 @@ internal static class ChartFile
             var keep = Enumerable.Range(0, series.Y.Length)
                 .Where(k => double.IsFinite(series.Y[k]) && (!panel.LogScale || series.Y[k] > 0)).ToArray();
             var scatter = plot.Add.ScatterLine(keep.Select(k => series.X[k]).ToArray(), keep.Select(k => Y(series.Y[k])).ToArray(),
-                s_colours[colour++ % s_colours.Length]);
+                s_colours[colour % s_colours.Length]);
+            scatter.LinePattern = s_patterns[colour / s_colours.Length % s_patterns.Length];
+            colour++;
             scatter.LegendText = series.Label;
             scatter.LineWidth = 1.5f;
         }
@@ -115,6 +124,11 @@ internal static class ChartFile
             var h = plot.Add.HorizontalLine(Y(line.Y), width: 1.5f, color: s_colours[colour++ % s_colours.Length],
                 pattern: LinePattern.Dashed);
             h.LegendText = line.Label;
+        }
+        if (panel.Series.All(series => series.X.All(x => !double.IsFinite(x) || x == Math.Floor(x))))
+        {
+            // Steps, rounds, iterations, measurements: no tick between two of them.
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         }
         if (panel.LogScale)
         {
@@ -126,10 +140,23 @@ internal static class ChartFile
             };
         }
         // Fixed margins: the panels' x axes line up whatever their tick labels' widths.
-        plot.Layout.Fixed(new PixelPadding(left: 90, right: 20, bottom: xTitle is null ? 30 : 50, top: 10));
+        plot.Layout.Fixed(new PixelPadding(left: 90, right: legendOutside ? 200 : 20, bottom: xTitle is null ? 30 : 50, top: 10));
         plot.Axes.Left.Label.Text = panel.YTitle;
         plot.Axes.Bottom.Label.Text = xTitle ?? "";
-        plot.ShowLegend(Alignment.UpperRight);
+        if (!legend)
+        {
+            plot.HideLegend();
+        }
+        else if (legendOutside)
+        {
+            plot.ShowLegend(Edge.Right);
+            // One column of up to about twenty entries in a panel's height.
+            plot.Legend.FontSize = 10;
+        }
+        else
+        {
+            plot.ShowLegend(Alignment.UpperRight);
+        }
         return plot;
     }
 

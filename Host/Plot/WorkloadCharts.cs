@@ -179,7 +179,7 @@ internal static class WorkloadCharts
         var recogniser = Enumerable.Range(0, done.Length).Where(k => done[k] <= recogniserSteps).ToArray();
         var imfe = Enumerable.Range(0, done.Length).Where(k => done[k] > recogniserSteps).ToArray();
         return new Chart(string.Create(CultureInfo.InvariantCulture,
-                $"har-train: recogniser loss {result.RecogniserLossFirst:G3} to {result.RecogniserLossLast:G3}, IMFE distillation {result.DistillLossFirst:G3} to {result.DistillLossLast:G3}"),
+                $"har-train: loss {result.RecogniserLossFirst:G3} to {result.RecogniserLossLast:G3}, IMFE {result.DistillLossFirst:G3} to {result.DistillLossLast:G3} (first and last 10 steps)"),
             "step", [
                 new ChartPanel("recogniser loss (cross-entropy)", [new ChartSeries("recogniser",
                     recogniser.Select(k => done[k]).ToArray(), recogniser.Select(k => loss[k]).ToArray())]),

@@ -119,6 +119,42 @@ public sealed class WorkloadChartsSpec
         }
     }
 
+    [Fact]
+    public void Many_curves_get_one_legend_beside_the_first_panel()
+    {
+        // fci's picture: two panels of sixteen Davidson runs each.
+        var runs = Enumerable.Range(1, 16).Select(r => new ChartSeries($"run {r}", [1, 2, 3], [r, r - 0.5, r - 0.6])).ToArray();
+        var chart = new Chart("sixteen runs", "iteration", [new ChartPanel("E", runs), new ChartPanel("residual", runs)]);
+        var dir = Directory.CreateTempSubdirectory("dataflow-chart-");
+        try
+        {
+            var png = Path.Combine(dir.FullName, "runs.png");
+            ChartFile.Write(chart, png);
+            using var bitmap = SKBitmap.Decode(png);
+            // The legend's entries are dark pixels right of the data in the first panel only.
+            int RightOfData(int panel)
+            {
+                var dark = 0;
+                var top = ChartFile.TitleHeight + panel * ChartFile.PanelHeight;
+                for (var y = top; y < top + ChartFile.PanelHeight; y++)
+                {
+                    for (var x = bitmap.Width - 180; x < bitmap.Width; x++)
+                    {
+                        var c = bitmap.GetPixel(x, y);
+                        dark += c.Red < 100 && c.Green < 100 && c.Blue < 100 ? 1 : 0;
+                    }
+                }
+                return dark;
+            }
+            Assert.True(RightOfData(0) > 500, $"legend beside panel 0: {RightOfData(0)} dark pixels");
+            Assert.True(RightOfData(1) < 50, $"nothing beside panel 1: {RightOfData(1)} dark pixels");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     private static int DarkPixels(SKBitmap bitmap, int fromRow, int toRow)
     {
         var dark = 0;
