@@ -31,7 +31,10 @@ public sealed partial class ComputeBackend
         {
             LaunchOnAccelerator(
                 kernel,
-                static (accelerator, k) => accelerator.LoadAutoGroupedStreamKernel<Index1D, T1>(k),
+                GroupSizeFor(extent),
+                static (accelerator, k, group) => group > 0
+                    ? accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, T1>(k, group)
+                    : accelerator.LoadAutoGroupedStreamKernel<Index1D, T1>(k),
                 launcher => launcher(extent.Length, arg1));
         }
     }
@@ -62,7 +65,10 @@ public sealed partial class ComputeBackend
         {
             LaunchOnAccelerator(
                 kernel,
-                static (accelerator, k) => accelerator.LoadAutoGroupedStreamKernel<Index1D, T1, T2>(k),
+                GroupSizeFor(extent),
+                static (accelerator, k, group) => group > 0
+                    ? accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, T1, T2>(k, group)
+                    : accelerator.LoadAutoGroupedStreamKernel<Index1D, T1, T2>(k),
                 launcher => launcher(extent.Length, arg1, arg2));
         }
     }
@@ -96,7 +102,10 @@ public sealed partial class ComputeBackend
         {
             LaunchOnAccelerator(
                 kernel,
-                static (accelerator, k) => accelerator.LoadAutoGroupedStreamKernel<Index1D, T1, T2, T3>(k),
+                GroupSizeFor(extent),
+                static (accelerator, k, group) => group > 0
+                    ? accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, T1, T2, T3>(k, group)
+                    : accelerator.LoadAutoGroupedStreamKernel<Index1D, T1, T2, T3>(k),
                 launcher => launcher(extent.Length, arg1, arg2, arg3));
         }
     }
@@ -139,7 +148,10 @@ public sealed partial class ComputeBackend
         {
             LaunchOnAccelerator(
                 kernel,
-                static (accelerator, k) => accelerator.LoadAutoGroupedStreamKernel<Index1D, T1, T2, T3, T4>(k),
+                GroupSizeFor(extent),
+                static (accelerator, k, group) => group > 0
+                    ? accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, T1, T2, T3, T4>(k, group)
+                    : accelerator.LoadAutoGroupedStreamKernel<Index1D, T1, T2, T3, T4>(k),
                 launcher => launcher(extent.Length, arg1, arg2, arg3, arg4));
         }
     }
@@ -186,7 +198,10 @@ public sealed partial class ComputeBackend
         {
             LaunchOnAccelerator(
                 kernel,
-                static (accelerator, k) => accelerator.LoadAutoGroupedStreamKernel<Index1D, T1, T2, T3, T4, T5>(k),
+                GroupSizeFor(extent),
+                static (accelerator, k, group) => group > 0
+                    ? accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, T1, T2, T3, T4, T5>(k, group)
+                    : accelerator.LoadAutoGroupedStreamKernel<Index1D, T1, T2, T3, T4, T5>(k),
                 launcher => launcher(extent.Length, arg1, arg2, arg3, arg4, arg5));
         }
     }
@@ -237,7 +252,10 @@ public sealed partial class ComputeBackend
         {
             LaunchOnAccelerator(
                 kernel,
-                static (accelerator, k) => accelerator.LoadAutoGroupedStreamKernel<Index1D, T1, T2, T3, T4, T5, T6>(k),
+                GroupSizeFor(extent),
+                static (accelerator, k, group) => group > 0
+                    ? accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, T1, T2, T3, T4, T5, T6>(k, group)
+                    : accelerator.LoadAutoGroupedStreamKernel<Index1D, T1, T2, T3, T4, T5, T6>(k),
                 launcher => launcher(extent.Length, arg1, arg2, arg3, arg4, arg5, arg6));
         }
     }
@@ -247,6 +265,7 @@ public sealed partial class ComputeBackend
         ArgumentNullException.ThrowIfNull(kernel);
         ArgumentOutOfRangeException.ThrowIfNegative(extent.Length, nameof(extent));
         ArgumentOutOfRangeException.ThrowIfNegative(extent.MinChunkLength, nameof(extent));
+        ArgumentOutOfRangeException.ThrowIfNegative(extent.GroupSize, nameof(extent));
         // Direct dispatch could call anything, but a GPU cannot: rejecting instance methods and closures here
         // keeps code that works on a CPU node working on a CUDA node.
         if (!kernel.Method.IsStatic || kernel.Target is not null || !kernel.HasSingleTarget)
@@ -283,8 +302,21 @@ public sealed partial class ComputeBackend
         }
     }
 
+    // The launch's group size on this accelerator: 0 (ILGPU chooses) unless the extent asks for one, which is then
+    // rounded up to whole warps and kept within the device's limit.
+    private int GroupSizeFor(LaunchExtent extent)
+    {
+        if (extent.GroupSize <= 0)
+        {
+            return 0;
+        }
+        var warp = Math.Max(1, _accelerator.WarpSize);
+        var limit = Math.Max(warp, _accelerator.MaxNumThreadsPerGroup / warp * warp);
+        return Math.Min(limit, (extent.GroupSize + warp - 1) / warp * warp);
+    }
+
     private void LaunchOnAccelerator<TKernel>(
-        TKernel kernel, Func<Accelerator, TKernel, TKernel> load, Action<TKernel> launch)
+        TKernel kernel, int groupSize, Func<Accelerator, TKernel, int, TKernel> load, Action<TKernel> launch)
         where TKernel : Delegate
     {
         lock (_gate)
@@ -292,8 +324,8 @@ public sealed partial class ComputeBackend
             ThrowIfDisposed();
             using var binding = _accelerator.BindScoped();
             var loaded = _kernels.GetOrAdd(
-                kernel.Method,
-                _ => new Lazy<Delegate>(() => load(_accelerator, kernel), LazyThreadSafetyMode.ExecutionAndPublication));
+                (kernel.Method, groupSize),
+                _ => new Lazy<Delegate>(() => load(_accelerator, kernel, groupSize), LazyThreadSafetyMode.ExecutionAndPublication));
             launch((TKernel)loaded.Value);
         }
     }

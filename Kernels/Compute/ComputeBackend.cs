@@ -35,7 +35,7 @@ public sealed partial class ComputeBackend : IDisposable
 
     private readonly Context _context;
     private readonly Accelerator _accelerator;
-    private readonly ConcurrentDictionary<MethodInfo, Lazy<Delegate>> _kernels = new();
+    private readonly ConcurrentDictionary<(MethodInfo Kernel, int GroupSize), Lazy<Delegate>> _kernels = new();
     private readonly ParallelOptions _parallelOptions;
     private readonly Lock _gate = new();
     private volatile bool _disposed;
@@ -80,7 +80,7 @@ public sealed partial class ComputeBackend : IDisposable
         ? _accelerator.MemorySize
         : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 
-    /// <summary>Kernels compiled by ILGPU on this backend so far, one per kernel method; always 0 for direct
+    /// <summary>Kernels compiled by ILGPU on this backend so far, one per kernel method and group size; always 0 for direct
     /// dispatch, which compiles no ILGPU kernel.</summary>
     public int CompiledKernelCount => _kernels.Count;
 

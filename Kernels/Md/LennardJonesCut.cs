@@ -377,7 +377,8 @@ public sealed class LennardJonesCut : IForceProvider, IDisposable
             n, TypeCount, state.Box.LengthX, state.Box.LengthY, state.Box.LengthZ, tally ? 1 : 0);
         k.Backend.Launch(
             LennardJonesCutKernel.FullListForces,
-            new LaunchExtent(n, Tune.TunedSchedules.LennardJonesChunk(n, GlobalCutoff, 64)),
+            new LaunchExtent(n, Tune.TunedSchedules.LennardJonesChunk(n, GlobalCutoff, 64),
+                Tune.TunedSchedules.LennardJonesChunk(n, GlobalCutoff, 0)),
             k.PositionsAndTypes!.View,
             k.Neighbors!.View,
             k.Table.View,

@@ -1,3 +1,5 @@
+using Dataflow.Kernels.Compute;
+
 namespace Dataflow.Kernels.Tune;
 
 /// <summary>A task's kernel with its inputs allocated and filled from a seed: what a measurer times.</summary>
@@ -57,7 +59,9 @@ public sealed class TuneTaskInstance : IDisposable
                 (_a, _sums) = (Fill(p[0] * p[1]), new double[p[0]]);
                 break;
             case TuneOperator.LennardJonesPair:
-                _lj = new TunedLennardJones((int)Math.Round(Math.Cbrt(p[0] / 4.0)), p[1] / 10.0, seed);
+                // On a node with a CUDA device md launches the pair kernel there: measure it where it will run.
+                _lj = new TunedLennardJones((int)Math.Round(Math.Cbrt(p[0] / 4.0)), p[1] / 10.0, seed,
+                    ComputeBackend.IsCudaAvailable ? ComputeBackendKind.Cuda : ComputeBackendKind.Cpu);
                 break;
         }
     }

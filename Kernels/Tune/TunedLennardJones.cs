@@ -4,12 +4,14 @@ using Dataflow.Kernels.Md;
 namespace Dataflow.Kernels.Tune;
 
 /// <summary>The md workload's lj/cut pair kernel (<see cref="LennardJonesCutKernel.FullListForces"/>) on its
-/// production CPU path, direct dispatch, with the launch's split as schedule.</summary>
+/// production CPU path, direct dispatch, or on an ILGPU accelerator (CUDA when this process sees a device), with the
+/// launch's split as schedule.</summary>
 /// <remarks>
-/// Knobs: <c>Chunk</c> (the launch's minimum chunk length in atoms, <see cref="LaunchExtent.MinChunkLength"/>;
+/// Knobs on the CPU: <c>Chunk</c> (the launch's minimum chunk length in atoms, <see cref="LaunchExtent.MinChunkLength"/>;
 /// <see cref="LennardJonesCut"/> launches with 64) and <c>Threads</c> (the backend's
-/// <see cref="ComputeBackendOptions.MaxDegreeOfParallelism"/>). Every atom writes only its own output, so all
-/// schedules give the same bits. The system is an fcc lattice at the LAMMPS <c>bench/in.lj</c> density 0.8442 with
+/// <see cref="ComputeBackendOptions.MaxDegreeOfParallelism"/>). On an accelerator <c>Chunk</c> is the work group's
+/// size in atoms (<see cref="LaunchExtent.GroupSize"/>: whole warps, at most the device's limit) and <c>Threads</c> is
+/// not read. Every atom writes only its own output, so all schedules give the same bits on one device. The system is an fcc lattice at the LAMMPS <c>bench/in.lj</c> density 0.8442 with
 /// positions jittered by a seeded stream, one atom type, epsilon = sigma = 1.
 /// </remarks>
 public sealed class TunedLennardJones : IDisposable
@@ -19,14 +21,17 @@ public sealed class TunedLennardJones : IDisposable
     private readonly int[] _packed;
     private readonly double[] _table;
     private readonly LennardJonesCutKernelParameters _parameters;
+    private readonly ComputeBackendKind _kind;
 
     /// <summary>Builds the system of <paramref name="cellsPerSide"/>^3 fcc cells and its full neighbour list.</summary>
     /// <param name="cellsPerSide">Cells per box edge: 4 atoms each.</param>
     /// <param name="cutoffSigma">Pair cutoff in sigma (LAMMPS bench: 2.5).</param>
     /// <param name="seed">Seed of the position jitter.</param>
-    public TunedLennardJones(int cellsPerSide, double cutoffSigma, long seed)
+    /// <param name="kind">Where the kernel runs: direct CPU dispatch (the default), ILGPU's CPU accelerator, or CUDA.</param>
+    public TunedLennardJones(int cellsPerSide, double cutoffSigma, long seed, ComputeBackendKind kind = ComputeBackendKind.Cpu)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cellsPerSide, 1);
+        _kind = kind;
         var system = FccLattice.Create(cellsPerSide, cellsPerSide, cellsPerSide, 0.8442, cellsPerSide, 1.0, seed);
         var n = system.AtomCount;
         var rng = new Random(unchecked((int)seed));
@@ -75,24 +80,27 @@ public sealed class TunedLennardJones : IDisposable
     /// <summary>Runs the kernel with schedule <paramref name="s"/>; returns the output buffer (10 doubles per atom).</summary>
     public ReadOnlySpan<double> Run(TuneSchedule s)
     {
-        var threads = Math.Max(1, s.Threads);
+        var onCpu = _kind == ComputeBackendKind.Cpu;
+        var threads = onCpu ? Math.Max(1, s.Threads) : 0;
         if (!_backends.TryGetValue(threads, out var b))
         {
-            var backend = ComputeBackend.Create(ComputeBackendKind.Cpu, new ComputeBackendOptions { MaxDegreeOfParallelism = threads });
+            var backend = onCpu
+                ? ComputeBackend.Create(ComputeBackendKind.Cpu, new ComputeBackendOptions { MaxDegreeOfParallelism = threads })
+                : ComputeBackend.Create(_kind);
             b = (backend, backend.FromArray(_positionsAndTypes), backend.FromArray(_packed), backend.FromArray(_table),
                 backend.Allocate1D<double>(LennardJonesCutKernel.OutputStride * AtomCount));
             _backends[threads] = b;
         }
         b.Backend.Launch(
             LennardJonesCutKernel.FullListForces,
-            new LaunchExtent(AtomCount, Math.Max(1, s.Chunk)),
+            onCpu ? new LaunchExtent(AtomCount, Math.Max(1, s.Chunk)) : new LaunchExtent(AtomCount, GroupSize: Math.Max(1, s.Chunk)),
             b.Positions.View,
             b.Neighbors.View,
             b.Table.View,
             _parameters,
             b.Output.View);
         b.Backend.Synchronize();
-        return b.Output.AsSpan();
+        return onCpu ? b.Output.AsSpan() : b.Backend.CopyToArray(b.Output);
     }
 
     /// <inheritdoc />

@@ -100,7 +100,8 @@ public static class TunedSchedules
     }
 
     /// <summary>The minimum chunk length the md lj/cut kernel launches with for <paramref name="atoms"/> atoms and a
-    /// cutoff of <paramref name="cutoffSigma"/>: the record's, else <paramref name="untuned"/>.</summary>
+    /// cutoff of <paramref name="cutoffSigma"/>: the record's, else <paramref name="untuned"/>. On a CUDA device the
+    /// record's chunk is the launch's group size (<see cref="TunedLennardJones"/>), and without one ILGPU chooses.</summary>
     public static int LennardJonesChunk(int atoms, double cutoffSigma, int untuned)
     {
         EnsureLoaded();

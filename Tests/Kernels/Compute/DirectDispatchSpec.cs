@@ -22,6 +22,25 @@ public sealed class DirectDispatchSpec
         Assert.Equal(expected, options.ChunkLengthFor(extent, minChunk));
     }
 
+    [Fact]
+    public void An_asked_group_size_compiles_its_own_kernel_and_gives_the_same_results()
+    {
+        using var emulator = ComputeBackend.Create(ComputeBackendKind.IlgpuCpu);
+        using var x = emulator.FromArray(Enumerable.Range(0, 37).Select(i => (float)i).ToArray());
+        var results = new List<float[]>();
+        foreach (var group in new[] { 0, 1, 8, 8 })
+        {
+            using var y = emulator.Allocate1D<float>(37);
+            emulator.Launch(SaxpyKernel.Apply, new LaunchExtent(37, GroupSize: group), 3f, x.View, y.View);
+            results.Add(y.ToArray());
+        }
+        Assert.All(results, r => Assert.Equal(Enumerable.Range(0, 37).Select(i => 3f * i), r));
+        // ILGPU's choice, 1 and 8 rounded up to whole warps of this accelerator: one kernel per distinct size.
+        var warp = emulator.Accelerator.WarpSize;
+        Assert.Equal(new[] { 0, 1, 8 }.Select(g => g == 0 ? 0 : (g + warp - 1) / warp * warp).Distinct().Count(), emulator.CompiledKernelCount);
+        Assert.Throws<ArgumentOutOfRangeException>(() => emulator.Launch(SaxpyKernel.Apply, new LaunchExtent(37, GroupSize: -1), 3f, x.View, x.View));
+    }
+
     [Theory]
     [InlineData(ComputeBackendKind.Cpu)]
     [InlineData(ComputeBackendKind.IlgpuCpu)]

@@ -1,5 +1,7 @@
+using Dataflow.Kernels.Compute;
 using Dataflow.Kernels.Md;
 using Dataflow.Kernels.Tune;
+using Dataflow.Tests.Kernels.Compute;
 using Xunit;
 
 namespace Dataflow.Tests.Kernels.Tune;
@@ -105,6 +107,41 @@ public sealed class TunableKernelSpec
             {
                 Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(got[i]),
                     $"{s}: output {i} is {got[i]:R}, the pair loop's {expected[i]:R}");
+            }
+        }
+    }
+
+    [Fact]
+    public void On_an_ilgpu_accelerator_every_lennard_jones_group_size_gives_the_pair_loops_bits()
+    {
+        // The CUDA path's launch (explicit group sizes) on ILGPU's CPU accelerator: 108 atoms, as the emulator is slow.
+        using var lj = new TunedLennardJones(3, 2.5, 5, ComputeBackendKind.IlgpuCpu);
+        var expected = PairLoop(lj);
+        Assert.True(expected.Max(Math.Abs) > 1e-3);
+        foreach (var group in new[] { 1, 4, 16, 64, 1024 })
+        {
+            var got = lj.Run(new TuneSchedule(Chunk: group)).ToArray();
+            for (var i = 0; i < expected.Length; i++)
+            {
+                Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(got[i]),
+                    $"group {group}: output {i} is {got[i]:R}, the pair loop's {expected[i]:R}");
+            }
+        }
+    }
+
+    [CudaFact]
+    public void On_a_CUDA_device_every_lennard_jones_group_size_agrees_with_the_pair_loop_to_1e_12()
+    {
+        using var lj = new TunedLennardJones(8, 2.5, 5, ComputeBackendKind.Cuda);
+        var expected = PairLoop(lj);
+        var scale = expected.Max(Math.Abs);
+        foreach (var group in new[] { 32, 64, 128, 256, 512, 1024, 2048 })
+        {
+            var got = lj.Run(new TuneSchedule(Chunk: group)).ToArray();
+            for (var i = 0; i < expected.Length; i++)
+            {
+                // The device may contract multiply-adds: the same sums to rounding.
+                Assert.True(Math.Abs(got[i] - expected[i]) <= 1e-12 * scale, $"group {group}: output {i} is {got[i]:R}, the pair loop's {expected[i]:R}");
             }
         }
     }
