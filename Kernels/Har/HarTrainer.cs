@@ -71,19 +71,42 @@ public static class HarTrainer
     private const ulong BatchPurpose = 0x4841524241544348UL;
 
     /// <summary>Trains a model; <paramref name="progress"/> gets (phase, step, steps, loss) now and then.</summary>
-    public static (HarModel Model, HarTrainReport Report) Train(HarTrainSettings settings, Action<string, int, int, double>? progress = null)
+    /// <param name="cancellation">Checked before every optimiser step and every 2 clips of data: a cancelled training
+    /// throws <see cref="OperationCanceledException"/> within one step (a restarted job replaces its training).</param>
+    public static (HarModel Model, HarTrainReport Report) Train(HarTrainSettings settings, Action<string, int, int, double>? progress = null,
+        CancellationToken cancellation = default)
     {
         settings.Validate();
         var clock = Stopwatch.StartNew();
         TorchRuntime.EnsureLoaded(settings.Threads);
         // Rendering and the teacher's flow take a while: report it, so that a driver sees progress.
-        var train = HarClips.Generate(settings.TrainClips, settings.Seed,
-            progress: (done, count) => progress?.Invoke("data", done, count + settings.TestClips, double.NaN));
-        var test = HarClips.Generate(settings.TestClips, settings.Seed + 7919,
-            progress: (done, count) => progress?.Invoke("data", settings.TrainClips + done, settings.TrainClips + count, double.NaN));
+        var train = HarClips.Generate(settings.TrainClips, settings.Seed, progress: (done, count) =>
+        {
+            cancellation.ThrowIfCancellationRequested();
+            progress?.Invoke("data", done, count + settings.TestClips, double.NaN);
+        });
+        var test = HarClips.Generate(settings.TestClips, settings.Seed + 7919, progress: (done, count) =>
+        {
+            cancellation.ThrowIfCancellationRequested();
+            progress?.Invoke("data", settings.TrainClips + done, settings.TrainClips + count, double.NaN);
+        });
         var model = HarModel.Create(settings.Seed, SyntheticActionVideo.Classes);
-        var (recFirst, recLast) = TrainRecogniser(model.Recogniser, train, settings, progress);
-        var (distFirst, distLast) = DistilImfe(model.Imfe, train, settings, progress);
+        try
+        {
+            return TrainModel(model, train, test, settings, progress, cancellation, clock);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static (HarModel Model, HarTrainReport Report) TrainModel(HarModel model, HarClips train, HarClips test, HarTrainSettings settings,
+        Action<string, int, int, double>? progress, CancellationToken cancellation, Stopwatch clock)
+    {
+        var (recFirst, recLast) = TrainRecogniser(model.Recogniser, train, settings, progress, cancellation);
+        var (distFirst, distLast) = DistilImfe(model.Imfe, train, settings, progress, cancellation);
         var flowAccuracy = Accuracy(model.Recogniser, test.Features, test.Labels);
         var imfeFeatures = ImfeFeatures(model.Imfe, test);
         var imfeAccuracy = Accuracy(model.Recogniser, imfeFeatures, test.Labels);
@@ -144,7 +167,7 @@ public static class HarTrainer
     }
 
     private static (double First, double Last) TrainRecogniser(ActionRecogniser recogniser, HarClips train, HarTrainSettings s,
-        Action<string, int, int, double>? progress)
+        Action<string, int, int, double>? progress, CancellationToken cancellation)
     {
         recogniser.train();
         var optimizer = new HarAdam(recogniser.parameters(), s.LearningRate);
@@ -152,6 +175,7 @@ public static class HarTrainer
         var key = CounterRandom.Key(s.Seed, BatchPurpose, 0);
         for (var step = 0; step < s.RecogniserSteps; step++)
         {
+            cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var picks = Enumerable.Range(0, s.Batch).Select(b => CounterRandom.Below(key, (ulong)(step * s.Batch + b), train.Count)).ToArray();
             var input = Stack(train.Features, picks, HarGeometry.WindowPairs, 2);
@@ -174,7 +198,7 @@ public static class HarTrainer
     /// <summary>Distils <paramref name="imfe"/> from the flow features of <paramref name="train"/> for
     /// <see cref="HarTrainSettings.ImfeSteps"/> steps; returns the mean distillation MSE of the first and last 10 steps.</summary>
     public static (double First, double Last) DistilImfe(ImfeNetwork imfe, HarClips train, HarTrainSettings s,
-        Action<string, int, int, double>? progress = null)
+        Action<string, int, int, double>? progress = null, CancellationToken cancellation = default)
     {
         imfe.train();
         // Gradient norm clipped at 1, as RAFT trains: a few large-motion pairs must not throw the encoder off.
@@ -187,6 +211,7 @@ public static class HarTrainer
         var teacher = new float[s.Batch * length];
         for (var step = 0; step < s.ImfeSteps; step++)
         {
+            cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             for (var b = 0; b < s.Batch; b++)
             {
