@@ -26,7 +26,7 @@ public sealed class HarTrainDriver : JobDriver
             {
                 return;
             }
-            _done = p.Phase switch { "imfe" => _job.RecogniserSteps + p.Step, "recogniser" => p.Step, _ => 0 };
+            _done = p.Phase switch { "imfe" => p.Step, "recogniser" => _job.ImfeSteps + p.Step, _ => 0 };
             ArmStepTimeout();
             Progress(_done, Total, new Dictionary<string, double> { ["loss"] = p.Loss },
                 string.Create(CultureInfo.InvariantCulture, $"{p.Phase} step {p.Step}/{p.Steps}"));
