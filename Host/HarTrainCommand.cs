@@ -5,7 +5,7 @@ using Dataflow.Har;
 
 namespace Dataflow.Host;
 
-/// <summary><c>dataflow run har-train</c>: trains the har recogniser on optical-flow features and distils IMFE.</summary>
+/// <summary><c>dataflow run har-train</c>: distils IMFE from optical-flow features and trains the har recogniser on both.</summary>
 internal sealed partial class HarTrainCommand : WorkloadCommand
 {
     private const string UsageText = """
@@ -13,14 +13,14 @@ internal sealed partial class HarTrainCommand : WorkloadCommand
                                       [--imfe-steps S] [--batch B] [--lr RATE] [--seed K] [--threads T]
                                       [--plot FILE.png|svg] [--cluster HOST:PORT] [--json FILE] [--quiet]
 
-        Renders labelled synthetic action clips, trains the recogniser on their Farneback optical-flow features,
-        distils IMFE from those features (MSE on the feature maps), and reports the held-out accuracy with each
-        feature kind. The model file is what 'dataflow run har --model' reads.
+        Renders labelled synthetic action clips, distils IMFE from their Farneback optical-flow features (MSE on
+        the feature maps), trains the recogniser on both feature kinds (half of each batch IMFE's), and reports the
+        held-out accuracy with each feature kind. The model file is what 'dataflow run har --model' reads.
 
           --out FILE            where to write the model (default har-model.bin)
           --train-clips N       training clips (default 360)
           --test-clips N        held-out clips, from another seed (default 120)
-          --recogniser-steps S  Adam steps of the recogniser (default 300)
+          --recogniser-steps S  Adam steps of the recogniser (default 1200)
           --imfe-steps S        Adam steps of the distillation (default 500)
           --batch B             clips or frame pairs per step (default 32)
           --lr RATE             learning rate (default 1e-3)

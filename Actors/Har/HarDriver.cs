@@ -1,5 +1,6 @@
 using System.Globalization;
 using Akka.Actor;
+using Akka.Event;
 using Dataflow.Actors.Runtime;
 using Dataflow.Har;
 using Dataflow.Kernels.Har;
@@ -26,6 +27,10 @@ public sealed class HarDriver : JobDriver
     private DateTime _first;
     private DateTime _last;
     private DateTime _lastProgress;
+    private DateTime _streamStart;
+    private DateTime _placedAt;
+    private bool _resuming;
+    private double _resumeSeconds;
 
     /// <summary>Creates the driver.</summary>
     public HarDriver(JobStart start) : base(start)
@@ -125,12 +130,29 @@ public sealed class HarDriver : JobDriver
         }
         _reports.Clear();
         NewGeneration();
+        var now = DateTime.UtcNow;
+        _placedAt = now;
+        if (_streamStart == default)
+        {
+            _streamStart = now;
+        }
+        // Frames already out: the next frame out of the new placement measures how long the stream stood still.
+        _resuming = _delivered > 0;
+        var start = _nextFrame;
+        if (_job.Source == "camera-sim")
+        {
+            start = Math.Max(start, (long)((now - _streamStart).TotalSeconds * _job.Fps));
+            if (_job.Frames > 0)
+            {
+                start = Math.Min(start, _job.Frames);
+            }
+        }
         var roleNodes = RoleNodes();
         var agents = roleNodes.ToDictionary(kv => kv.Key, kv => Nodes[kv.Value].AgentPath);
         for (var n = 0; n < Nodes.Length; n++)
         {
             var roles = roleNodes.Where(kv => kv.Value == n).Select(kv => kv.Key).ToArray();
-            Agent(n).Tell(new HarAssign(JobId, Generation, roles, agents, _nextFrame, Self));
+            Agent(n).Tell(new HarAssign(JobId, Generation, roles, agents, start, Self));
         }
         ArmStepTimeout();
     }
@@ -145,6 +167,12 @@ public sealed class HarDriver : JobDriver
         if (_delivered == 0)
         {
             _first = now;
+        }
+        if (_resuming)
+        {
+            _resuming = false;
+            _resumeSeconds = Math.Max(_resumeSeconds, (now - _last).TotalSeconds);
+            Log.Info("job {0}: the stream resumed {1:0.0} s after its last frame before the re-placement", JobId, (now - _last).TotalSeconds);
         }
         _last = now;
         _delivered++;
@@ -194,8 +222,10 @@ public sealed class HarDriver : JobDriver
         {
             return;
         }
-        // Drained: everything captured came out or was dropped, or nothing came out for two seconds (the rest was lost).
-        var quiet = (DateTime.UtcNow - (_delivered > 0 ? _last : DateTime.UtcNow)).TotalSeconds > 2;
+        // Drained: everything captured came out or was dropped, or nothing came out of the current placement for two
+        // seconds (the rest was lost).
+        var since = _delivered > 0 ? (_last > _placedAt ? _last : _placedAt) : DateTime.UtcNow;
+        var quiet = (DateTime.UtcNow - since).TotalSeconds > 2;
         if (_delivered + Dropped < _captured - StartOfStream && !quiet)
         {
             return;
@@ -210,7 +240,8 @@ public sealed class HarDriver : JobDriver
             Math.Round(Percentile(0.5), 3), Math.Round(Percentile(0.95), 3), Math.Round(Percentile(0.99), 3),
             Dropped, Math.Max(0, _captured - StartOfStream - _delivered - Dropped),
             _job.Source == "video" || _recognised == 0 ? null : Math.Round(_correct / (double)_recognised, 4),
-            _reports.Values.Concat(_earlier.Values).Sum(r => r.Restarts), PlacementChanges, stages, HarInputs.Of(_job)));
+            _reports.Values.Concat(_earlier.Values).Sum(r => r.Restarts), PlacementChanges, stages, HarInputs.Of(_job),
+            Math.Round(_resumeSeconds, 3)));
     }
 
     // The stream starts at frame 0; frames before a re-placement's start were accounted for then.

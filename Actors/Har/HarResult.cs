@@ -17,6 +17,8 @@ namespace Dataflow.Har;
 /// <param name="StageRestarts">Times a supervisor restarted a stage.</param>
 /// <param name="Stages">Each role's telemetry at the end.</param>
 /// <param name="Inputs">The job as run: every option, defaults included.</param>
+/// <param name="ResumeSeconds">The longest time the stream stood still across a re-placement (a node lost or a stalled
+/// placement restarted): from the last frame out before it to the first frame out after it; 0 when never re-placed.</param>
 public sealed record HarResult(
     string Workload,
     string Source,
@@ -33,7 +35,8 @@ public sealed record HarResult(
     int StageRestarts,
     int PlacementChanges,
     HarStageResult[] Stages,
-    HarInputs Inputs) : WorkloadResult;
+    HarInputs Inputs,
+    double ResumeSeconds = 0) : WorkloadResult;
 
 /// <summary>One role's telemetry in a <see cref="HarResult"/>.</summary>
 public sealed record HarStageResult(

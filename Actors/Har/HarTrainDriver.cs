@@ -26,7 +26,7 @@ public sealed class HarTrainDriver : JobDriver
             {
                 return;
             }
-            _done = p.Phase switch { "imfe" => _job.RecogniserSteps + p.Step, "recogniser" => p.Step, _ => 0 };
+            _done = p.Phase switch { "imfe" => p.Step, "recogniser" => _job.ImfeSteps + p.Step, _ => 0 };
             ArmStepTimeout();
             Progress(_done, Total, new Dictionary<string, double> { ["loss"] = p.Loss },
                 string.Create(CultureInfo.InvariantCulture, $"{p.Phase} step {p.Step}/{p.Steps}"));
@@ -64,26 +64,86 @@ public sealed class HarTrainDriver : JobDriver
     }
 }
 
-/// <summary>Trains when asked, reporting progress to the driver as it goes.</summary>
+/// <summary>Trains when asked, on a thread the stage owns, reporting progress to the driver as it goes; a newer request
+/// (the job restarted after a step timeout) cancels the training under way and replaces it, and stopping the stage
+/// cancels it.</summary>
+/// <remarks>Training is minutes of libtorch work: run in the message handler it would keep the mailbox shut, so that a
+/// restart's request waited behind the training it should replace, and a stopped job trained on. The training runs
+/// synchronously on one long-running thread (TorchSharp's dispose scopes are thread-static) and checks its cancellation
+/// before every optimiser step; one training runs at a time, the next starting when the one it replaces has stopped.
+/// A training that throws is re-thrown in the actor, whose supervisor restarts it (the driver's step timeout then
+/// restarts the job).</remarks>
 public sealed class HarTrainStage : ReceiveActor
 {
+    private readonly HarTrainSettings _settings;
+    private CancellationTokenSource? _cancellation;
+    private Task _running = Task.CompletedTask;
+    private int _generation = -1;
+
     /// <summary>Creates the stage.</summary>
     public HarTrainStage(JobSpec spec)
     {
-        var job = Workload.Decode<HarTrainJobSpec>(spec);
-        Receive<HarTrainWork>(w =>
+        _settings = Workload.Decode<HarTrainJobSpec>(spec).ToSettings();
+        Receive<HarTrainWork>(Start);
+        Receive<TrainingFailed>(f =>
         {
-            var driver = Sender;
-            var (model, report) = HarTrainer.Train(job.ToSettings(),
-                (phase, step, steps, loss) => driver.Tell(new HarTrainProgress(w.Generation, phase, step, steps, loss)));
+            if (f.Generation == _generation)
+            {
+                throw new InvalidOperationException($"har-train failed: {f.Error.Message}", f.Error);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _cancellation?.Cancel();
+        base.PostStop();
+    }
+
+    private void Start(HarTrainWork work)
+    {
+        if (work.Generation <= _generation)
+        {
+            return;
+        }
+        _generation = work.Generation;
+        _cancellation?.Cancel();
+        var cancellation = new CancellationTokenSource();
+        _cancellation = cancellation;
+        var (driver, self, settings, generation) = (Sender, Self, _settings, work.Generation);
+        _running = _running.ContinueWith(_ => Train(settings, generation, driver, self, cancellation.Token),
+            CancellationToken.None, TaskContinuationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private static void Train(HarTrainSettings settings, int generation, IActorRef driver, IActorRef self, CancellationToken cancellation)
+    {
+        if (cancellation.IsCancellationRequested)
+        {
+            return;
+        }
+        try
+        {
+            var (model, report) = HarTrainer.Train(settings,
+                (phase, step, steps, loss) => driver.Tell(new HarTrainProgress(generation, phase, step, steps, loss)), cancellation);
             using (model)
             {
-                driver.Tell(new HarTrained(w.Generation, model.ToBytes(),
+                driver.Tell(new HarTrained(generation, model.ToBytes(),
                 [
                     report.RecogniserLossFirst, report.RecogniserLossLast, report.DistillLossFirst, report.DistillLossLast,
                     report.HeldOutDistillLoss, report.FeatureCorrelation, report.FlowAccuracy, report.ImfeAccuracy,
                 ]));
             }
-        });
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Replaced by a newer request, or the stage stopped.
+        }
+        catch (Exception e)
+        {
+            self.Tell(new TrainingFailed(generation, e));
+        }
     }
+
+    private sealed record TrainingFailed(int Generation, Exception Error);
 }
