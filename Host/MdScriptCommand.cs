@@ -348,7 +348,8 @@ internal static class MdScriptCommand
             GEwald: run.GEwald,
             NvtChain: run.Integrator == "nvt" ? nvtChain : null,
             SpecialLj: run.SpecialLj,
-            SpecialCoul: run.SpecialCoul);
+            SpecialCoul: run.SpecialCoul,
+            Shake: run.Shake);
     }
 
     /// <summary>Throws a <see cref="LammpsScriptException"/> at the run's line for what the domains cannot run.</summary>

@@ -61,6 +61,15 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     public Task Molecule_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
         CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
 
+    /// <summary>fix shake (Kernels/Md/Constraints): 216 SPC/E waters held rigid by <c>fix shake 0.0001 20 0 b 1 a 1</c>
+    /// (bond and angle clusters, LAMMPS' setup correction of the coordinates, constraint forces in the virial, the
+    /// temperature's degrees of freedom less 3 a molecule) under fix nvt with PPPM and in.spce's special_bonds
+    /// (in.water-shake, water-shake.data, log.water-shake); the same bits on 8 domains as on one.</summary>
+    [Theory]
+    [InlineData("in.water-shake", new string[] { "water-shake.data" })]
+    public Task Shake_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
+        CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
+
     /// <summary>in.triatomic-coul with the E_mol and E_pair columns (in.triatomic-coul-mol): heavy, as it repeats the
     /// molecules of <see cref="Molecule_script_thermo_equals_lmp_on_1_and_8_domains"/>.</summary>
     [Theory]

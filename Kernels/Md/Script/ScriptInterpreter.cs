@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dataflow.Kernels.Md.Constraints;
 
 namespace Dataflow.Kernels.Md.Script;
 
@@ -29,6 +30,8 @@ public sealed class ScriptInterpreter
     private readonly List<(string Id, string Style, double[] Arguments, int Serial)> _fixes = [];
     // Counts fix commands: a fix keeps its serial while it stands, so runs can tell a continuing fix from a new one.
     private int _fixSerial;
+    // fix shake by fix id: its arguments and the degrees of freedom its clusters remove (FixShake::dof).
+    private readonly Dictionary<string, (ShakeSettings Settings, int Dof)> _shakes = [];
     private readonly Dictionary<string, ScriptDump> _dumps = new(StringComparer.Ordinal);
     private readonly List<string> _pairCoefficients = [];
 
@@ -294,6 +297,7 @@ public sealed class ScriptInterpreter
                 return null;
             case "unfix":
                 Count(a, 1);
+                _shakes.Remove(a[0]);
                 if (_fixes.RemoveAll(f => f.Id == a[0]) == 0)
                 {
                     throw new FormatException($"no fix with id '{a[0]}'");
@@ -885,7 +889,8 @@ public sealed class ScriptInterpreter
         {
             t += (v[3 * i] * v[3 * i] + v[3 * i + 1] * v[3 * i + 1] + v[3 * i + 2] * v[3 * i + 2]) * system.Masses[system.Types[i] - 1];
         }
-        var dof = 3.0 * n - 3.0;
+        // ComputeTemp::dof_compute: fix shake's constraints count (fix_dof) once the fix exists.
+        var dof = 3.0 * n - 3.0 - _shakes.Values.Sum(s => s.Dof);
         var tfactor = dof > 0 ? _units.Mvv2e / (dof * _units.Boltzmann) : 0.0;
         t *= tfactor;
         if (!(t > 0))
@@ -1240,6 +1245,30 @@ public sealed class ScriptInterpreter
                     throw new FormatException("temperatures >= 0, damp > 0, seed a positive integer");
                 }
                 break;
+            case "shake":
+                var settings = ShakeSettings.Parse(a.Skip(3).ToArray());
+                var system = RequireBox();
+                if (system.Topology is not { Bonds.Length: > 0 })
+                {
+                    throw new FormatException("fix shake needs a molecular system with bonds (atom_style full and a data file with Bonds)");
+                }
+                if (_shakes.Keys.Any(id => id != a[0]))
+                {
+                    throw new FormatException("more than one fix shake");
+                }
+                try
+                {
+                    // FixShake::find_clusters runs when the fix is defined; the distances come at the run (Fix::init).
+                    _shakes[a[0]] = (settings, ShakeClusters.Find(system, settings, _ => 1.0, _ => 0.0).DegreesOfFreedom);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new FormatException(e.Message);
+                }
+                arguments = [];
+                break;
+            case "rattle":
+                throw new FormatException("fix style 'rattle' is not supported (nve, nvt, langevin, shake)");
             case "nvt":
                 if (a.Length != 7 || a[3] != "temp")
                 {
@@ -1252,7 +1281,7 @@ public sealed class ScriptInterpreter
                 }
                 break;
             default:
-                throw new FormatException($"fix style '{a[2]}' is not supported (nve, nvt, langevin)");
+                throw new FormatException($"fix style '{a[2]}' is not supported (nve, nvt, langevin, shake)");
         }
         var existing = _fixes.FindIndex(f => f.Id == a[0]);
         if (existing >= 0)
@@ -1561,6 +1590,7 @@ public sealed class ScriptInterpreter
             IntegratorFix = integrators.Length == 1 ? integrators[0].Serial : 0,
             SpecialLj = _specialLj,
             SpecialCoul = _specialCoul,
+            Shake = _shakes.Values.Select(s => s.Settings.ToArguments()).FirstOrDefault(),
         };
     }
 

@@ -57,6 +57,9 @@ public sealed record ScriptRun(
     /// <summary><c>special_bonds coul</c> weights in force.</summary>
     public double[] SpecialCoul { get; init; } = [0.0, 0.0, 0.0];
 
+    /// <summary>The <c>fix shake</c> in force as its arguments after the style, or null.</summary>
+    public string? Shake { get; init; }
+
     /// <summary>The atoms at the end of the run, set by the caller.</summary>
     public MdSystem? Final { get; private set; }
 
