@@ -346,7 +346,7 @@ internal static class MdScriptCommand
     private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
     /// <summary>The md job of a script's run.</summary>
-    private static MdJobSpec Spec(ScriptRun run, string domains, int threads, double[]? nvtChain)
+    internal static MdJobSpec Spec(ScriptRun run, string domains, int threads, double[]? nvtChain)
     {
         using var data = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         LammpsDataWriter.Write(data, run.System);
