@@ -1296,7 +1296,7 @@ public sealed class ScriptInterpreter
                 arguments = [];
                 break;
             case "rattle":
-                throw new FormatException("fix style 'rattle' is not supported (nve, nvt, langevin, shake)");
+                throw new FormatException("fix style 'rattle' is not supported (nve, nvt, langevin, shake, ave/time)");
             case "nvt":
                 if (a.Length != 7 || a[3] != "temp")
                 {
