@@ -217,6 +217,11 @@ internal sealed partial class MdCommand : WorkloadCommand
             await Bench.MdRunBench.RunAsync(w);
             w.WriteLine();
         }),
+        new("spce", "SPC/E water (examples/rdf-adf/in.spce, SHAKE, PPPM) through `dataflow md` on 1 and 2 cores against lmp and mpirun -np 2", async (w, _) =>
+        {
+            await Bench.SpceBench.RunAsync(w);
+            w.WriteLine();
+        }),
         new("longrange", "the 3-D FFT against FFTW, and Ewald/PPPM timings", (w, _) =>
         {
             w.WriteLine("== long-range electrostatics");

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Dataflow.Actors.Md;
 using Dataflow.Actors.Runtime;
 using Dataflow.Kernels.Md;
+using Dataflow.Kernels.Md.Analysis;
 using Dataflow.Kernels.Md.Script;
 using Dataflow.Md;
 
@@ -133,6 +134,7 @@ internal static class MdScriptCommand
         var thermoJson = new JsonArray();
         var runsJson = new JsonArray();
         var openedDumps = new HashSet<string>(StringComparer.Ordinal);
+        var aveFixes = new Dictionary<int, TimeAveragedRdf>();
         var firstStepEver = -1L;
         using var signals = new RunSignals();
         try
@@ -151,6 +153,19 @@ internal static class MdScriptCommand
                 // LAMMPS' fix nvt keeps its chain from run to run while the fix stands.
                 var chain = run.Integrator == "nvt" && run.IntegratorFix == lastChain.Fix ? lastChain.State : null;
                 var spec = Spec(run, domains, threads, chain);
+                // fix ave/time of compute rdf: the client computes g(r) from snapshots the domains send on the sample steps.
+                var averages = run.AveTimes.Select(f => aveFixes.TryGetValue(f.Serial, out var fix) ? fix : aveFixes[f.Serial] = new TimeAveragedRdf(f.Settings))
+                    .ToArray();
+                foreach (var fix in averages)
+                {
+                    fix.BeginRun(run.FirstStep);
+                }
+                if (averages.Length > 0)
+                {
+                    var every = averages.Aggregate(run.Dump?.Every ?? 0, (g, f) => Gcd(g, f.Settings.Every));
+                    spec = spec with { DumpEvery = run.FirstStep % every == 0 ? every : 1 };
+                }
+                var analysis = averages.Length > 0 ? new SnapshotAnalysis(run, averages) : null;
                 var units = UnitSystem.Parse(run.Units);
                 var context = interpreter.ContextOf(run, firstStepEver);
                 var atoms = run.System.AtomCount;
@@ -207,6 +222,17 @@ internal static class MdScriptCommand
                     else if (output.Stream == MdDriver.ThermostatStream)
                     {
                         thermostat = (thermostat ?? "") + Encoding.UTF8.GetString(output.Data);
+                    }
+                    else if (output.Stream == "dump" && analysis is not null)
+                    {
+                        foreach (var (step, frame) in SnapshotAnalysis.Frames(Encoding.UTF8.GetString(output.Data)))
+                        {
+                            analysis.Add(step, frame);
+                            if (dump is not null && step % dump.Every == 0)
+                            {
+                                File.AppendAllText(dump.Path, DumpFrameRewriter.Rewrite(frame, run.FirstStep, dump.Style == "atom"));
+                            }
+                        }
                     }
                     else if (output.Stream == "dump" && dump is not null)
                     {
@@ -317,8 +343,10 @@ internal static class MdScriptCommand
         return args[++i];
     }
 
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
     /// <summary>The md job of a script's run.</summary>
-    private static MdJobSpec Spec(ScriptRun run, string domains, int threads, double[]? nvtChain)
+    internal static MdJobSpec Spec(ScriptRun run, string domains, int threads, double[]? nvtChain)
     {
         using var data = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         LammpsDataWriter.Write(data, run.System);
@@ -348,7 +376,8 @@ internal static class MdScriptCommand
             GEwald: run.GEwald,
             NvtChain: run.Integrator == "nvt" ? nvtChain : null,
             SpecialLj: run.SpecialLj,
-            SpecialCoul: run.SpecialCoul);
+            SpecialCoul: run.SpecialCoul,
+            Shake: run.Shake);
     }
 
     /// <summary>Throws a <see cref="LammpsScriptException"/> at the run's line for what the domains cannot run.</summary>

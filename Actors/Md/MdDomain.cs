@@ -3,6 +3,7 @@ using Dataflow.Actors.Runtime;
 using Dataflow.Actors.Runtime.Telemetry;
 using Dataflow.Kernels.Compute;
 using Dataflow.Kernels.Md;
+using Dataflow.Kernels.Md.Constraints;
 using Dataflow.Kernels.Md.Domains;
 using Dataflow.Kernels.Numerics;
 
@@ -55,6 +56,9 @@ public sealed class MdDomain : ReceiveActor
     private double _stepCost;
     private double[]? _restoredForces;
     private readonly NoseHooverChain? _nvt;
+    private readonly DomainShake? _shake;
+    private double _shakeDtfsq;
+    private double[] _ownedPredicted = [];
     private bool _nvtStarted;
     private readonly CancellationToken _cancel;
 
@@ -77,19 +81,20 @@ public sealed class MdDomain : ReceiveActor
         _state.Add(atoms);
         _restoredForces = startStep > 0 ? atoms.Forces : null;
         _field = setup.CreateForceField(gEwald, threads);
+        _shake = setup.CreateShake();
         if (setup.Spec.Nvt is { } nvt)
         {
             _nvt = new NoseHooverChain(nvt[0], nvt[1], nvt[2]);
             if (thermostat is not null)
             {
                 // A restart: the chain continues from the checkpoint's state, not set up afresh.
-                _nvt.RestoreState(thermostat, setup.System.AtomCount);
+                _nvt.RestoreState(thermostat, setup.System.AtomCount, setup.ConstrainedDegreesOfFreedom);
                 _nvtStarted = true;
             }
             else if (setup.Spec.NvtChain is { } chain)
             {
                 // A new run of a fix that carries on: eta and eta_dot continue, the setup at step 0 still runs.
-                _nvt.RestoreState(chain, setup.System.AtomCount);
+                _nvt.RestoreState(chain, setup.System.AtomCount, setup.ConstrainedDegreesOfFreedom);
             }
         }
         _telemetry = new StageTelemetry(jobId, "md-domain", $"domain-{index}", node, MdWorkload.Verb);
@@ -117,6 +122,7 @@ public sealed class MdDomain : ReceiveActor
         Receive<MdGhostPositions>(m => Deliver(Kind.GhostPositions, m.Generation, m.Step, m.From, m));
         Receive<MdLongRangeForces>(m => Deliver(Kind.LongRange, m.Generation, m.Step, -1, m));
         Receive<MdKinetic>(m => Deliver(Kind.Kinetic, m.Generation, m.Step, m.From, m));
+        Receive<MdShakeGhosts>(m => Deliver(Kind.Shake, m.Generation, m.Step, m.From, m));
     }
 
     private enum Kind
@@ -129,6 +135,7 @@ public sealed class MdDomain : ReceiveActor
         GhostPositions,
         LongRange,
         Kinetic,
+        Shake,
     }
 
     private enum Phase
@@ -142,6 +149,7 @@ public sealed class MdDomain : ReceiveActor
         WaitGhosts,
         WaitGhostPositions,
         WaitLongRange,
+        WaitShake,
         WaitKinetic,
         Done,
     }
@@ -254,6 +262,7 @@ public sealed class MdDomain : ReceiveActor
                     }
                     _state.SetGhosts(ghosts.Select(g => ((MdGhosts)g).Ghosts).ToList());
                     _state.BuildList(_field, _setup.GhostCutoff);
+                    _shake?.Build(_state.LocalPositions, _state.LocalKeys, _state.LocalCount, _state.Owned, _state.Box);
                     ComputeForces();
                     break;
                 case Phase.WaitGhostPositions:
@@ -274,6 +283,14 @@ public sealed class MdDomain : ReceiveActor
                         _state.AddForces(((MdLongRangeForces)lr[0]).Forces);
                     }
                     FinishStep();
+                    break;
+                case Phase.WaitShake:
+                    if (!TryTake(Kind.Shake, _neighbors, out var shakes))
+                    {
+                        return;
+                    }
+                    ApplyShake(shakes.Cast<MdShakeGhosts>().ToList());
+                    FinishIntegrate();
                     break;
                 case Phase.WaitKinetic:
                     if (!TryTake(Kind.Kinetic, Enumerable.Range(0, _layout.Count).ToArray(), out var kinetic))
@@ -399,8 +416,10 @@ public sealed class MdDomain : ReceiveActor
 
     private void FinishStep()
     {
+        var restored = false;
         if (_step == _startStep && _restoredForces is not null)
         {
+            restored = true;
             // A restart resumes with the forces the checkpointed step used: a Langevin force depends on the
             // half-step velocities, which the checkpoint no longer has (for conservative forces they are the same bits).
             _state.SetForces(_restoredForces);
@@ -413,6 +432,58 @@ public sealed class MdDomain : ReceiveActor
             var step = new LangevinStep((int)langevin[3], _step, target, langevin[2], _setup.Timestep, _setup.Units);
             LangevinThermostat.AddForces(step, _setup.System.Masses, _state.Ids, _state.Types, _state.Velocities, _state.Forces);
         }
+        if (_shake is not null && !restored)
+        {
+            // A restart's forces already hold the constraint forces of its step.
+            StartShake();
+            return;
+        }
+        FinishIntegrate();
+    }
+
+    // FixShake::post_force after all forces (at a run's setup, FixShake::setup: correct_coordinates, then
+    // shake_end_of_step with dt^2 / 2): each domain predicts its owned atoms' next positions and sends them to the
+    // domains that hold them as ghosts.
+    private void StartShake()
+    {
+        var setup = _step == _startStep;
+        var dt = _setup.Timestep;
+        _shakeDtfsq = setup ? 0.5 * dt * dt * _state.Ftm2v : dt * dt * _state.Ftm2v;
+        if (setup)
+        {
+            _shake!.CorrectCoordinates(_state.LocalPositions, _state.LocalTypes, _shakeDtfsq, _state.OwnedPositions);
+        }
+        _ownedPredicted = _shake!.Predict(_state.OwnedPositions, _state.Velocities, _state.Forces, _state.Types, dt, _shakeDtfsq);
+        foreach (var target in _neighbors)
+        {
+            _peers[target].Tell(new MdShakeGhosts(_generation, _step, _index, _state.GhostValues(target, _ownedPredicted),
+                setup ? _state.GhostPositions(target) : null));
+        }
+        _phase = Phase.WaitShake;
+    }
+
+    private void ApplyShake(List<MdShakeGhosts> packets)
+    {
+        if (_step == _startStep)
+        {
+            // The ghosts moved onto the constraints with their owners.
+            _state.UpdateGhostPositions(packets.Select(p => p.Positions
+                ?? throw new InvalidOperationException($"domain {_index}: shake ghosts without corrected positions at setup")).ToList());
+        }
+        var local = _shake!.PredictedBuffer(3 * _state.LocalCount);
+        _ownedPredicted.CopyTo(local, 0);
+        var at = 3 * _state.Owned;
+        foreach (var p in packets)
+        {
+            p.Predicted.CopyTo(local, at);
+            at += p.Predicted.Length;
+        }
+        _shake.Apply(_state.LocalPositions, local, _state.LocalTypes, _shakeDtfsq, _state.Forces,
+            _tally ? _state.OwnedVirial : Span<double>.Empty);
+    }
+
+    private void FinishIntegrate()
+    {
         if (_step > _startStep)
         {
             _state.FinalIntegrate();
@@ -439,15 +510,16 @@ public sealed class MdDomain : ReceiveActor
             total.Add(ExactSum.FromBits(part.High, unchecked((ulong)part.Low)));
         }
         var atoms = _setup.System.AtomCount;
-        var temperature = Thermo.TemperatureFromTotal(atoms, _setup.Units, total.Value);
+        var constrained = _setup.ConstrainedDegreesOfFreedom;
+        var temperature = Thermo.TemperatureFromTotal(atoms, _setup.Units, total.Value, constrained);
         if (!_nvtStarted)
         {
             // FixNH::setup at the run's first step: the chain is not advanced, the velocities are not scaled.
-            _nvt!.Begin(atoms, temperature, _setup.Units, _step, 0, Spec.Steps);
+            _nvt!.Begin(atoms, temperature, _setup.Units, _step, 0, Spec.Steps, constrained);
             _nvtStarted = true;
             return;
         }
-        _nvt!.ThermostatFinalHalfStep(atoms, temperature, _setup.Units, _setup.Timestep, _state.OwnedVelocities);
+        _nvt!.ThermostatFinalHalfStep(atoms, temperature, _setup.Units, _setup.Timestep, _state.OwnedVelocities, constrained);
     }
 
     private void CompleteStep()

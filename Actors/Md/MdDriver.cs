@@ -222,7 +222,7 @@ public sealed class MdDriver : JobDriver
             }
         }
         var sample = Thermo.FromTotals(step, aggregate.Atoms, _setup.Units, _setup.System.Box.Volume,
-            aggregate.Partials.MassVelocitySquared.Value, energy, virial);
+            aggregate.Partials.MassVelocitySquared.Value, energy, virial, constrained: _setup.ConstrainedDegreesOfFreedom);
         if (_setup.Bonded || _setup.Charged)
         {
             // Normalised as the potential energy is (lj units: per atom).

@@ -45,6 +45,8 @@ namespace Dataflow.Actors.Md;
 /// <param name="SpecialLj">LAMMPS <c>special_bonds lj</c> weights of the 1-2, 1-3 and 1-4 pairs of a system with bonds;
 /// null for LAMMPS' default 0 0 0.</param>
 /// <param name="SpecialCoul"><c>special_bonds coul</c> weights; null for 0 0 0.</param>
+/// <param name="Shake">LAMMPS <c>fix shake</c> arguments after the style (<c>0.0001 20 0 b 1 a 1</c>,
+/// <see cref="Kernels.Md.Constraints.ShakeSettings"/>), or null for no constraints.</param>
 [MessagePackObject]
 public sealed record MdJobSpec(
     [property: Key(0)] string DataText,
@@ -75,7 +77,8 @@ public sealed record MdJobSpec(
     [property: Key(25)] double? GEwald = null,
     [property: Key(26)] double[]? NvtChain = null,
     [property: Key(27)] double[]? SpecialLj = null,
-    [property: Key(28)] double[]? SpecialCoul = null)
+    [property: Key(28)] double[]? SpecialCoul = null,
+    [property: Key(29)] string? Shake = null)
 {
     /// <summary>Pair styles the domains run.</summary>
     public static readonly string[] PairStyles = ["lj/cut", "lj/cut/coul/long"];
@@ -197,6 +200,17 @@ public sealed record MdJobSpec(
             if (weights is not null && (weights.Length != 3 || weights.Any(w => !(w >= 0 && w <= 1))))
             {
                 throw new ArgumentException($"{name} takes three weights (1-2, 1-3, 1-4), each in [0, 1]", name);
+            }
+        }
+        if (Shake is not null)
+        {
+            try
+            {
+                Kernels.Md.Constraints.ShakeSettings.Parse(Shake.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"shake: {e.Message}", "shake");
             }
         }
         if (ThreadsPerDomain < 0)

@@ -94,6 +94,18 @@ public sealed record MdGhostPositions(
     [property: Key(2)] int From,
     [property: Key(3)] double[] Positions) : IDataflowMessage;
 
+/// <summary>Domain to a neighbour domain every step under fix shake, after the forces: the ghosts' predicted positions
+/// (LAMMPS' xshake), and at a run's setup also their positions corrected onto the constraints.</summary>
+/// <param name="Predicted">x + dt v + dtfsq F / m of the ghosts last sent (0 plus the shift for atoms in no cluster).</param>
+/// <param name="Positions">The ghosts' corrected positions at a run's setup; null otherwise.</param>
+[MessagePackObject]
+public sealed record MdShakeGhosts(
+    [property: Key(0)] int Generation,
+    [property: Key(1)] long Step,
+    [property: Key(2)] int From,
+    [property: Key(3)] double[] Predicted,
+    [property: Key(4)] double[]? Positions) : IDataflowMessage;
+
 /// <summary>Domain to the k-space actor, every step: its owned atoms' ids and positions.</summary>
 /// <param name="Tally">Whether energy and virial are wanted (a thermo step).</param>
 [MessagePackObject]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dataflow.Kernels.Md;
 using Dataflow.Kernels.Md.Bonded;
+using Dataflow.Kernels.Md.Constraints;
 using Dataflow.Kernels.Md.Coulomb;
 using Dataflow.Kernels.Md.Domains;
 
@@ -57,6 +58,30 @@ public sealed class MdSetup
         };
         GhostCutoff = Cutoff + Skin;
         Grid.Validate(System.Box, GhostCutoff, System.AtomCount);
+        if (spec.Shake is not null)
+        {
+            try
+            {
+                ShakeSettings = ShakeSettings.Parse(spec.Shake.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                var topology = System.Topology ?? throw new ArgumentException("fix shake needs a molecular system (bonds in the data file)");
+                var bonds = new HarmonicBonds(topology);
+                var angles = topology.AngleTypeCount > 0 && topology.AngleCoefficients is not null ? new HarmonicAngles(topology) : null;
+                Shake = ShakeClusters.Find(System, ShakeSettings, t => bonds.Coefficients(t).R0,
+                    t => angles?.Coefficients(t).Theta0Radians ?? throw new ArgumentException($"fix shake: angle type {t} has no coefficients"));
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"{spec.SourceName}: fix shake: {e.Message}", "shake", e);
+            }
+            catch (ArgumentException e) when (e.ParamName != "shake")
+            {
+                throw new ArgumentException($"{spec.SourceName}: {e.Message}", "shake", e);
+            }
+            if (Shake.Clusters.Any(c => c.Atoms.Length == 4))
+            {
+                throw new ArgumentException($"{spec.SourceName}: fix shake: clusters of 4 atoms are not supported", "shake");
+            }
+        }
         if (System.Topology is { IsEmpty: false })
         {
             Bonded = true;
@@ -72,6 +97,18 @@ public sealed class MdSetup
         }
     }
 
+    /// <summary>The SHAKE settings of <see cref="MdJobSpec.Shake"/>, or null.</summary>
+    public ShakeSettings? ShakeSettings { get; }
+
+    /// <summary>The SHAKE clusters (fix shake), or null without constraints.</summary>
+    public ShakeClusters? Shake { get; }
+
+    /// <summary>Degrees of freedom the constraints remove from the temperature (LAMMPS' fix_dof).</summary>
+    public int ConstrainedDegreesOfFreedom => Shake?.DegreesOfFreedom ?? 0;
+
+    /// <summary>A domain's SHAKE solver, or null without constraints.</summary>
+    public DomainShake? CreateShake() => Shake is null ? null : new DomainShake(Shake, ShakeSettings!, System.Masses);
+
     /// <summary>Whether the system has bonds or angles (harmonic, with special-bond scaling of their pairs).</summary>
     public bool Bonded { get; }
 
@@ -84,13 +121,16 @@ public sealed class MdSetup
             return null;
         }
         var styles = new List<IDomainBondedStyle>();
-        if (topology.Bonds.Length > 0)
+        // The constrained bonds and angles have no energy (LAMMPS' fix shake turns their types negative); special pairs
+        // still follow the whole bond graph.
+        var evaluated = Shake?.Unconstrained(topology) ?? topology;
+        if (evaluated.Bonds.Length > 0)
         {
-            styles.Add(new DomainHarmonicBonds(new HarmonicBonds(topology)));
+            styles.Add(new DomainHarmonicBonds(new HarmonicBonds(evaluated)));
         }
-        if (topology.Angles.Length > 0)
+        if (evaluated.Angles.Length > 0)
         {
-            styles.Add(new DomainHarmonicAngles(new HarmonicAngles(topology)));
+            styles.Add(new DomainHarmonicAngles(new HarmonicAngles(evaluated)));
         }
         double[] lj = Spec.SpecialLj ?? [0.0, 0.0, 0.0];
         double[] coul = Spec.SpecialCoul ?? [0.0, 0.0, 0.0];

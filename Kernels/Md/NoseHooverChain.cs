@@ -105,12 +105,19 @@ public sealed class NoseHooverChain : IIntegrator
     /// <summary>FixNH::setup from whole-system values: <paramref name="temperature"/> of
     /// <paramref name="atomCount"/> atoms at <paramref name="step"/>, a run from <paramref name="firstStep"/> to
     /// <paramref name="lastStep"/>. What spatial domains call, each with the same global temperature.</summary>
-    public void Begin(int atomCount, double temperature, UnitSystem units, long step, long firstStep, long lastStep)
+    /// <param name="atomCount">Atoms.</param>
+    /// <param name="temperature">Whole-system temperature.</param>
+    /// <param name="units">Unit style.</param>
+    /// <param name="step">Current step.</param>
+    /// <param name="firstStep">The run's first step.</param>
+    /// <param name="lastStep">The run's last step.</param>
+    /// <param name="constrained">Degrees of freedom removed by constraints (the temperature compute's fix_dof).</param>
+    public void Begin(int atomCount, double temperature, UnitSystem units, long step, long firstStep, long lastStep, int constrained = 0)
     {
         ArgumentNullException.ThrowIfNull(units);
         _beginStep = firstStep;
         _endStep = lastStep;
-        _tdof = Thermo.DegreesOfFreedom(atomCount);
+        _tdof = Thermo.DegreesOfFreedom(atomCount, constrained);
         ComputeTargetTemperature(step, units.Boltzmann);
         _tCurrent = temperature;
         var boltz = units.Boltzmann;
@@ -162,11 +169,18 @@ public sealed class NoseHooverChain : IIntegrator
     /// <summary>The thermostat's part of FixNH::final_integrate, after fix nve's kick: the chain half step from the
     /// whole system's <paramref name="temperature"/> (<paramref name="atomCount"/> atoms), <paramref name="velocities"/>
     /// scaled.</summary>
-    public void ThermostatFinalHalfStep(int atomCount, double temperature, UnitSystem units, double timestep, Span<double> velocities)
+    /// <param name="atomCount">Atoms.</param>
+    /// <param name="temperature">Whole-system temperature.</param>
+    /// <param name="units">Unit style.</param>
+    /// <param name="timestep">Timestep.</param>
+    /// <param name="velocities">Owned velocities, scaled.</param>
+    /// <param name="constrained">Degrees of freedom removed by constraints.</param>
+    public void ThermostatFinalHalfStep(int atomCount, double temperature, UnitSystem units, double timestep, Span<double> velocities,
+        int constrained = 0)
     {
         ArgumentNullException.ThrowIfNull(units);
         _tCurrent = temperature;
-        _tdof = Thermo.DegreesOfFreedom(atomCount);
+        _tdof = Thermo.DegreesOfFreedom(atomCount, constrained);
         IntegrateChain(units.Boltzmann, timestep, velocities);
     }
 
@@ -186,7 +200,10 @@ public sealed class NoseHooverChain : IIntegrator
 
     /// <summary>Restores <see cref="SaveState"/>'s values for a chain over <paramref name="atomCount"/> atoms.</summary>
     /// <exception cref="ArgumentException">The state is of a chain of another length.</exception>
-    public void RestoreState(double[] state, int atomCount)
+    /// <param name="state">Saved values.</param>
+    /// <param name="atomCount">Atoms.</param>
+    /// <param name="constrained">Degrees of freedom removed by constraints.</param>
+    public void RestoreState(double[] state, int atomCount, int constrained = 0)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.Length != 3 * _chain + 3)
@@ -199,7 +216,7 @@ public sealed class NoseHooverChain : IIntegrator
         _tCurrent = state[3 * _chain];
         _beginStep = (long)state[3 * _chain + 1];
         _endStep = (long)state[3 * _chain + 2];
-        _tdof = Thermo.DegreesOfFreedom(atomCount);
+        _tdof = Thermo.DegreesOfFreedom(atomCount, constrained);
     }
 
     // FixNH::compute_temp_target: linear ramp over the run.

@@ -17,15 +17,20 @@ namespace Dataflow.Kernels.Md;
 /// </remarks>
 public static class Thermo
 {
-    /// <summary>Degrees of freedom of the temperature: 3N - 3 (0 for fewer than two atoms).</summary>
-    public static double DegreesOfFreedom(int atomCount) => Math.Max(0.0, 3.0 * atomCount - 3.0);
+    /// <summary>Degrees of freedom of the temperature: 3N - 3, less those <paramref name="constrained"/> removes (fix
+    /// shake's fix_dof); 0 at least.</summary>
+    public static double DegreesOfFreedom(int atomCount, int constrained = 0) => Math.Max(0.0, 3.0 * atomCount - 3.0 - constrained);
 
     /// <summary>Kinetic temperature of <paramref name="atomCount"/> atoms whose sum of m v^2 is
     /// <paramref name="massVelocitySquared"/>, temperature units (ComputeTemp::compute_scalar).</summary>
-    public static double TemperatureFromTotal(int atomCount, UnitSystem units, double massVelocitySquared)
+    /// <param name="atomCount">Atoms.</param>
+    /// <param name="units">Unit style.</param>
+    /// <param name="massVelocitySquared">sum m v^2.</param>
+    /// <param name="constrained">Degrees of freedom removed by constraints.</param>
+    public static double TemperatureFromTotal(int atomCount, UnitSystem units, double massVelocitySquared, int constrained = 0)
     {
         ArgumentNullException.ThrowIfNull(units);
-        var dof = DegreesOfFreedom(atomCount);
+        var dof = DegreesOfFreedom(atomCount, constrained);
         // ComputeTemp::dof_compute: tfactor = mvv2e / (dof * boltz), 0 when dof <= 0.
         var tfactor = dof > 0 ? units.Mvv2e / (dof * units.Boltzmann) : 0.0;
         return massVelocitySquared * tfactor;
@@ -78,12 +83,13 @@ public static class Thermo
     /// <param name="potentialEnergy">Total potential energy.</param>
     /// <param name="virial">Total virial, xx yy zz xy xz yz.</param>
     /// <param name="normalize">Divide extensive values by N; null takes LAMMPS' default for the unit style.</param>
+    /// <param name="constrained">Degrees of freedom removed by constraints (fix shake).</param>
     public static ThermoSample FromTotals(long step, int atomCount, UnitSystem units, double volume, double massVelocitySquared,
-        double potentialEnergy, ReadOnlySpan<double> virial, bool? normalize = null)
+        double potentialEnergy, ReadOnlySpan<double> virial, bool? normalize = null, int constrained = 0)
     {
         ArgumentNullException.ThrowIfNull(units);
         var norm = normalize ?? units.NormalizesThermoByDefault;
-        var dof = DegreesOfFreedom(atomCount);
+        var dof = DegreesOfFreedom(atomCount, constrained);
         // ComputeTemp::dof_compute: tfactor = mvv2e / (dof * boltz), 0 when dof <= 0.
         var tfactor = dof > 0 ? units.Mvv2e / (dof * units.Boltzmann) : 0.0;
         var t = massVelocitySquared * tfactor;

@@ -61,6 +61,15 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     public Task Molecule_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
         CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
 
+    /// <summary>fix shake (Kernels/Md/Constraints): 216 SPC/E waters held rigid by <c>fix shake 0.0001 20 0 b 1 a 1</c>
+    /// (bond and angle clusters, LAMMPS' setup correction of the coordinates, constraint forces in the virial, the
+    /// temperature's degrees of freedom less 3 a molecule) under fix nvt with PPPM and in.spce's special_bonds
+    /// (in.water-shake, water-shake.data, log.water-shake); the same bits on 8 domains as on one.</summary>
+    [Theory]
+    [InlineData("in.water-shake", new string[] { "water-shake.data" })]
+    public Task Shake_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
+        CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
+
     /// <summary>in.triatomic-coul with the E_mol and E_pair columns (in.triatomic-coul-mol): heavy, as it repeats the
     /// molecules of <see cref="Molecule_script_thermo_equals_lmp_on_1_and_8_domains"/>.</summary>
     [Theory]
@@ -110,7 +119,23 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     public Task Heavy_nose_hoover_script_thermo_equals_lmp_on_1_and_8_domains(string script, string[] inputs) =>
         CompareAsync(script, inputs, alsoOnDomains: "2x2x2");
 
-    private async Task CompareAsync(string script, string[] inputs, string? alsoOnDomains = null)
+    /// <summary><c>compute rdf</c> averaged by <c>fix ave/time ... mode vector</c>: the rigid water of in.water-shake over
+    /// a 20-step run (in.water-rdf, g(r) of O-O, H-H and O-H sampled every 5 steps), thermo to 1e-6 and the file's
+    /// header, steps and every value equal to lmp's water-rdf.dat to 1e-6 absolute.</summary>
+    [Fact]
+    public Task Rdf_average_equals_lmp() =>
+        CompareAsync("in.water-rdf", ["water-shake.data"], rdf: ("water-rdf.dat", "water-rdf.dat", 1e-6));
+
+    /// <summary>LAMMPS' examples/rdf-adf/in.spce (4500 atoms: SHAKE, fix nvt, PPPM 1e-6) shortened to 100 + 50 steps, its
+    /// compute adf left out and pair_modify table 0 added (in.spce-short): thermo of both runs to 1e-6, and g(r) averaged
+    /// over steps 10..50 equal to lmp's to 0.05 absolute (bins near an edge may take a pair lmp puts in the next bin).</summary>
+    [Fact]
+    [Trait("Category", "Heavy")]
+    public Task Heavy_spce_script_equals_lmp() =>
+        CompareAsync("in.spce-short", ["data.spce"], rdf: ("spce-rdf.dat", "spce-rdf-short.dat", 0.05));
+
+    private async Task CompareAsync(string script, string[] inputs, string? alsoOnDomains = null,
+        (string Written, string Committed, double Bound)? rdf = null)
     {
         var dir = Directory.CreateTempSubdirectory("dataflow-md-script-");
         try
@@ -144,6 +169,32 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
             Assert.Equal(headers, File.ReadLines(Path.Combine(dir.FullName, "log.dataflow")).Where(l => l.StartsWith("Step ", StringComparison.Ordinal)));
             Assert.Equal(headers, run.Stdout.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("Step ", StringComparison.Ordinal)));
             output.WriteLine($"{script}: {compared} thermo values within 1e-6 of {reference}");
+            if (rdf is { } r)
+            {
+                var expectedRdf = Lmp() is null ? MdReferenceData.File(r.Committed) : Path.Combine(Path.GetDirectoryName(log)!, r.Written);
+                var mine = File.ReadAllLines(Path.Combine(dir.FullName, r.Written));
+                var theirs = File.ReadAllLines(expectedRdf);
+                Assert.Equal(theirs.Length, mine.Length);
+                var largest = 0.0;
+                for (var k = 0; k < theirs.Length; k++)
+                {
+                    var a = theirs[k].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    var b = mine[k].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (theirs[k].StartsWith('#') || a.Length == 2)
+                    {
+                        Assert.Equal(theirs[k], mine[k]);
+                        continue;
+                    }
+                    Assert.Equal(a.Length, b.Length);
+                    for (var c = 0; c < a.Length; c++)
+                    {
+                        var d = Math.Abs(double.Parse(a[c], CultureInfo.InvariantCulture) - double.Parse(b[c], CultureInfo.InvariantCulture));
+                        largest = Math.Max(largest, d);
+                        Assert.True(d <= r.Bound, $"{r.Written} line {k + 1} column {c + 1}: {b[c]} vs lmp {a[c]}");
+                    }
+                }
+                output.WriteLine($"{r.Written}: largest difference {largest:G3} from {expectedRdf}");
+            }
             if (alsoOnDomains is not null)
             {
                 var other = Path.Combine(dir.FullName, "thermo-domains.json");

@@ -251,21 +251,49 @@ public sealed class DomainState
     }
 
     /// <summary>Current shifted positions of the ghosts last selected for <paramref name="target"/>.</summary>
-    public double[] GhostPositions(int target)
+    public double[] GhostPositions(int target) => GhostValues(target, _x);
+
+    /// <summary>A position-like value of each owned atom (3 each, owned order, e.g. SHAKE's predicted positions) for the
+    /// ghosts last selected for <paramref name="target"/>, shifted by their images as positions are.</summary>
+    public double[] GhostValues(int target, ReadOnlySpan<double> owned)
     {
         var send = _sends.Find(s => s.Target == target)
             ?? throw new InvalidOperationException($"domain {Index} has no ghost list for domain {target}");
-        var positions = new double[3 * send.Atoms.Length];
+        var values = new double[3 * send.Atoms.Length];
         for (var k = 0; k < send.Atoms.Length; k++)
         {
             var i = send.Atoms[k];
             var code = send.Shifts[k];
-            positions[3 * k] = _x[3 * i] + (code / 9 - 1) * Box.LengthX;
-            positions[3 * k + 1] = _x[3 * i + 1] + (code / 3 % 3 - 1) * Box.LengthY;
-            positions[3 * k + 2] = _x[3 * i + 2] + (code % 3 - 1) * Box.LengthZ;
+            values[3 * k] = owned[3 * i] + (code / 9 - 1) * Box.LengthX;
+            values[3 * k + 1] = owned[3 * i + 1] + (code / 3 % 3 - 1) * Box.LengthY;
+            values[3 * k + 2] = owned[3 * i + 2] + (code % 3 - 1) * Box.LengthZ;
         }
-        return positions;
+        return values;
     }
+
+    /// <summary>Local positions (owned, then ghosts) as last laid out.</summary>
+    public ReadOnlySpan<double> LocalPositions => _localX.AsSpan(0, 3 * LocalCount);
+
+    /// <summary>Local canonical keys (owned, then ghosts).</summary>
+    public ReadOnlySpan<long> LocalKeys => _localKeys.AsSpan(0, LocalCount);
+
+    /// <summary>Local types (owned, then ghosts).</summary>
+    public ReadOnlySpan<int> LocalTypes => _localTypes.AsSpan(0, LocalCount);
+
+    /// <summary>Owned positions, to move in place (a constraint's correction).</summary>
+    public Span<double> OwnedPositions => _x.AsSpan(0, 3 * Owned);
+
+    /// <summary>Owned per-atom virials (6 each) of the last tallied evaluation, to add to.</summary>
+    public Span<double> OwnedVirial => _virial.AsSpan(0, 6 * Owned);
+
+    /// <summary>Mass per type (index type - 1).</summary>
+    public double[] Masses => _masses;
+
+    /// <summary>Timestep, time units.</summary>
+    public double Timestep => _timestep;
+
+    /// <summary>Force-to-velocity conversion of the unit style (ftm2v).</summary>
+    public double Ftm2v => _ftm2v;
 
     /// <summary>Lays out local arrays: owned atoms, then the given ghost packets in order.</summary>
     public void SetGhosts(IReadOnlyList<GhostPacket> packets)

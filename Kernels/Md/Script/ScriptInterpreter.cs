@@ -1,4 +1,6 @@
 using System.Globalization;
+using Dataflow.Kernels.Md.Analysis;
+using Dataflow.Kernels.Md.Constraints;
 
 namespace Dataflow.Kernels.Md.Script;
 
@@ -29,6 +31,10 @@ public sealed class ScriptInterpreter
     private readonly List<(string Id, string Style, double[] Arguments, int Serial)> _fixes = [];
     // Counts fix commands: a fix keeps its serial while it stands, so runs can tell a continuing fix from a new one.
     private int _fixSerial;
+    // fix shake by fix id: its arguments and the degrees of freedom its clusters remove (FixShake::dof).
+    private readonly Dictionary<string, (ShakeSettings Settings, int Dof)> _shakes = [];
+    private readonly Dictionary<string, RdfCompute> _computes = new(StringComparer.Ordinal);
+    private readonly List<(AveTimeSettings Settings, int Serial)> _aveTimes = [];
     private readonly Dictionary<string, ScriptDump> _dumps = new(StringComparer.Ordinal);
     private readonly List<string> _pairCoefficients = [];
 
@@ -292,8 +298,28 @@ public sealed class ScriptInterpreter
             case "fix":
                 Fix(a);
                 return null;
+            case "compute":
+                Compute(a);
+                return null;
+            case "dihedral_style":
+            case "improper_style":
+                // Accepted for systems without dihedrals and impropers (a data file's are refused when read).
+                if (a.Length != 1 || a[0] != "none")
+                {
+                    throw new FormatException($"{command} style '{string.Join(' ', a)}' is not supported (none)");
+                }
+                return null;
+            case "uncompute":
+                Count(a, 1);
+                if (!_computes.Remove(a[0]))
+                {
+                    throw new FormatException($"no compute with id '{a[0]}'");
+                }
+                return null;
             case "unfix":
                 Count(a, 1);
+                _shakes.Remove(a[0]);
+                _aveTimes.RemoveAll(f => f.Settings.Id == a[0]);
                 if (_fixes.RemoveAll(f => f.Id == a[0]) == 0)
                 {
                     throw new FormatException($"no fix with id '{a[0]}'");
@@ -885,7 +911,8 @@ public sealed class ScriptInterpreter
         {
             t += (v[3 * i] * v[3 * i] + v[3 * i + 1] * v[3 * i + 1] + v[3 * i + 2] * v[3 * i + 2]) * system.Masses[system.Types[i] - 1];
         }
-        var dof = 3.0 * n - 3.0;
+        // ComputeTemp::dof_compute: fix shake's constraints count (fix_dof) once the fix exists.
+        var dof = 3.0 * n - 3.0 - _shakes.Values.Sum(s => s.Dof);
         var tfactor = dof > 0 ? _units.Mvv2e / (dof * _units.Boltzmann) : 0.0;
         t *= tfactor;
         if (!(t > 0))
@@ -1240,6 +1267,36 @@ public sealed class ScriptInterpreter
                     throw new FormatException("temperatures >= 0, damp > 0, seed a positive integer");
                 }
                 break;
+            case "shake":
+                var settings = ShakeSettings.Parse(a.Skip(3).ToArray());
+                var system = RequireBox();
+                if (system.Topology is not { Bonds.Length: > 0 })
+                {
+                    throw new FormatException("fix shake needs a molecular system with bonds (atom_style full and a data file with Bonds)");
+                }
+                if (_shakes.Keys.Any(id => id != a[0]))
+                {
+                    throw new FormatException("more than one fix shake");
+                }
+                try
+                {
+                    // FixShake::find_clusters runs when the fix is defined; the distances come at the run (Fix::init).
+                    _shakes[a[0]] = (settings, ShakeClusters.Find(system, settings, _ => 1.0, _ => 0.0).DegreesOfFreedom);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new FormatException(e.Message);
+                }
+                arguments = [];
+                break;
+            case "ave/time":
+                var aveTime = AveTime(a);
+                _aveTimes.RemoveAll(f => f.Settings.Id == a[0]);
+                _aveTimes.Add((aveTime, _fixSerial + 1));
+                arguments = [];
+                break;
+            case "rattle":
+                throw new FormatException("fix style 'rattle' is not supported (nve, nvt, langevin, shake, ave/time)");
             case "nvt":
                 if (a.Length != 7 || a[3] != "temp")
                 {
@@ -1252,7 +1309,7 @@ public sealed class ScriptInterpreter
                 }
                 break;
             default:
-                throw new FormatException($"fix style '{a[2]}' is not supported (nve, nvt, langevin)");
+                throw new FormatException($"fix style '{a[2]}' is not supported (nve, nvt, langevin, shake, ave/time)");
         }
         var existing = _fixes.FindIndex(f => f.Id == a[0]);
         if (existing >= 0)
@@ -1561,7 +1618,133 @@ public sealed class ScriptInterpreter
             IntegratorFix = integrators.Length == 1 ? integrators[0].Serial : 0,
             SpecialLj = _specialLj,
             SpecialCoul = _specialCoul,
+            Shake = _shakes.Values.Select(s => s.Settings.ToArguments()).FirstOrDefault(),
+            AveTimes = _aveTimes.ToArray(),
+            RdfCutoff = _pairArguments.Max(),
         };
+    }
+
+    // compute ID group rdf Nbin itype jtype ... [cutoff Rc] (compute_rdf.cpp); other compute styles are refused.
+    private void Compute(string[] a)
+    {
+        if (a.Length < 3)
+        {
+            throw new FormatException("expected ID GROUP STYLE ARGS");
+        }
+        Group(a[1]);
+        if (a[2] != "rdf")
+        {
+            throw new FormatException($"compute style '{a[2]}' is not supported (rdf)");
+        }
+        if (a.Length < 4)
+        {
+            throw new FormatException("expected compute ID all rdf Nbin itype jtype ...");
+        }
+        var bins = ScriptNumbers.Int(a[3], "Nbin");
+        if (bins < 1)
+        {
+            throw new FormatException("Nbin must be >= 1");
+        }
+        var pairs = new List<(int, int)>();
+        double? cutoff = null;
+        var i = 4;
+        for (; i < a.Length && a[i] != "cutoff"; i += 2)
+        {
+            if (i + 1 >= a.Length || a[i + 1] == "cutoff")
+            {
+                throw new FormatException("atom types come in pairs (itype jtype)");
+            }
+            var types = (ScriptNumbers.Int(a[i], "itype"), ScriptNumbers.Int(a[i + 1], "jtype"));
+            var count = RequireBox().TypeCount;
+            if (types.Item1 < 1 || types.Item2 < 1 || types.Item1 > count || types.Item2 > count)
+            {
+                throw new FormatException($"atom types must be within 1..{count}");
+            }
+            pairs.Add(types);
+        }
+        if (i < a.Length)
+        {
+            if (i + 2 != a.Length)
+            {
+                throw new FormatException("expected cutoff Rc last");
+            }
+            cutoff = ScriptNumbers.Double(a[i + 1], "cutoff");
+            if (!(cutoff > 0))
+            {
+                throw new FormatException("cutoff must be > 0");
+            }
+        }
+        if (pairs.Count == 0)
+        {
+            throw new FormatException("give the type pairs (itype jtype ...)");
+        }
+        _computes[a[0]] = new RdfCompute(a[0], bins, pairs.ToArray(), cutoff);
+    }
+
+    // fix ID group ave/time Nevery Nrepeat Nfreq c_ID[*] file F mode vector [format F] [ave one] (fix_ave_time.cpp).
+    private AveTimeSettings AveTime(string[] a)
+    {
+        if (a.Length < 7)
+        {
+            throw new FormatException("expected fix ID all ave/time Nevery Nrepeat Nfreq c_ID[*] file F mode vector");
+        }
+        var every = ScriptNumbers.Int(a[3], "Nevery");
+        var repeat = ScriptNumbers.Int(a[4], "Nrepeat");
+        var frequency = ScriptNumbers.Int(a[5], "Nfreq");
+        if (every <= 0 || repeat <= 0 || frequency <= 0 || frequency % every != 0 || (long)(repeat - 1) * every >= frequency)
+        {
+            throw new FormatException("Nevery, Nrepeat, Nfreq must be > 0, Nfreq a multiple of Nevery and (Nrepeat-1)*Nevery < Nfreq");
+        }
+        var value = a[6];
+        if (!value.StartsWith("c_", StringComparison.Ordinal) || !value.EndsWith("[*]", StringComparison.Ordinal))
+        {
+            throw new FormatException($"value '{value}' is not supported (c_ID[*] of a compute rdf)");
+        }
+        var id = value[2..^3];
+        if (!_computes.TryGetValue(id, out var compute))
+        {
+            throw new FormatException($"no compute with id '{id}'");
+        }
+        string? file = null;
+        string? mode = null;
+        var format = " %g";
+        for (var i = 7; i < a.Length; i += 2)
+        {
+            if (i + 1 >= a.Length)
+            {
+                throw new FormatException($"keyword '{a[i]}' needs a value");
+            }
+            switch (a[i])
+            {
+                case "file":
+                    file = a[i + 1];
+                    break;
+                case "mode":
+                    mode = a[i + 1];
+                    break;
+                case "format":
+                    format = a[i + 1];
+                    CFormat.Parse(format);
+                    break;
+                case "ave":
+                    if (a[i + 1] != "one")
+                    {
+                        throw new FormatException($"ave {a[i + 1]} is not supported (one)");
+                    }
+                    break;
+                default:
+                    throw new FormatException($"fix ave/time keyword '{a[i]}' is not supported (file, mode, format, ave)");
+            }
+        }
+        if (mode != "vector")
+        {
+            throw new FormatException("a compute rdf array needs mode vector");
+        }
+        if (file is null)
+        {
+            throw new FormatException("give the output file (file F)");
+        }
+        return new AveTimeSettings(a[0], every, repeat, frequency, compute, file, format);
     }
 
     private static void MissingCoefficient(string[]? lines, int types, string what)

@@ -57,6 +57,16 @@ public sealed record ScriptRun(
     /// <summary><c>special_bonds coul</c> weights in force.</summary>
     public double[] SpecialCoul { get; init; } = [0.0, 0.0, 0.0];
 
+    /// <summary>The <c>fix shake</c> in force as its arguments after the style, or null.</summary>
+    public string? Shake { get; init; }
+
+    /// <summary>The <c>fix ave/time</c> fixes of rdf computes in force, with the serial of the fix command that made each
+    /// (a fix carries its pending average from run to run while it stands).</summary>
+    public (Analysis.AveTimeSettings Settings, int Serial)[] AveTimes { get; init; } = [];
+
+    /// <summary>The pair style's largest cutoff: <c>compute rdf</c>'s default.</summary>
+    public double RdfCutoff { get; init; }
+
     /// <summary>The atoms at the end of the run, set by the caller.</summary>
     public MdSystem? Final { get; private set; }
 

@@ -81,6 +81,10 @@ public sealed class ScriptInterpreterSpec
     [InlineData("units lj\nlattice fcc 0.8 &\n  basis 0 0 0\nvariable x equal 1/0\nprint $(v_x)\n", "in.bad:5: print: formula '1/0': divide by 0")]
     [InlineData("units lj\nrun 10\n", "in.bad:2: run: no simulation box yet (create_box or read_data first)")]
     [InlineData("pair_style lj/cut/coul/msm 2.5\n", "in.bad:1: pair_style: pair style 'lj/cut/coul/msm' is not supported (lj/cut, lj/cut/coul/long)")]
+    [InlineData("units real\nfix 1 all shake 0.0001 20 0 q 1\n", "in.bad:2: fix: expected b, a, t or m before 'q'")]
+    [InlineData("units real\nfix 1 all rattle 0.0001 20 0 b 1\n", "in.bad:2: fix: fix style 'rattle' is not supported (nve, nvt, langevin, shake, ave/time)")]
+    [InlineData("units real\ncompute gofa all adf 45 1 1 1 2.0 3.5 2.0 3.5\n", "in.bad:2: compute: compute style 'adf' is not supported (rdf)")]
+    [InlineData("units real\nfix rdf all ave/time 100 10 1000 c_gofr[*] file g.dat mode vector\n", "in.bad:2: fix: no compute with id 'gofr'")]
     public void A_bad_line_is_an_error_naming_file_line_and_command(string script, string message)
     {
         var interpreter = new ScriptInterpreter(script, "in.bad", ".", [], dry: true);
