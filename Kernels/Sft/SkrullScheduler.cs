@@ -46,6 +46,26 @@ public static class SkrullScheduler
         ArgumentNullException.ThrowIfNull(cost);
         ArgumentOutOfRangeException.ThrowIfLessThan(ranks, 1);
         var order = ids.OrderByDescending(i => lengths[i]).ThenBy(i => i).ToArray();
+        // What no placement can fix: every sequence sharded still over the bound (rank 0 holds the most of each
+        // shard), or a sequence too short to shard and too long to keep. Checked first, so that GDS's trials of too
+        // few micro-batches cost one pass, not a cascade of rollbacks.
+        long allSharded = 0;
+        foreach (var i in order)
+        {
+            if (lengths[i] < ranks)
+            {
+                if (lengths[i] > bucketTokens)
+                {
+                    return null;
+                }
+                continue;
+            }
+            allSharded += (lengths[i] + ranks - 1) / ranks;
+        }
+        if (allSharded > bucketTokens)
+        {
+            return null;
+        }
         var forced = new HashSet<int>();
         while (true)
         {
@@ -84,6 +104,7 @@ public static class SkrullScheduler
         var placement = new int[order.Length];
         var tokens = new long[ranks];
         var seconds = new double[ranks];
+        var slowest = 0.0;
         for (var k = 0; k < order.Length; k++)
         {
             var length = lengths[order[k]];
@@ -98,28 +119,34 @@ public static class SkrullScheduler
                     }
                 }
             }
+            // Shards as ContextParallelShard.Split cuts them: the first length mod N ranks hold one token more.
             var shardFits = length >= ranks;
-            var split = shardFits ? ContextParallelShard.Split(length, ranks) : [];
             var shardMakespan = 0.0;
-            for (var r = 0; shardFits && r < ranks; r++)
+            for (int r = 0, start = 0; shardFits && r < ranks; r++)
             {
-                shardFits = tokens[r] + split[r].Count <= bucket;
-                shardMakespan = Math.Max(shardMakespan, seconds[r] + cost.ShardSeconds(split[r].Start, split[r].Count));
+                var count = length / ranks + (r < length % ranks ? 1 : 0);
+                shardFits = tokens[r] + count <= bucket;
+                shardMakespan = Math.Max(shardMakespan, seconds[r] + cost.ShardSeconds(start, count));
+                start += count;
             }
-            var localMakespan = local < 0 ? double.MaxValue : Math.Max(seconds.Max(), seconds[local] + cost.Seconds(length));
+            var localMakespan = local < 0 ? double.MaxValue : Math.Max(slowest, seconds[local] + cost.Seconds(length));
             if (local >= 0 && (!shardFits || localMakespan <= shardMakespan))
             {
                 placement[k] = local;
                 tokens[local] += length;
                 seconds[local] += cost.Seconds(length);
+                slowest = Math.Max(slowest, seconds[local]);
             }
             else if (shardFits)
             {
                 placement[k] = Sharded;
-                for (var r = 0; r < ranks; r++)
+                for (int r = 0, start = 0; r < ranks; r++)
                 {
-                    tokens[r] += split[r].Count;
-                    seconds[r] += cost.ShardSeconds(split[r].Start, split[r].Count);
+                    var count = length / ranks + (r < length % ranks ? 1 : 0);
+                    tokens[r] += count;
+                    seconds[r] += cost.ShardSeconds(start, count);
+                    slowest = Math.Max(slowest, seconds[r]);
+                    start += count;
                 }
             }
             else
