@@ -12,12 +12,15 @@ namespace Dataflow.Kernels.Sft;
 /// <param name="SecondsPerToken">Linear term, seconds per token.</param>
 /// <param name="SecondsPerTokenSquared">Quadratic term, seconds per token squared (the causal pairs are S^2 / 2).</param>
 /// <param name="BytesPerToken">Alpha: measured peak bytes of a pass per token.</param>
+/// <param name="ShardOverheadSeconds">What each rank of a sharded sequence spends beyond its share of the work (the
+/// block-by-block exchange, small passes), measured by running sharded sequences in the warm-up.</param>
 [MessagePackObject]
 public sealed record SkrullCostModel(
     [property: Key(0)] double FixedSeconds,
     [property: Key(1)] double SecondsPerToken,
     [property: Key(2)] double SecondsPerTokenSquared,
-    [property: Key(3)] double BytesPerToken)
+    [property: Key(3)] double BytesPerToken,
+    [property: Key(4)] double ShardOverheadSeconds = 0)
 {
     /// <summary>Forward and backward seconds of one sequence of <paramref name="length"/> tokens run whole on one rank.</summary>
     public double Seconds(int length) =>
@@ -28,7 +31,7 @@ public sealed record SkrullCostModel(
     public double ShardSeconds(int start, int count)
     {
         var end = (double)start + count;
-        return FixedSeconds + SecondsPerToken * count + SecondsPerTokenSquared * (end * end - (double)start * start);
+        return FixedSeconds + ShardOverheadSeconds + SecondsPerToken * count + SecondsPerTokenSquared * (end * end - (double)start * start);
     }
 
     /// <summary>Memory of <paramref name="tokens"/> tokens' activations: alpha x S.</summary>
@@ -67,8 +70,11 @@ public sealed record SkrullCostModel(
     /// <summary>Measures forward and backward of one sequence at each of <paramref name="lengths"/> on this node with
     /// the job's model (the warm-up): the fastest of <paramref name="repeats"/> runs, and the resident high-water mark
     /// above the memory before the pass; then fits.</summary>
+    /// <remarks>With <paramref name="ranks"/> above 1, sequences of the two shortest lengths of at least 64 tokens are
+    /// also run sharded over that many ranks (in turn, on this thread), and what the ranks took beyond the fitted
+    /// shares of the work, per rank, is <see cref="ShardOverheadSeconds"/>.</remarks>
     public static (SkrullCostModel Model, IReadOnlyList<(int Length, double Seconds, long Bytes)> Samples) Measure(
-        SftSettings settings, IReadOnlyList<int> lengths, int repeats = 2)
+        SftSettings settings, IReadOnlyList<int> lengths, int repeats = 2, int ranks = 1)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(lengths);
@@ -94,7 +100,22 @@ public sealed record SkrullCostModel(
             }
             samples.Add((length, best, Math.Max(0, peak)));
         }
-        return (Fit(samples), samples);
+        var fit = Fit(samples);
+        var overheads = new List<double>();
+        foreach (var length in ranks <= 1 ? [] : lengths.Where(l => l >= 64).Order().Take(2))
+        {
+            var sequence = Walk(length);
+            var best = double.MaxValue;
+            for (var r = 0; r < Math.Max(1, repeats); r++)
+            {
+                var sw = Stopwatch.StartNew();
+                ShardedPass(model, sequence, ranks);
+                best = Math.Min(best, sw.Elapsed.TotalSeconds);
+            }
+            var shares = ContextParallelShard.Split(length, ranks).Sum(s => fit.ShardSeconds(s.Start, s.Count));
+            overheads.Add((best - shares) / ranks);
+        }
+        return (fit with { ShardOverheadSeconds = overheads.Count == 0 ? 0 : Math.Max(0, overheads.Average()) }, samples);
 
         int[] Walk(int length) =>
             Enumerable.Range(0, length).Select(i => (7 + 3 * i) % Math.Min(settings.Model.Vocabulary, SftCorpus.SyntheticVocabulary)).ToArray();
@@ -105,6 +126,19 @@ public sealed record SkrullCostModel(
         using var scope = torch.NewDisposeScope();
         model.zero_grad();
         ChunkFlowRunner.Run(model, new SftWorkItem([SftChunk.Slice(sequence, 0, 0, sequence.Length)], Dependent: false), 1);
+        model.zero_grad();
+    }
+
+    private static void ShardedPass(SftTransformer model, int[] sequence, int ranks)
+    {
+        using var scope = torch.NewDisposeScope();
+        model.zero_grad();
+        var shards = Enumerable.Range(0, ranks).Select(r => new ContextParallelShard(model, sequence, 0, ranks, r)).ToArray();
+        ContextParallel.Run(shards, model.Config.Layers);
+        foreach (var s in shards)
+        {
+            s.Dispose();
+        }
         model.zero_grad();
     }
 
