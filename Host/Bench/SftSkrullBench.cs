@@ -117,8 +117,9 @@ internal static class SftSkrullBench
         return sw.Elapsed.TotalSeconds;
     }
 
-    // Skrull's plan: micro-batches in turn; in each, the sharded sequences by both trainers together, then each
-    // trainer's local ones.
+    // Skrull's plan: micro-batches in turn; in each, every trainer runs its local sequences on a second thread while
+    // it takes part in the sharded ones (the two groups share no data, so a rank waiting for another's keys or
+    // gradients computes its local work meanwhile, as Skrull overlaps them).
     private static double RunSkrull(Models models, SkrullPlan plan, int[][] batch)
     {
         var sw = Stopwatch.StartNew();
@@ -128,17 +129,35 @@ internal static class SftSkrullBench
             var exchanges = shardedIds.ToDictionary(i => i, _ => new Exchange(models.Layers, Trainers));
             OnThreads(r =>
             {
+                // The local sequences on a model of their own: the gradients of both go to the same rank's sum.
+                Exception? failed = null;
+                var local = new Thread(() =>
+                {
+                    try
+                    {
+                        for (var k = 0; k < micro.Sequences.Length; k++)
+                        {
+                            if (micro.Placement[k] == r)
+                            {
+                                Pass(models.Local(r), batch[micro.Sequences[k]], micro.Sequences[k]);
+                            }
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        failed = e;
+                    }
+                });
+                local.Start();
                 foreach (var i in shardedIds)
                 {
                     using var shard = new ContextParallelShard(models[r], batch[i], i, Trainers, r);
                     exchanges[i].Run(shard);
                 }
-                for (var k = 0; k < micro.Sequences.Length; k++)
+                local.Join();
+                if (failed is not null)
                 {
-                    if (micro.Placement[k] == r)
-                    {
-                        Pass(models[r], batch[micro.Sequences[k]], micro.Sequences[k]);
-                    }
+                    throw new InvalidOperationException($"trainer {r}: {failed.Message}", failed);
                 }
             });
         }
@@ -224,13 +243,19 @@ internal static class SftSkrullBench
 
         public Models(SftSettings settings, int count)
         {
-            _models = Enumerable.Range(0, count).Select(_ => new SftTransformer(settings.Model, settings.Seed)).ToArray();
+            _models = Enumerable.Range(0, 2 * count).Select(_ => new SftTransformer(settings.Model, settings.Seed)).ToArray();
             Layers = settings.Model.Layers;
+            Count = count;
         }
 
         public int Layers { get; }
 
+        private int Count { get; }
+
         public SftTransformer this[int rank] => _models[rank];
+
+        // A second model per rank for the local sequences that run beside its sharded ones.
+        public SftTransformer Local(int rank) => _models[Count + rank];
 
         public IEnumerable<SftTransformer> All => _models;
 
