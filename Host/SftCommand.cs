@@ -205,5 +205,7 @@ internal sealed partial class SftCommand : WorkloadCommand
             (w, o) => Bench.SftBench.Memory(w)),
         new("sftmimose", "sft Mimose's input-aware checkpointing vs recomputing every block, same memory budget and batches",
             (w, o) => Bench.SftMimoseBench.Run(w, o.Int("steps", 4))),
+        new("sftskrull", "sft Skrull's GDS + DACP over two trainers vs round-robin and sorted batching, simulated vs measured time, scheduling cost",
+            (w, o) => Bench.SftSkrullBench.Run(w, o.Int("steps", 3))),
     ];
 }

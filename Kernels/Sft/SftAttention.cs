@@ -31,22 +31,38 @@ internal sealed class SftAttention : nn.Module<Tensor, Tensor>
     public (Tensor Output, Tensor Keys, Tensor Values) Forward(
         Tensor x, Tensor cos, Tensor sin, Tensor mask, Tensor? pastKeys, Tensor? pastValues)
     {
+        var (q, k, v) = Project(x, cos, sin);
+        using var rotatedQueries = q;
+        using var keys = pastKeys is null ? k.alias() : torch.cat([pastKeys, k], 2);
+        using var values = pastValues is null ? v.alias() : torch.cat([pastValues, v], 2);
+        return (Attend(rotatedQueries, keys, values, mask), k, v);
+    }
+
+    /// <summary>The rotated queries and keys and the values [B, H, T, D] of <paramref name="x"/> [B, T, d].</summary>
+    public (Tensor Queries, Tensor Keys, Tensor Values) Project(Tensor x, Tensor cos, Tensor sin)
+    {
         var batch = x.shape[0];
         var length = x.shape[1];
-        var dModel = _heads * _headDim;
         using var qkv = c_attn.forward(x);
         using var heads = qkv.view(batch, length, 3, _heads, _headDim).permute(2, 0, 3, 1, 4);
         using var q0 = heads[0];
         using var k0 = heads[1];
-        using var q = RotaryEmbedding.Apply(q0, cos, sin);
+        var q = RotaryEmbedding.Apply(q0, cos, sin);
         var k = RotaryEmbedding.Apply(k0, cos, sin);
         var v = heads[2].contiguous();
-        using var keys = pastKeys is null ? k.alias() : torch.cat([pastKeys, k], 2);
-        using var values = pastValues is null ? v.alias() : torch.cat([pastValues, v], 2);
+        return (q, k, v);
+    }
+
+    /// <summary>The output [B, T, d] of queries [B, H, T, D] over all the keys and values they may see.</summary>
+    /// <param name="mask">[B, 1, T, P + T], true where a query may attend to a key.</param>
+    public Tensor Attend(Tensor q, Tensor keys, Tensor values, Tensor mask)
+    {
+        var batch = q.shape[0];
+        var length = q.shape[2];
         // libtorch picks its fused CPU kernel where it can (it does not hold the T x (P+T) weights for backward).
         using var y = nn.functional.scaled_dot_product_attention(q, keys, values, mask);
-        using var merged = y.transpose(1, 2).reshape(batch, length, dModel);
-        return (c_proj.forward(merged), k, v);
+        using var merged = y.transpose(1, 2).reshape(batch, length, _heads * _headDim);
+        return c_proj.forward(merged);
     }
 }
 
@@ -100,5 +116,23 @@ internal sealed class SftBlock : nn.Module<Tensor, Tensor>
         using var n2 = ln_2.forward(x1);
         using var m = mlp.forward(n2);
         return (x1.add(m, HeldScalars.One), k, v);
+    }
+
+    /// <summary>The first half of <see cref="Forward"/> for context parallelism: the rotated queries, keys and values of
+    /// <paramref name="x"/> (the keys and values are what the other ranks attend to).</summary>
+    public (Tensor Queries, Tensor Keys, Tensor Values) Project(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var n1 = ln_1.forward(x);
+        return attn.Project(n1, cos, sin);
+    }
+
+    /// <summary>The second half: attention of the queries over all the keys and values they may see, then the MLP.</summary>
+    public Tensor Finish(Tensor x, Tensor q, Tensor keys, Tensor values, Tensor mask)
+    {
+        using var attended = attn.Attend(q, keys, values, mask);
+        using var x1 = x.add(attended, HeldScalars.One);
+        using var n2 = ln_2.forward(x1);
+        using var m = mlp.forward(n2);
+        return x1.add(m, HeldScalars.One);
     }
 }

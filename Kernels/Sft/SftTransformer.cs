@@ -107,6 +107,19 @@ public sealed class SftTransformer : nn.Module
         return nn.functional.cross_entropy(flat, targets, ignore_index: -100, reduction: nn.Reduction.Sum);
     }
 
+    /// <summary>Token embeddings [B, T, d] of <paramref name="tokens"/> (the first blocks' input).</summary>
+    internal Tensor Embed(Tensor tokens) => wte.forward(tokens);
+
+    /// <summary>Decoder block <paramref name="layer"/>.</summary>
+    internal SftBlock Block(int layer) => h[layer];
+
+    /// <summary>Logits [B, T, V] of the last block's output.</summary>
+    internal Tensor Head(Tensor x)
+    {
+        using var normed = ln_f.forward(x);
+        return lm_head.forward(normed);
+    }
+
     // allowed[b, 0, i, j] = key j is of query i's sequence and not after it (keys: past, then the chunk).
     private static Tensor Mask(Tensor positions, Tensor sequences, SftPast? past)
     {
