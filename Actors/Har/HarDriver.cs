@@ -222,10 +222,10 @@ public sealed class HarDriver : JobDriver
         {
             return;
         }
-        // Drained: everything captured came out or was dropped, or nothing came out of the current placement for two
-        // seconds (the rest was lost).
+        // Drained: everything captured came out or was dropped, or nothing came out of the current placement for
+        // QuietSeconds (the rest was lost).
         var since = _delivered > 0 ? (_last > _placedAt ? _last : _placedAt) : DateTime.UtcNow;
-        var quiet = (DateTime.UtcNow - since).TotalSeconds > 2;
+        var quiet = (DateTime.UtcNow - since).TotalSeconds > QuietSeconds;
         if (_delivered + Dropped < _captured - StartOfStream && !quiet)
         {
             return;
@@ -243,6 +243,10 @@ public sealed class HarDriver : JobDriver
             _reports.Values.Concat(_earlier.Values).Sum(r => r.Restarts), PlacementChanges, stages, HarInputs.Of(_job),
             Math.Round(_resumeSeconds, 3)));
     }
+
+    // Seconds without a frame out after which the frames still in flight count as lost. A busy machine stalls a stage
+    // for seconds (a GC, a starved thread pool): 2 s ended healthy streams early under load and called their frames lost.
+    private const double QuietSeconds = 10;
 
     // The stream starts at frame 0; frames before a re-placement's start were accounted for then.
     private static long StartOfStream => 0;
