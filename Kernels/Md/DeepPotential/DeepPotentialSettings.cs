@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MessagePack;
 
 namespace Dataflow.Kernels.Md.DeepPotential;
@@ -27,18 +28,22 @@ public sealed record DeepPotentialSettings(
 {
     /// <summary>Number of atom types.</summary>
     [IgnoreMember]
+    [JsonIgnore]
     public int TypeCount => TypeMap.Length;
 
     /// <summary>Nc: neighbour rows of the environment matrix, the sum of <see cref="Sel"/>.</summary>
     [IgnoreMember]
+    [JsonIgnore]
     public int NeighborRows => Sel.Sum();
 
     /// <summary>M1: the embedding net's output width.</summary>
     [IgnoreMember]
+    [JsonIgnore]
     public int EmbeddingWidth => EmbeddingNeurons[^1];
 
     /// <summary>Width of the descriptor of one atom, M1 x M2.</summary>
     [IgnoreMember]
+    [JsonIgnore]
     public int DescriptorWidth => EmbeddingWidth * AxisNeurons;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
