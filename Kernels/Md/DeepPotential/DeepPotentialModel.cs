@@ -128,11 +128,13 @@ public sealed class DeepPotentialModel : IDisposable
         var flat = coord.reshape(b * n, 3);
         var neighbors = flat.index_select(0, batch.Index).reshape(b, n, k, 3);
         var rij = neighbors.add(batch.Shift, HeldScalars.One).sub(coord.unsqueeze(2)).matmul(deform.unsqueeze(1));
-        var r = rij.square().sum(-1).sqrt();
+        // x.mul(x), not square(): TorchSharp's square passes an implicit Scalar exponent that a collection may free
+        // during the native call (Kernels/Compute/HeldScalars.cs); it failed a long training run.
+        var r = rij.mul(rij).sum(-1).sqrt();
 
         // deepmd-kit's switch, SmoothSwitch.Value.
         var u = r.sub(Const(s.SmoothCutoffAngstrom)).div(Const(s.CutoffAngstrom - s.SmoothCutoffAngstrom));
-        var u2 = u.square();
+        var u2 = u.mul(u);
         var inner = u2.mul(Const(-6)).add(u.mul(Const(15)), HeldScalars.One).add(Const(-10), HeldScalars.One);
         var poly = u2.mul(u).mul(inner).add(Const(1), HeldScalars.One);
         var weight = torch.where(r.lt(Const(s.SmoothCutoffAngstrom)), Const(1), torch.where(r.lt(Const(s.CutoffAngstrom)), poly, Const(0)));

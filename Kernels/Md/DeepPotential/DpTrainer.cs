@@ -126,12 +126,14 @@ public sealed class DpTrainer : IDisposable
             var eRef = Labels(frames.Select(f => f.Energy).ToArray(), [b]);
             var fRef = Labels(frames.SelectMany(f => f.Forces).ToArray(), [b, n, 3]);
             var dE = energy.sub(eRef);
-            var loss = dE.square().sum().mul(Model.Const(pe / ((double)n * n)));
-            loss = loss.add(forces.sub(fRef).square().sum().mul(Model.Const(pf / (3.0 * n))), HeldScalars.One);
+            var dF = forces.sub(fRef);
+            var loss = dE.mul(dE).sum().mul(Model.Const(pe / ((double)n * n)));
+            loss = loss.add(dF.mul(dF).sum().mul(Model.Const(pf / (3.0 * n))), HeldScalars.One);
             if (pv > 0 && frames.All(f => f.Virial is not null))
             {
                 var wRef = Labels(frames.SelectMany(f => f.Virial!).ToArray(), [b, 3, 3]);
-                loss = loss.add(virial.sub(wRef).square().sum().mul(Model.Const(pv / (9.0 * n * n))), HeldScalars.One);
+                var dW = virial.sub(wRef);
+                loss = loss.add(dW.mul(dW).sum().mul(Model.Const(pv / (9.0 * n * n))), HeldScalars.One);
             }
             total = total is null ? loss : total.add(loss, HeldScalars.One);
         }
