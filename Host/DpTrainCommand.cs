@@ -138,6 +138,13 @@ internal sealed class DpTrainCommand : WorkloadCommand
             """));
     }
 
+    /// <inheritdoc />
+    public override IReadOnlyList<BenchSection> BenchSections =>
+    [
+        new("dp", "Deep Potential MD atom-steps/s (float32, float64) against lj/cut on the same 256 atoms and one thread",
+            (w, o) => Bench.DpBench.Run(w, o.Int("steps", 20), o.String("model"))),
+    ];
+
     private static string ModelOut(ParsedOptions o) => o.String("model-out") ?? "dp-model.dfdp";
 
     private static string[] List(ParsedOptions o, string name) =>

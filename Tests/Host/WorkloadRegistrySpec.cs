@@ -38,7 +38,7 @@ public sealed class WorkloadRegistrySpec
     {
         var help = await LocalHosts.RunCliAsync(["bench", "--help"], TimeSpan.FromMinutes(1));
         Assert.Equal(0, help.ExitCode);
-        foreach (var section in new[] { "reduction", "hosts", "serialization", "kernels", "fci", "nqs", "nqsrun", "md", "mdrun", "longrange", "tune", "tunesearch", "tunescale", "harflow", "harstream", "sft", "sftmemory", "sftmimose", "fl" })
+        foreach (var section in new[] { "reduction", "hosts", "serialization", "kernels", "fci", "nqs", "nqsrun", "md", "mdrun", "longrange", "tune", "tunesearch", "tunescale", "harflow", "harstream", "sft", "sftmemory", "sftmimose", "fl", "dp" })
         {
             Assert.Matches($@"(?m)^  {section}\s", help.Stdout);
         }
