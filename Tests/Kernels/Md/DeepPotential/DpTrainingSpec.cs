@@ -58,15 +58,17 @@ public sealed class DpTrainingSpec(ITestOutputHelper output)
     [Fact]
     public void A_short_training_run_cuts_the_held_out_force_error()
     {
-        var settings = new DpTrainSettings(LjModel(), Steps: 400, BatchSize: 4, Seed: 3, StartLearningRate: 2e-3, StopLearningRate: 5e-5, DecaySteps: 100);
+        // Measured here: the held-out force RMSE goes from 94 % of the force std to 59.1 % in 200 steps (and to 53.8 % in
+        // 400); the energy RMSE from 0.68 to 0.0020 eV/atom.
+        var settings = new DpTrainSettings(LjModel(), Steps: 200, BatchSize: 4, Seed: 3, StartLearningRate: 2e-3, StopLearningRate: 5e-5, DecaySteps: 100);
         using var trainer = new DpTrainer(settings, [Train]);
         Assert.Equal(0, trainer.Overflow);
         var before = DpTrainer.Test(trainer.Model, [Holdout]);
         trainer.Train();
         var after = DpTrainer.Test(trainer.Model, [Holdout]);
-        output.WriteLine($"before: {before}\nafter 400 steps: {after}; force RMSE / std {after.ForceRmse / after.ForceStd:P2}");
+        output.WriteLine($"before: {before}\nafter 200 steps: {after}; force RMSE / std {after.ForceRmse / after.ForceStd:P2}");
         Assert.True(before.ForceRmse > 0.8 * before.ForceStd, $"untrained: {before}");
-        Assert.True(after.ForceRmse < 0.6 * after.ForceStd, $"after 400 steps: {after}");
+        Assert.True(after.ForceRmse < 0.7 * after.ForceStd, $"after 200 steps: {after}");
         Assert.True(after.EnergyRmsePerAtom < 0.1 * before.EnergyRmsePerAtom, $"energy: {before} -> {after}");
     }
 
