@@ -27,6 +27,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
     [InlineData("har-train")]
     [InlineData("sft")]
     [InlineData("fl")]
+    [InlineData("dp-train")]
     public async Task A_real_result_validates_against_its_schema(string workload)
     {
         await using var cluster = await DataflowCluster.StartEmbeddedAsync();
