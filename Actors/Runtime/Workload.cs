@@ -64,6 +64,7 @@ public static class Workloads
         Register(new Har.HarTrainWorkload());
         Register(new Sft.SftWorkload());
         Register(new Fl.FlWorkload());
+        Register(new DpTrain.DpTrainWorkload());
     }
 
     /// <summary>Adds a workload (later registrations replace earlier ones of the same name) and allows its assembly's

@@ -15,7 +15,7 @@ namespace Dataflow.Tests.Dataflow;
 /// here.</remarks>
 public sealed class ResultSchemaSpec(ITestOutputHelper output)
 {
-    private static readonly string[] s_workloads = ["train", "fci", "nqs", "md", "tune", "har", "har-train", "sft", "fl"];
+    private static readonly string[] s_workloads = ["train", "fci", "nqs", "md", "tune", "har", "har-train", "sft", "fl", "dp-train"];
 
     [Theory]
     [InlineData("train")]
@@ -27,6 +27,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
     [InlineData("har-train")]
     [InlineData("sft")]
     [InlineData("fl")]
+    [InlineData("dp-train")]
     public async Task A_real_result_validates_against_its_schema(string workload)
     {
         await using var cluster = await DataflowCluster.StartEmbeddedAsync();
@@ -104,6 +105,7 @@ public sealed class ResultSchemaSpec(ITestOutputHelper output)
         "har-train" => Job.HarTrain().Settings(s => s with { TrainClips = 6, TestClips = 6, RecogniserSteps = 2, ImfeSteps = 2, Batch = 4 }).Build(),
         "sft" => Job.Sft().Synthetic(global::Dataflow.Kernels.Sft.SyntheticMix.Lmsys).ChunkSize(256).Batch(4).Steps(2).Seed(5).Build(),
         "fl" => Job.Fl().Institutes(2).Rounds(2).Vfda().Settings(s => s with { Side = 8, BaseChannels = 4, TrainVolumes = 2, TestVolumes = 1 }).Build(),
+        "dp-train" => Job.DpTrain().Data(Path.Combine(MdReferenceData.Directory, "dp-lj-binary", "holdout")).Steps(2).Build(),
         _ => throw new ArgumentOutOfRangeException(nameof(workload), workload, "no small job for this workload"),
     };
 

@@ -9,7 +9,7 @@ namespace Dataflow.Tests.Host;
 /// a command-line verb, help and a row in the README's table, and no verb lacks a workload.</summary>
 public sealed class WorkloadRegistrySpec
 {
-    private static readonly string[] s_shipped = ["fci", "fl", "har", "har-train", "md", "nqs", "sft", "train", "tune"];
+    private static readonly string[] s_shipped = ["dp-train", "fci", "fl", "har", "har-train", "md", "nqs", "sft", "train", "tune"];
 
     [Fact]
     public async Task Run_help_lists_exactly_the_registered_workloads_and_each_verb_has_help()
@@ -38,7 +38,7 @@ public sealed class WorkloadRegistrySpec
     {
         var help = await LocalHosts.RunCliAsync(["bench", "--help"], TimeSpan.FromMinutes(1));
         Assert.Equal(0, help.ExitCode);
-        foreach (var section in new[] { "reduction", "hosts", "serialization", "kernels", "fci", "nqs", "nqsrun", "md", "mdrun", "spce", "longrange", "tune", "tunesearch", "tunescale", "harflow", "harstream", "sft", "sftmemory", "sftmimose", "sftskrull", "fl" })
+        foreach (var section in new[] { "reduction", "hosts", "serialization", "kernels", "fci", "nqs", "nqsrun", "md", "mdrun", "spce", "longrange", "tune", "tunesearch", "tunescale", "harflow", "harstream", "sft", "sftmemory", "sftmimose", "sftskrull", "fl", "dp" })
         {
             Assert.Matches($@"(?m)^  {section}\s", help.Stdout);
         }

@@ -57,7 +57,7 @@ public sealed class WireFormatSpec(WireFormatSpec.SystemFixture fixture) : IClas
     [Fact]
     public void Every_workload_names_its_payload_type()
     {
-        Assert.Equal(["fci", "fl", "har", "har-train", "md", "nqs", "sft", "train", "tune"], WireTypes.Payloads.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["dp-train", "fci", "fl", "har", "har-train", "md", "nqs", "sft", "train", "tune"], WireTypes.Payloads.Keys.Order(StringComparer.Ordinal));
         foreach (var (verb, type) in WireTypes.Payloads)
         {
             Assert.True(type.GetCustomAttribute<MessagePackObjectAttribute>() is not null, $"{verb}: {type} has no contract");
