@@ -13,7 +13,8 @@ internal sealed class DpTrainCommand : WorkloadCommand
                                      [--logical-workers W] [--rcut R] [--rcut-smth R] [--sel N,N]
                                      [--neuron A,B,C] [--axis-neuron M] [--fitting-neuron A,B,C] [--float64]
                                      [--start-lr X] [--stop-lr X] [--decay-steps N] [--start-pref-v X]
-                                     [--limit-pref-v X] [--model-out FILE] [--cluster HOST:PORT] [--json FILE]
+                                     [--limit-pref-v X] [--model-out FILE] [--plot FILE.png|svg]
+                                     [--cluster HOST:PORT] [--json FILE]
 
         Trains a Deep Potential with the se_e2_a descriptor on labelled frames in deepmd-kit's layout (type.raw,
         type_map.raw, set.*/coord.npy, box.npy, energy.npy, force.npy, virial.npy), data-parallel over W logical
@@ -34,6 +35,7 @@ internal sealed class DpTrainCommand : WorkloadCommand
           --start-lr X         deepmd-kit's start_lr (1e-3); --stop-lr (1e-5), --decay-steps (50)
           --start-pref-v X     virial loss prefactors (default 0 0: no virial term); --limit-pref-v X
           --model-out FILE     the model file to write (default dp-model.dfdp)
+          --plot FILE          PNG or SVG of the training loss and the learning rate at every step
           --json FILE          write the result as JSON (energyRmsePerAtom, forceRmse, forceStd, virialRmse, ...)
 
         example: dataflow run dp-train --data Kernels/Md/Reference/dp-lj-binary/train
@@ -59,6 +61,13 @@ internal sealed class DpTrainCommand : WorkloadCommand
 
     /// <inheritdoc />
     public override IEnumerable<OutputPath> OutputPaths(ParsedOptions o) => [new OutputPath("model-out", ModelOut(o))];
+
+    /// <inheritdoc />
+    public override bool HasPlot => true;
+
+    /// <inheritdoc />
+    public override Plot.Chart Plot(JobResult result, Plot.ProgressHistory progress) =>
+        Host.Plot.WorkloadCharts.DpTrain(result.As<DpTrainResult>(), progress);
 
     /// <inheritdoc />
     public override IJobDefinition Build(ParsedOptions o)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dataflow.DpTrain;
 using Dataflow.Fci;
 using Dataflow.Fl;
 using Dataflow.Har;
@@ -43,6 +44,21 @@ internal static class WorkloadCharts
         return new Chart(
             string.Create(CultureInfo.InvariantCulture, $"train {result.Model}: {result.LogicalWorkers} logical workers, final loss {result.FinalLoss:G4}"),
             "step", [new ChartPanel("training loss", [new ChartSeries("loss", steps, loss)])]);
+    }
+
+    /// <summary>dp-train: the loss (deepmd-kit's weighted energy, force and virial terms) and the learning rate at every
+    /// step this client saw, the loss on a log scale.</summary>
+    public static Chart DpTrain(DpTrainResult result, ProgressHistory progress)
+    {
+        var (steps, loss) = progress.Series("loss");
+        var (rateSteps, rate) = progress.Series("lr");
+        return new Chart(
+            string.Create(CultureInfo.InvariantCulture,
+                $"dp-train: final loss {result.FinalLoss:G3}, held-out force RMSE {result.ForceRmse:G3} ({result.ForceRmse / result.ForceStd:P1} of the std)"),
+            "step", [
+                new ChartPanel("training loss", [new ChartSeries("loss", steps, loss)], LogScale: true),
+                new ChartPanel("learning rate", [new ChartSeries("lr", rateSteps, rate)], LogScale: true),
+            ]);
     }
 
     /// <summary>md: temperature, energies and pressure at every thermo step, and the domain imbalance at every rebuild

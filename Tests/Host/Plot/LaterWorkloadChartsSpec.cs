@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Dataflow.Actors.Runtime;
+using Dataflow.DpTrain;
 using Dataflow.Fci;
 using Dataflow.Fl;
 using Dataflow.Har;
@@ -21,6 +22,23 @@ public sealed class LaterWorkloadChartsSpec
 
     private static FciResult FciResultOf(double? reference) => new("fci", "/data/h2o.fcidump", -75.0129, 441, 0, 3, 1e-9, "n",
         0, reference, reference is { } r ? -75.0129 - r : null, null!, 441, 0, []);
+
+    [Fact]
+    public void Dp_train_draws_the_loss_and_the_learning_rate_of_every_step_on_log_scales()
+    {
+        var history = new ProgressHistory();
+        history.Add(Progress(1, ("loss", 4.0), ("lr", 1e-3)));
+        history.Add(Progress(2, ("loss", 0.5), ("lr", 1e-3)));
+        history.Add(Progress(3, ("loss", 0.08), ("lr", 2e-4)));
+        var result = new DpTrainResult("dp-train", 3, 0.08, 7e-5, 0.003, 0.0627, null, 12, 13954, "ab", 1, 0, null!);
+        var chart = WorkloadCharts.DpTrain(result, history);
+        Assert.Equal("dp-train: final loss 0.08, held-out force RMSE 0.003 (4.8 % of the std)", chart.Title);
+        Assert.Equal("step", chart.XTitle);
+        Assert.Equal(new[] { 1.0, 2, 3 }, chart.Panels[0].Series[0].X);
+        Assert.Equal(new[] { 4.0, 0.5, 0.08 }, chart.Panels[0].Series[0].Y);
+        Assert.Equal(new[] { 1e-3, 1e-3, 2e-4 }, chart.Panels[1].Series[0].Y);
+        Assert.All(chart.Panels, p => Assert.True(p.LogScale));
+    }
 
     [Fact]
     public void Fci_draws_every_Davidson_iteration_in_order_though_they_share_one_unit_of_work()
