@@ -94,28 +94,7 @@ internal static partial class SpceBench
             double? best = null;
             for (var round = 0; round < 2; round++)
             {
-                var start = new ProcessStartInfo(mpirun ?? lmp)
-                {
-                    WorkingDirectory = directory.FullName,
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                    UseShellExecute = false,
-                };
-                if (mpirun is not null)
-                {
-                    foreach (var a in new[] { "-np", "2", lmp })
-                    {
-                        start.ArgumentList.Add(a);
-                    }
-                }
-                foreach (var a in new[] { "-nocite", "-log", "none", "-in", "in.spce-bench" })
-                {
-                    start.ArgumentList.Add(a);
-                }
-                start.Environment["OMP_NUM_THREADS"] = "1";
-                // Open MPI refuses to start as root without these; harmless otherwise.
-                start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
-                start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+                var start = MdBenchmark.LammpsStart(lmp, mpirun, directory.FullName, "-log", "none", "-in", "in.spce-bench");
                 using var process = Process.Start(start)!;
                 var stderr = process.StandardError.ReadToEndAsync();
                 var stdout = process.StandardOutput.ReadToEnd();

@@ -226,27 +226,7 @@ public static class MdBenchmark
         try
         {
             File.Copy(MdReferenceData.File("in.lj"), Path.Combine(directory.FullName, "in.lj"));
-            var start = new ProcessStartInfo(mpirun ?? lmp)
-            {
-                WorkingDirectory = directory.FullName,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            if (mpirun is not null)
-            {
-                start.ArgumentList.Add("-np");
-                start.ArgumentList.Add("2");
-                start.ArgumentList.Add(lmp);
-            }
-            foreach (var a in new[] { "-nocite", "-in", "in.lj", "-log", "log.lammps", "-screen", "none" })
-            {
-                start.ArgumentList.Add(a);
-            }
-            start.Environment["OMP_NUM_THREADS"] = "1";
-            // Open MPI refuses to start as root without these; harmless otherwise.
-            start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
-            start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+            var start = LammpsStart(lmp, mpirun, directory.FullName, "-in", "in.lj", "-log", "log.lammps", "-screen", "none");
             using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
             var stderr = process.StandardError.ReadToEndAsync();
             process.StandardOutput.ReadToEnd();
@@ -272,6 +252,36 @@ public static class MdBenchmark
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>How to start <paramref name="lmp"/> (under <c>mpirun -np 2</c> when <paramref name="mpirun"/> is given) in
+    /// <paramref name="directory"/> with <c>-nocite</c> and <paramref name="arguments"/>: one OpenMP thread per rank,
+    /// standard streams redirected.</summary>
+    public static ProcessStartInfo LammpsStart(string lmp, string? mpirun, string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(mpirun ?? lmp)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (mpirun is not null)
+        {
+            start.ArgumentList.Add("-np");
+            start.ArgumentList.Add("2");
+            start.ArgumentList.Add(lmp);
+        }
+        start.ArgumentList.Add("-nocite");
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+        start.Environment["OMP_NUM_THREADS"] = "1";
+        // Open MPI refuses to start as root without these; harmless otherwise.
+        start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+        start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        return start;
     }
 
     /// <summary>The full path of <paramref name="name"/> in a PATH folder, or null.</summary>

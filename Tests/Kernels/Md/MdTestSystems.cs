@@ -22,6 +22,23 @@ internal static class MdTestSystems
     public static MdSystem Random(int n, double edge, int typeCount, double minDistance, int seed, double speed = 1.0)
     {
         var random = new Random(seed);
+        var x = RandomPositions(n, edge, minDistance, random);
+        var v = Enumerable.Range(0, 3 * n).Select(_ => speed * (random.NextDouble() - 0.5)).ToArray();
+        var types = Enumerable.Range(0, n).Select(i => 1 + i % typeCount).ToArray();
+        return new MdSystem(
+            OrthogonalBox.FromLengths(edge, edge, edge),
+            typeCount,
+            Enumerable.Range(1, n).ToArray(),
+            types,
+            x,
+            v,
+            masses: Enumerable.Range(1, typeCount).Select(t => (double)t).ToArray());
+    }
+
+    /// <summary><paramref name="n"/> points (x y z each) drawn uniformly in a cubic box of edge <paramref name="edge"/>,
+    /// a draw kept only when no earlier point is closer than <paramref name="minDistance"/> (minimum image).</summary>
+    public static double[] RandomPositions(int n, double edge, double minDistance, Random random)
+    {
         var x = new List<double>();
         while (x.Count < 3 * n)
         {
@@ -43,16 +60,7 @@ internal static class MdTestSystems
                 x.AddRange(p);
             }
         }
-        var v = Enumerable.Range(0, 3 * n).Select(_ => speed * (random.NextDouble() - 0.5)).ToArray();
-        var types = Enumerable.Range(0, n).Select(i => 1 + i % typeCount).ToArray();
-        return new MdSystem(
-            OrthogonalBox.FromLengths(edge, edge, edge),
-            typeCount,
-            Enumerable.Range(1, n).ToArray(),
-            types,
-            x.ToArray(),
-            v,
-            masses: Enumerable.Range(1, typeCount).Select(t => (double)t).ToArray());
+        return x.ToArray();
     }
 
     /// <summary>Asserts each quantity of <paramref name="actual"/> within <paramref name="relative"/> of

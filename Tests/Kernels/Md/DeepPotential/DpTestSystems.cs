@@ -24,28 +24,7 @@ internal static class DpTestSystems
     /// <paramref name="edge"/>, none closer than 1.2 (minimum image).</summary>
     public static (DpFrame Frame, int[] Types) Random(int n, double edge, int seed)
     {
-        var random = new Random(seed);
-        var x = new List<double>();
-        while (x.Count < 3 * n)
-        {
-            var p = new[] { random.NextDouble() * edge, random.NextDouble() * edge, random.NextDouble() * edge };
-            var ok = true;
-            for (var j = 0; j < x.Count && ok; j += 3)
-            {
-                var r2 = 0.0;
-                for (var d = 0; d < 3; d++)
-                {
-                    var dd = p[d] - x[j + d];
-                    dd -= edge * Math.Round(dd / edge);
-                    r2 += dd * dd;
-                }
-                ok = r2 >= 1.2 * 1.2;
-            }
-            if (ok)
-            {
-                x.AddRange(p);
-            }
-        }
-        return (new DpFrame(x.ToArray(), [edge, 0, 0, 0, edge, 0, 0, 0, edge]), Enumerable.Range(0, n).Select(i => i % 2).ToArray());
+        var x = MdTestSystems.RandomPositions(n, edge, 1.2, new Random(seed));
+        return (new DpFrame(x, [edge, 0, 0, 0, edge, 0, 0, 0, edge]), Enumerable.Range(0, n).Select(i => i % 2).ToArray());
     }
 }
