@@ -27,6 +27,7 @@ internal sealed class DashboardState(string host, IActorRef coordinator)
     private readonly Dictionary<string, (double CpuSeconds, long TimeUnixMs)> _cpu = [];
     private readonly Dictionary<(string Job, string Stage, string Worker, string Node), (double Busy, long TimeUnixMs)> _busy = [];
     private readonly Dictionary<string, double> _cpuCores = [];
+    private readonly HashSet<string> _logMerged = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Job, string Stage, string Worker, string Node), double> _busyFraction = [];
     private DashboardDocument _latest = new(DashboardDocument.CurrentSchemaVersion, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         host, null, "waiting for the first status", 0, [], [], []);
@@ -47,6 +48,16 @@ internal sealed class DashboardState(string host, IActorRef coordinator)
             {
                 var status = await coordinator.Ask<ClusterStatus>(new GetClusterStatus(), TimeSpan.FromSeconds(5), stop);
                 var jobs = await coordinator.Ask<JobList>(new ListJobs(), TimeSpan.FromSeconds(5), stop);
+                // A job that ended since the last poll may have reported more than this host saw (its last progress
+                // and its end can fall between two polls): its record's log holds every report.
+                foreach (var ended in jobs.Jobs.Where(r => r.HasEnded && _history.ContainsKey(r.JobId) && !_logMerged.Contains(r.JobId)).ToArray())
+                {
+                    if (await coordinator.Ask<object>(new GetJob(ended.JobId), TimeSpan.FromSeconds(5), stop) is JobRecord full)
+                    {
+                        MergeLog(full);
+                    }
+                    _logMerged.Add(ended.JobId);
+                }
                 document = Build(status, jobs.Jobs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -122,32 +133,7 @@ internal sealed class DashboardState(string host, IActorRef coordinator)
         var running = status.Jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
         foreach (var j in status.Jobs)
         {
-            if (!_history.TryGetValue(j.JobId, out var metrics))
-            {
-                _history[j.JobId] = metrics = new SortedDictionary<string, SortedDictionary<long, double>>(StringComparer.Ordinal);
-            }
-            var x = j.Done;
-            if (j.Metrics is { } reported && reported.TryGetValue(InnerIterations, out var inner) && double.IsFinite(inner) && inner > 0)
-            {
-                x = (long)inner;
-            }
-            foreach (var (name, value) in j.Metrics ?? [])
-            {
-                if (!double.IsFinite(value) || name == InnerIterations)
-                {
-                    continue;
-                }
-                if (!metrics.TryGetValue(name, out var points))
-                {
-                    metrics[name] = points = [];
-                }
-                // A unit of work reported again (after a fail-over) replaces the earlier point.
-                points[x] = value;
-                while (points.Count > MaxPoints)
-                {
-                    points.Remove(points.Keys.First());
-                }
-            }
+            AddPoints(j.JobId, j.Done, j.Metrics);
         }
         // The jobs the coordinator knows (running and recently ended), with those it runs but has not listed yet.
         var jobs = new List<DashboardJob>();
@@ -165,6 +151,7 @@ internal sealed class DashboardState(string host, IActorRef coordinator)
         foreach (var gone in _history.Keys.Where(k => !listed.Contains(k) && !running.ContainsKey(k)).ToArray())
         {
             _history.Remove(gone);
+            _logMerged.Remove(gone);
         }
         foreach (var gone in _busy.Keys.Where(k => !running.ContainsKey(k.Job)).ToArray())
         {
@@ -173,6 +160,46 @@ internal sealed class DashboardState(string host, IActorRef coordinator)
         }
         return new DashboardDocument(DashboardDocument.CurrentSchemaVersion, nowUnixMs, host, status.Coordinator, null,
             status.Members.Count(IsClient), members, [.. jobs], [.. stages]);
+    }
+
+    /// <summary>Adds the points of every report in <paramref name="record"/>'s log (an ended job's, from the coordinator).</summary>
+    internal void MergeLog(JobRecord record)
+    {
+        foreach (var p in record.Log)
+        {
+            AddPoints(record.JobId, p.Done, p.Metrics);
+        }
+    }
+
+    // One point per metric of a report, at the job's inner iteration count when it reports one, else at its units done.
+    private void AddPoints(string jobId, long done, Dictionary<string, double>? reported)
+    {
+        if (!_history.TryGetValue(jobId, out var metrics))
+        {
+            _history[jobId] = metrics = new SortedDictionary<string, SortedDictionary<long, double>>(StringComparer.Ordinal);
+        }
+        var x = done;
+        if (reported is not null && reported.TryGetValue(InnerIterations, out var inner) && double.IsFinite(inner) && inner > 0)
+        {
+            x = (long)inner;
+        }
+        foreach (var (name, value) in reported ?? [])
+        {
+            if (!double.IsFinite(value) || name == InnerIterations)
+            {
+                continue;
+            }
+            if (!metrics.TryGetValue(name, out var points))
+            {
+                metrics[name] = points = [];
+            }
+            // A unit of work reported again (after a fail-over) replaces the earlier point.
+            points[x] = value;
+            while (points.Count > MaxPoints)
+            {
+                points.Remove(points.Keys.First());
+            }
+        }
     }
 
     private DashboardJob Job(string jobId, string workload, JobInfo? info, JobRecord? record, string coordinator, long nowUnixMs)

@@ -6,7 +6,7 @@
 // A workload not listed here (or a metric not named by its groups) gets one chart per numeric metric.
 const WORKLOAD_CHARTS = {
   "train": [["training loss", ["loss"]]],
-  "dp-train": [["training loss", ["loss"]]],
+  "dp-train": [["training loss", ["loss"], true], ["learning rate", ["lr"], true]],
   "har-train": [["training loss", ["loss"]]],
   "nqs": [["energy (Ha)", ["energy"]], ["|E - E_ref| (Ha)", ["error"], true, true], ["variance of E_loc (Ha^2)", ["variance"], true]],
   "fci": [["energy (Ha)", ["energy"]], ["Davidson residual", ["residual"], true]],
@@ -15,12 +15,15 @@ const WORKLOAD_CHARTS = {
   "sft": [["training loss", ["loss"]], ["tokens/s", ["tokensPerSecond"]]],
   "tune": [["best latency (s)", ["latency", "untuned"], true]],
   "har": [["frames/s", ["fps"]], ["latency (ms)", ["latencyMs"]]],
+  "fl": [["Dice (global model, held-out volumes)", ["meanDice", "dice.*"]], ["training loss", ["loss"]],
+         ["round time (s)", ["roundSeconds", "slowestLocalSeconds"]]],
 };
 // Bookkeeping figures, not worth a chart of their own.
 // "iterations" is the x of a job that reports it (fci: Davidson iterations over every symmetry block); "iteration" counts
 // within one block.
 const NOT_CHARTED = new Set(["nodes", "placementChanges", "restarts", "step", "iteration", "iterations"]);
-const X_TITLE = { "train": "step", "dp-train": "step", "har-train": "step", "sft": "step", "md": "step", "nqs": "iteration", "fci": "Davidson iteration (every symmetry block in turn)", "tune": "measurements", "har": "frames" };
+const X_TITLE = { "train": "step", "dp-train": "step", "har-train": "step", "sft": "step", "md": "step", "nqs": "iteration", "fci": "Davidson iteration (every symmetry block in turn)", "tune": "measurements", "har": "frames", "fl": "round" };
+const INTEGER_INCREMENTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 2.5e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7];
 const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
 
 const charts = new Map(); // "jobId|title" -> { plot, element }
@@ -55,9 +58,13 @@ function duration(seconds) {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-// The chart groups of a job: its workload's, then one per other numeric metric it reports.
+// The chart groups of a job: its workload's, then one per other numeric metric it reports. A name ending in "*" in a
+// workload's group stands for every metric with that prefix (fl's dice.<institute>).
 function groups(job) {
-  const known = WORKLOAD_CHARTS[job.workload] || [];
+  const expand = names => names.flatMap(m => m.endsWith("*")
+    ? Object.keys(job.history).filter(k => k.startsWith(m.slice(0, -1))).sort()
+    : [m]);
+  const known = (WORKLOAD_CHARTS[job.workload] || []).map(([title, names, ...rest]) => [title, expand(names), ...rest]);
   const named = new Set(known.flatMap(g => g[1]));
   const result = known.filter(g => g[1].some(m => job.history[m] && job.history[m].length > 0));
   for (const metric of Object.keys(job.history)) {
@@ -91,7 +98,8 @@ function renderChart(container, job, [title, metrics, log, absolute]) {
       title, width: 420, height: 220,
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
       // A log axis spans decades: its ticks in exponent form (uPlot's default prints 1e-5 as 0).
-      axes: [{ label: X_TITLE[job.workload] || "units of work done" },
+      // x is always a count (steps, rounds, iterations, frames, measurements): whole-number ticks only.
+      axes: [{ label: X_TITLE[job.workload] || "units of work done", incrs: INTEGER_INCREMENTS },
         log ? { size: 70, values: (u, ticks) => ticks.map(v => v == null ? "" : v === 0 ? "0" : v.toExponential(0)) } : { size: 70 }],
       series: [{ label: (X_TITLE[job.workload] || "done").split(" (")[0] },
         ...metrics.map((m, i) => ({ label: m, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: true }))],

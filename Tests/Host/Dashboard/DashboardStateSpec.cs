@@ -130,4 +130,23 @@ public sealed class DashboardStateSpec
         Assert.False(job.History.ContainsKey("iterations"));
         Assert.Equal(4.0, job.Metrics["iterations"]);
     }
+
+    [Fact]
+    public void An_ended_jobs_log_adds_the_reports_between_two_polls()
+    {
+        var state = new DashboardState(A, ActorRefs.Nobody);
+        var t0 = s_submittedMs + 1_000;
+        state.Build(Status(t0, 1, 1, done: 5, loss: 3.0), Records(5), t0);
+        // Steps 6 and 7 were reported and the job ended before the next poll: the coordinator's record has them.
+        var log = new[]
+        {
+            new JobProgress("train-1", 5, 100, new Dictionary<string, double> { ["loss"] = 3.0 }, ""),
+            new JobProgress("train-1", 6, 100, new Dictionary<string, double> { ["loss"] = 2.0 }, ""),
+            new JobProgress("train-1", 7, 100, new Dictionary<string, double> { ["loss"] = 1.0 }, ""),
+        };
+        state.MergeLog(new JobRecord("train-1", "train", "completed", 7, 7, s_submitted.Ticks, s_submitted.Ticks + 1, A, "{}", null, log));
+        var ended = state.Build(Status(t0 + 1000, 2, 2, done: 7, loss: 1.0) with { Jobs = [] },
+            [new JobRecord("train-1", "train", "completed", 7, 7, s_submitted.Ticks, s_submitted.Ticks + 1, A, "{}", null, [])], t0 + 1000);
+        Assert.Equal(new[] { new[] { 5.0, 3.0 }, new[] { 6.0, 2.0 }, new[] { 7.0, 1.0 } }, Assert.Single(ended.Jobs).History["loss"]);
+    }
 }
