@@ -336,7 +336,7 @@ public sealed class MdScriptProcessSpec(ITestOutputHelper output)
     [InlineData("bogus_command 1 2", "in.bad:4: bogus_command: unknown or unsupported command")]
     [InlineData("region box block 0 ${nx} 0 5 0 5", "in.bad:4: region: variable nx is not defined")]
     [InlineData("pair_coeff 1 1 one 1.0", "in.bad:4: pair_coeff: coefficient 'one' is not a number")]
-    [InlineData("fix 2 all npt temp 1 1 1 iso 1 1 1", "in.bad:4: fix: fix style 'npt' is not supported (nve, nvt, langevin)")]
+    [InlineData("fix 2 all npt temp 1 1 1 iso 1 1 1", "in.bad:4: fix: fix style 'npt' is not supported (nve, nvt, langevin, shake, ave/time)")]
     public async Task Bad_script_line_is_exit_2_naming_file_line_and_command(string badLine, string message)
     {
         var dir = Directory.CreateTempSubdirectory("dataflow-md-bad-");

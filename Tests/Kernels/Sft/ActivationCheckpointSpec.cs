@@ -8,6 +8,8 @@ using static TorchSharp.torch;
 
 namespace Dataflow.Tests.Kernels.Sft;
 
+// Alone: one test measures the process's native heap (mallinfo2), which tests running beside it would move.
+[Collection(MemoryMeasurementCollection.Name)]
 public sealed class ActivationCheckpointSpec
 {
     private static readonly SftModelConfig s_model = new(Vocabulary: 31, DModel: 16, Heads: 2, Layers: 3, FeedForward: 32, Context: 256);
