@@ -37,18 +37,7 @@ public sealed class DomainHarmonicBonds(HarmonicBonds bonds) : IDomainBondedStyl
         var dz = positions[2] - positions[5];
         var (k, r0) = _bonds.Coefficients(_bonds.Bonds[term].Type);
         var (fbond, ebond) = HarmonicBonds.Term(k, r0, dx, dy, dz);
-        var f = member == 0 ? fbond : -fbond;
-        force[0] += dx * f;
-        force[1] += dy * f;
-        force[2] += dz * f;
-        // Bond::ev_tally: half the pair virial to each atom.
-        var half = 0.5 * fbond;
-        virial[0] += dx * dx * half;
-        virial[1] += dy * dy * half;
-        virial[2] += dz * dz * half;
-        virial[3] += dx * dy * half;
-        virial[4] += dx * dz * half;
-        virial[5] += dy * dz * half;
+        DomainPairTerm.Tally(member, fbond, dx, dy, dz, force, virial);
         return 0.5 * ebond;
     }
 }

@@ -45,17 +45,7 @@ public sealed class DomainSpecialPairs(SpecialBonds special, UnitSystem units, b
         var charged = charges.Length > 0;
         var (fpair, e) = _special.Correction(types[0], types[1], charged ? charges[0] : 0.0, charged ? charges[1] : 0.0,
             dx * dx + dy * dy + dz * dz, coulomb ? 1.0 : wLj, coulomb ? wCoul : 1.0, charged, _qqrd2e);
-        var f = member == 0 ? fpair : -fpair;
-        force[0] += dx * f;
-        force[1] += dy * f;
-        force[2] += dz * f;
-        var half = 0.5 * fpair;
-        virial[0] += dx * dx * half;
-        virial[1] += dy * dy * half;
-        virial[2] += dz * dz * half;
-        virial[3] += dx * dy * half;
-        virial[4] += dx * dz * half;
-        virial[5] += dy * dz * half;
+        DomainPairTerm.Tally(member, fpair, dx, dy, dz, force, virial);
         return 0.5 * e;
     }
 }

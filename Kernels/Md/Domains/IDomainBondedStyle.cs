@@ -51,3 +51,25 @@ public interface IDomainBondedStyle
     double Compute(int term, int member, ReadOnlySpan<double> positions, ReadOnlySpan<int> types, ReadOnlySpan<double> charges,
         Span<double> force, Span<double> virial);
 }
+
+/// <summary>What two-atom bonded styles add for one member: the pair force along the separation and half the pair
+/// virial (LAMMPS' <c>Bond::ev_tally</c> split evenly between the two atoms).</summary>
+internal static class DomainPairTerm
+{
+    /// <summary>Adds member <paramref name="member"/>'s force <c>+/- fpair (dx, dy, dz)</c> (plus on member 0, the
+    /// separation pointing from member 1 to 0) and half of <c>fpair dx dx ...</c> to its virial.</summary>
+    public static void Tally(int member, double fpair, double dx, double dy, double dz, Span<double> force, Span<double> virial)
+    {
+        var f = member == 0 ? fpair : -fpair;
+        force[0] += dx * f;
+        force[1] += dy * f;
+        force[2] += dz * f;
+        var half = 0.5 * fpair;
+        virial[0] += dx * dx * half;
+        virial[1] += dy * dy * half;
+        virial[2] += dz * dz * half;
+        virial[3] += dx * dy * half;
+        virial[4] += dx * dz * half;
+        virial[5] += dy * dz * half;
+    }
+}
